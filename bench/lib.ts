@@ -1,0 +1,36 @@
+/** Shared helpers for benchmarks: stats over samples and a markdown section format. */
+export interface BenchSection {
+  title: string;
+  /** Markdown body: tables and notes. */
+  markdown: string;
+}
+
+export interface Stats {
+  n: number;
+  median: number;
+  p99: number;
+  mean: number;
+}
+
+export function stats(samples: number[]): Stats {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
+  return { n: s.length, median: at(0.5), p99: at(0.99), mean: s.reduce((a, b) => a + b, 0) / Math.max(1, s.length) };
+}
+
+/** Milliseconds with 3 decimals. */
+export function ms(x: number): string {
+  return Number.isFinite(x) ? x.toFixed(3) : 'n/a';
+}
+
+export function table(header: string[], rows: (string | number)[][]): string {
+  const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** Elapsed ms of an async function, using the monotonic clock. */
+export async function time<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const t0 = performance.now();
+  const out = await fn();
+  return [performance.now() - t0, out];
+}

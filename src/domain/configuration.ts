@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { CONFIGURATION_ID_RE, CONNECTOR_ID_RE, OWNER_ID_RE } from './ids.js';
+import { CredentialsSchema, type CredentialType } from './credentials.js';
+
+export const CONFIGURATION_OBJECT = 'personal_connector.configuration' as const;
+export const HEALTH_STATUSES = ['healthy', 'unhealthy', 'unknown'] as const;
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
+
+export const METADATA_LIMITS = { keys: 50, keyLength: 40, valueLength: 500 } as const;
+
+export const ConfigurationIdSchema = z.string().regex(CONFIGURATION_ID_RE, { error: 'must be pconf_ followed by alphanumeric characters' });
+export const ConnectorIdSchema = z.string().regex(CONNECTOR_ID_RE, { error: 'must be pc_ followed by lowercase letters, digits or _' });
+export const OwnerIdSchema = z.string().regex(OWNER_ID_RE, { error: 'must be 1-128 characters of letters, digits and _ . : @ | -, starting with a letter or digit' });
+const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' });
+
+export const NameSchema = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .min(1, { error: 'must not be empty' })
+  .max(100, { error: 'must be at most 100 characters' });
+export const DescriptionSchema = z.string({ error: 'must be a string' }).max(1000, { error: 'must be at most 1000 characters' });
+
+export const MetadataSchema = z
+  .record(
+    z.string().min(1, { error: 'metadata keys must not be empty' }).max(METADATA_LIMITS.keyLength, { error: `metadata keys must be at most ${METADATA_LIMITS.keyLength} characters` }),
+    z.string({ error: 'metadata values must be strings' }).max(METADATA_LIMITS.valueLength, { error: `metadata values must be at most ${METADATA_LIMITS.valueLength} characters` }),
+  )
+  .refine((m) => Object.keys(m).length <= METADATA_LIMITS.keys, { error: `metadata may hold at most ${METADATA_LIMITS.keys} keys` });
+
+/** Connector-specific settings: a JSON object, checked further by the connector's own schema. */
+export const ConnectorSettingsSchema = z.record(z.string(), z.unknown(), { error: 'must be a JSON object' });
+
+/**
+ * The Personal Connector Configuration object exactly as the spec publishes it (no credentials:
+ * they are never returned). Optional fields are omitted when unset.
+ */
+export const ConfigurationObjectSchema = z
+  .strictObject({
+    id: ConfigurationIdSchema,
+    object: z.literal(CONFIGURATION_OBJECT),
+    user_id: OwnerIdSchema.optional(),
+    api_key_id: OwnerIdSchema.optional(),
+    organization_id: OwnerIdSchema,
+    personal_connector_id: ConnectorIdSchema,
+    name: NameSchema,
+    configuration: ConnectorSettingsSchema,
+    enabled: z.boolean().default(true),
+    health_status: z.enum(HEALTH_STATUSES).default('unknown'),
+    last_sync_at: isoDateTime.optional(),
+    last_error: z.string().max(2000).optional(),
+    description: DescriptionSchema.optional(),
+    metadata: MetadataSchema.optional(),
+    created_at: isoDateTime,
+    updated_at: isoDateTime,
+  })
+  .refine((c) => c.user_id !== undefined || c.api_key_id !== undefined, {
+    error: 'either user_id or api_key_id must be present',
+    path: ['user_id'],
+  });
+export type ConfigurationObject = z.infer<typeof ConfigurationObjectSchema>;
+
+/** Credentials as they rest in the store: AES-256-GCM, bound to the record (see src/crypto). */
+export const SealedSchema = z.strictObject({
+  kid: z.string().min(1),
+  iv: z.string().min(1),
+  ct: z.string().min(1),
+  tag: z.string().min(1),
+});
+export type Sealed = z.infer<typeof SealedSchema>;
+
+/** What the store keeps: the public object plus the sealed credentials and a version for CAS. */
+export interface ConfigurationRecord extends ConfigurationObject {
+  version: number;
+  credentials_type?: CredentialType;
+  credentials_sealed?: Sealed;
+}
+
+export function toPublicObject(r: ConfigurationRecord): ConfigurationObject {
+  // Built field by field so nothing internal (sealed blob, version) can ever leak by accident.
+  const o: ConfigurationObject = {
+    id: r.id,
+    object: CONFIGURATION_OBJECT,
+    ...(r.user_id !== undefined ? { user_id: r.user_id } : {}),
+    ...(r.api_key_id !== undefined ? { api_key_id: r.api_key_id } : {}),
+    organization_id: r.organization_id,
+    personal_connector_id: r.personal_connector_id,
+    name: r.name,
+    configuration: r.configuration,
+    enabled: r.enabled,
+    health_status: r.health_status,
+    ...(r.last_sync_at !== undefined ? { last_sync_at: r.last_sync_at } : {}),
+    ...(r.last_error !== undefined ? { last_error: r.last_error } : {}),
+    ...(r.description !== undefined ? { description: r.description } : {}),
+    metadata: r.metadata ?? {},
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+  };
+  return o;
+}
+
+/** Body of a create request (REST and CLI). Unknown fields are refused, not dropped. */
+export const CreateConfigurationInputSchema = z.strictObject({
+  personal_connector_id: ConnectorIdSchema,
+  name: NameSchema,
+  configuration: ConnectorSettingsSchema.default({}),
+  credentials: CredentialsSchema.optional(),
+  enabled: z.boolean({ error: 'must be true or false' }).optional(),
+  description: DescriptionSchema.optional(),
+  metadata: MetadataSchema.optional(),
+  // Accepted only when they match the caller (they are set from who is calling).
+  user_id: OwnerIdSchema.optional(),
+  api_key_id: OwnerIdSchema.optional(),
+  organization_id: OwnerIdSchema.optional(),
+});
+export type CreateConfigurationInput = z.input<typeof CreateConfigurationInputSchema>;
+
+/**
+ * Body of a partial update. Merge-patch semantics (RFC 7396) for `configuration` and `metadata`:
+ * a null value removes a key. `credentials` are replaced whole (null removes them).
+ */
+export const UpdateConfigurationInputSchema = z.strictObject({
+  name: NameSchema.optional(),
+  configuration: z.record(z.string(), z.unknown(), { error: 'must be a JSON object' }).optional(),
+  credentials: CredentialsSchema.nullable().optional(),
+  enabled: z.boolean({ error: 'must be true or false' }).optional(),
+  description: DescriptionSchema.nullable().optional(),
+  metadata: z
+    .record(
+      z.string().min(1).max(METADATA_LIMITS.keyLength, { error: `metadata keys must be at most ${METADATA_LIMITS.keyLength} characters` }),
+      z.string({ error: 'metadata values must be strings or null' }).max(METADATA_LIMITS.valueLength, { error: `metadata values must be at most ${METADATA_LIMITS.valueLength} characters` }).nullable(),
+    )
+    .optional(),
+});
+export type UpdateConfigurationInput = z.input<typeof UpdateConfigurationInputSchema>;
+
+export interface ConfigurationFilter {
+  personal_connector_id?: string;
+  enabled?: boolean;
+  health_status?: HealthStatus;
+  metadata?: Record<string, string>;
+}

@@ -1,0 +1,74 @@
+import type { z } from 'zod';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
+import type { CredentialSource, CredentialType } from './credentials.js';
+import type { HttpClientFactory } from '../http/types.js';
+import type { NetworkPolicy } from './network.js';
+import type { Logger } from './logger.js';
+
+export type { CallToolResult, Tool };
+
+export const CONNECTOR_OBJECT = 'personal_connector' as const;
+
+export interface ProgressUpdate {
+  progress: number;
+  total?: number;
+  message?: string;
+}
+
+export interface CallOptions {
+  signal: AbortSignal;
+  onProgress?: (p: ProgressUpdate) => void;
+}
+
+/** An open connection to one configuration's service. The gateway caches and reuses it. */
+export interface ConnectorSession {
+  /** Health check: resolves when the service accepts the credentials, throws a typed error otherwise. */
+  check(signal: AbortSignal): Promise<void>;
+  /** Upstream tool names (not yet namespaced), MCP Tool shape. */
+  listTools(signal: AbortSignal): Promise<Tool[]>;
+  /**
+   * Bad arguments come back as `isError: true` results that name what to fix (no request sent).
+   * Service failures throw `UpstreamError`: the gateway turns them into `isError` results that
+   * name the configuration, and updates its health.
+   */
+  callTool(name: string, args: Record<string, unknown>, opts: CallOptions): Promise<CallToolResult>;
+  close(): Promise<void>;
+}
+
+export interface ConnectorOpenContext<Config> {
+  configurationId: string;
+  configurationName: string;
+  config: Config;
+  credentials: CredentialSource;
+  http: HttpClientFactory;
+  network: NetworkPolicy;
+  signal: AbortSignal;
+  log: Logger;
+}
+
+/** A connector type (GitHub, Jira, …): what it accepts and how to open a session for a configuration. */
+export interface ConnectorDefinition<Config = Record<string, unknown>> {
+  id: string;
+  name: string;
+  description: string;
+  authMethods: readonly CredentialType[];
+  /** False for connectors that can run without credentials (a public custom MCP endpoint). */
+  credentialsRequired: boolean;
+  /** Validates `configuration.configuration`; strict: unknown fields are refused. */
+  configSchema: z.ZodType<Config>;
+  /** The static tool catalog (empty where tools are discovered, as for custom MCP). */
+  tools: readonly Tool[];
+  open(ctx: ConnectorOpenContext<Config>): Promise<ConnectorSession>;
+}
+
+/** The Personal Connector object served by the REST API and `connectors list --json`. */
+export interface ConnectorObject {
+  id: string;
+  object: typeof CONNECTOR_OBJECT;
+  name: string;
+  description: string;
+  auth_methods: CredentialType[];
+  credentials_required: boolean;
+  configuration_schema: Record<string, unknown>;
+  tools: Tool[];
+}

@@ -1,0 +1,91 @@
+import type { ConfigurationFilter, ConfigurationRecord } from '../domain/configuration.js';
+import type { Owner } from '../domain/principal.js';
+
+export interface ApiKeyRecord {
+  id: string;
+  object: 'api_key';
+  organization_id: string;
+  user_id?: string;
+  name?: string;
+  /** sha256 of the secret, hex. The secret itself is never stored. */
+  secret_hash: string;
+  /** First characters of the secret, to recognise a key in a list. */
+  prefix: string;
+  created_at: string;
+  revoked_at?: string;
+  last_used_at?: string;
+}
+
+export interface AuditEvent {
+  id: string;
+  object: 'audit_event';
+  created_at: string;
+  organization_id: string;
+  user_id?: string;
+  api_key_id?: string;
+  /** e.g. configuration.created, configuration.updated, tool.called, keyring.rotated, api_key.created */
+  action: string;
+  /** The thing acted on: a configuration id, a key id, a tool name. */
+  target?: string;
+  outcome: 'success' | 'failure';
+  detail?: Record<string, string | number | boolean>;
+}
+
+export interface Page<T> {
+  data: T[];
+  has_more: boolean;
+}
+
+export interface ListOptions {
+  limit: number;
+  /** Cursor: the id of the last item of the previous page. */
+  starting_after?: string;
+}
+
+export type ChangeEvent =
+  | { kind: 'configuration'; op: 'created' | 'updated' | 'deleted'; id: string; owner: Owner; before?: ConfigurationRecord; after?: ConfigurationRecord }
+  | { kind: 'api_key'; op: 'created' | 'revoked'; id: string }
+  /** Another process changed the file: the store cannot say which records, so every cache must re-read. */
+  | { kind: 'reload' };
+
+/** Data written by `update`: everything but identity, creation time and version, which the store manages. */
+export type ConfigurationMutation = (current: ConfigurationRecord) => ConfigurationRecord;
+
+/**
+ * Persistence. Written for several backends (lowdb now, PostgreSQL later): async everywhere,
+ * compare-and-swap on `version`, an event feed, and a lease for one-at-a-time work across processes.
+ */
+export interface Store {
+  readonly kind: string;
+
+  getConfiguration(id: string): Promise<ConfigurationRecord | undefined>;
+  /** Configurations of one owner, ordered by creation (then id); `filter` narrows. */
+  listConfigurations(owner: Owner, filter: ConfigurationFilter, page: ListOptions): Promise<Page<ConfigurationRecord>>;
+  /** Every configuration, for maintenance (rotate, doctor). */
+  allConfigurations(): Promise<ConfigurationRecord[]>;
+  /** Inserts with version 1. Throws ConflictError if the id exists. */
+  createConfiguration(record: Omit<ConfigurationRecord, 'version'>): Promise<ConfigurationRecord>;
+  /**
+   * Read-modify-write under the store's lock. `mutate` gets the current record; if `expectedVersion`
+   * is given and differs, throws ConflictError. Returns the stored record (version + 1), or the
+   * current one unchanged when `mutate` returns an equal record (no write, no event).
+   */
+  updateConfiguration(id: string, mutate: ConfigurationMutation, expectedVersion?: number): Promise<ConfigurationRecord>;
+  /** Throws NotFoundError / ConflictError like update. */
+  deleteConfiguration(id: string, expectedVersion?: number): Promise<ConfigurationRecord>;
+
+  createApiKey(record: ApiKeyRecord): Promise<ApiKeyRecord>;
+  findApiKeyByHash(secretHash: string): Promise<ApiKeyRecord | undefined>;
+  getApiKey(id: string): Promise<ApiKeyRecord | undefined>;
+  listApiKeys(organizationId?: string): Promise<ApiKeyRecord[]>;
+  revokeApiKey(id: string): Promise<ApiKeyRecord>;
+
+  appendAudit(event: AuditEvent): Promise<void>;
+  listAudit(owner: Owner | undefined, page: ListOptions): Promise<Page<AuditEvent>>;
+
+  /** Subscribe to changes, from this process and (where the backend can tell) from others. */
+  onChange(listener: (event: ChangeEvent) => void): () => void;
+  /** Runs `fn` while holding an exclusive lease on `key` across processes; waits for it if taken. */
+  withLease<T>(key: string, ttlMs: number, fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
