@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ValidationError } from '../domain/errors.js';
+import type { NetworkPolicy } from '../domain/network.js';
+
+const httpsOrLoopbackUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+/** One OAuth client per connector id: discovery through `issuer`, or explicit endpoints. */
+export const OAuthClientSettingsSchema = z
+  .strictObject({
+    issuer: httpsOrLoopbackUrl.optional(),
+    authorization_endpoint: httpsOrLoopbackUrl.optional(),
+    token_endpoint: httpsOrLoopbackUrl.optional(),
+    client_id: z.string().min(1, { error: 'must not be empty' }),
+    client_secret: z.string().min(1).optional(),
+    /** Name of an environment variable that holds the secret, so the file can be shared. */
+    client_secret_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' }).optional(),
+    scopes: z.array(z.string().min(1)).default([]),
+    /** Extra authorization parameters, e.g. {"audience": "api.atlassian.com", "prompt": "consent"}. */
+    authorization_params: z.record(z.string(), z.string()).optional(),
+  })
+  .refine((s) => s.issuer !== undefined || s.token_endpoint !== undefined, {
+    error: 'set issuer (discovery) or token_endpoint',
+    path: ['issuer'],
+  });
+export type OAuthClientSettings = z.infer<typeof OAuthClientSettingsSchema>;
+
+/** OIDC sign-in for callers of the HTTP server (issue 5): whose tokens are accepted and how claims map. */
+export const OidcAuthSettingsSchema = z.strictObject({
+  issuer: httpsOrLoopbackUrl,
+  /** The audience tokens must carry: this server's resource URL (default: http(s)://host:port/mcp). */
+  audience: z.string().min(1).optional(),
+  user_claim: z.string().min(1).default('sub'),
+  organization_claim: z.string().min(1).default('org_id'),
+  /** Used when the token has no organization claim. */
+  default_organization_id: z.string().min(1).optional(),
+  scopes_supported: z.array(z.string()).optional(),
+});
+export type OidcAuthSettings = z.infer<typeof OidcAuthSettingsSchema>;
+
+export const SettingsSchema = z.strictObject({
+  oauth: z.record(z.string().regex(/^pc_[a-z0-9_]+$/, { error: 'keys must be connector ids (pc_…)' }), OAuthClientSettingsSchema).default({}),
+  network: z
+    .strictObject({
+      allow_loopback: z.boolean().default(false),
+      allow_private: z.boolean().default(false),
+    })
+    .default({ allow_loopback: false, allow_private: false }),
+  limits: z
+    .strictObject({
+      discovery_timeout_ms: z.number().int().min(100).max(120_000).default(10_000),
+      call_timeout_ms: z.number().int().min(100).max(600_000).default(60_000),
+      max_body_bytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+      upstream_max_bytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(10 * 1024 * 1024),
+      refresh_skew_ms: z.number().int().min(0).max(3_600_000).default(60_000),
+      rate_limit_per_minute: z.number().int().min(0).max(1_000_000).default(600),
+    })
+    .default({
+      discovery_timeout_ms: 10_000,
+      call_timeout_ms: 60_000,
+      max_body_bytes: 1024 * 1024,
+      upstream_max_bytes: 10 * 1024 * 1024,
+      refresh_skew_ms: 60_000,
+      rate_limit_per_minute: 600,
+    }),
+  auth: z.strictObject({ oidc: OidcAuthSettingsSchema.optional() }).default({}),
+  /** Hostnames accepted in Host/Origin besides the bind address (when served behind a proxy). */
+  allowed_hosts: z.array(z.string().min(1)).default([]),
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+
+export function defaultSettings(): Settings {
+  return SettingsSchema.parse({});
+}
+
+/** Reads the settings file; env twins override (CONNECTOR_GATEWAY_ALLOW_LOOPBACK=1). */
+export function loadSettings(path: string | undefined, env: NodeJS.ProcessEnv = process.env): Settings {
+  let raw: unknown = {};
+  if (path) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new ValidationError(`cannot read the settings file ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 'CONNECTOR_GATEWAY_CONFIG');
+    }
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      throw new ValidationError(`the settings file ${path} is not valid JSON`, 'CONNECTOR_GATEWAY_CONFIG');
+    }
+  }
+  const parsed = SettingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue ? issue.path.map(String).join('.') : '';
+    throw new ValidationError(`settings file ${path ?? ''}: ${field ? field + ': ' : ''}${issue?.message ?? 'invalid'}`, field || 'CONNECTOR_GATEWAY_CONFIG');
+  }
+  const s = parsed.data;
+  if (isTruthy(env.CONNECTOR_GATEWAY_ALLOW_LOOPBACK)) s.network.allow_loopback = true;
+  if (isTruthy(env.CONNECTOR_GATEWAY_ALLOW_PRIVATE)) s.network.allow_private = true;
+  return s;
+}
+
+export function networkPolicy(s: Settings): NetworkPolicy {
+  return { allowLoopback: s.network.allow_loopback, allowPrivate: s.network.allow_private };
+}
+
+/** The client secret, from the file or from the environment variable it names. */
+export function oauthClientSecret(s: OAuthClientSettings, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (s.client_secret) return s.client_secret;
+  if (s.client_secret_env) return env[s.client_secret_env];
+  return undefined;
+}
+
+function isTruthy(v: string | undefined): boolean {
+  return v === '1' || v === 'true' || v === 'yes';
+}
