@@ -1,0 +1,209 @@
+import { Client, SSEClientTransport, StreamableHTTPClientTransport, ProtocolError, SdkError, SdkHttpError, type Tool, type CallToolResult } from '@modelcontextprotocol/client';
+import type { ConnectorOpenContext, ConnectorSession, CallOptions } from '../../src/domain/connector.js';
+import type { Credentials } from '../../src/domain/credentials.js';
+import { UpstreamError, isGatewayError, errorMessage } from '../../src/domain/errors.js';
+import { checkUrlAllowed, isPolicyRefusal } from '../../src/http/network-guard.js';
+import type { CustomMcpConfig } from './config.js';
+import { createUpstreamAgent, createUpstreamFetch } from './fetch.js';
+
+const CLIENT_INFO = { name: 'mcp-connector-gateway', version: '0.1.0' };
+/** A generous default: long-running upstream tools report progress, which resets the clock. */
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+/**
+ * An MCP client to one remote server, kept open and shared by every call of the configuration.
+ * Streamable HTTP in either protocol era (version negotiation), falling back to legacy SSE.
+ */
+export class CustomMcpSession implements ConnectorSession {
+  private client: Client | undefined;
+  private connecting: Promise<Client> | undefined;
+  private lastCredentials: Credentials | undefined;
+  private readonly agent;
+  private readonly url: URL;
+  private closed = false;
+
+  private constructor(private readonly ctx: ConnectorOpenContext<CustomMcpConfig>) {
+    this.url = checkUrlAllowed(ctx.config.endpoint, ctx.network, 'configuration.endpoint');
+    this.agent = createUpstreamAgent(ctx.network);
+  }
+
+  static async open(ctx: ConnectorOpenContext<CustomMcpConfig>): Promise<CustomMcpSession> {
+    const s = new CustomMcpSession(ctx);
+    try {
+      await s.connected(ctx.signal);
+    } catch (e) {
+      await s.close();
+      throw e;
+    }
+    return s;
+  }
+
+  private get timeoutMs(): number {
+    return this.ctx.config.timeout_ms ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  private connected(signal: AbortSignal): Promise<Client> {
+    if (this.client) return Promise.resolve(this.client);
+    this.connecting ??= this.connect(signal).finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async connect(signal: AbortSignal): Promise<Client> {
+    const fetch = createUpstreamFetch({
+      config: this.ctx.config,
+      credentials: this.ctx.credentials,
+      network: this.ctx.network,
+      dispatcher: this.agent,
+      onCredentialsUsed: (c) => (this.lastCredentials = c),
+    });
+    const streamable = new Client(CLIENT_INFO, { versionNegotiation: { mode: 'auto' } });
+    try {
+      await streamable.connect(new StreamableHTTPClientTransport(this.url, { fetch }), { signal, timeout: Math.min(this.timeoutMs, 30_000) });
+      return this.adopt(streamable);
+    } catch (e) {
+      await streamable.close().catch(() => {});
+      if (!looksLikeLegacySseServer(e)) throw await this.translate(e, 'connect');
+    }
+    // A 2024-11-05 server: only the legacy HTTP+SSE transport answers.
+    const legacy = new Client(CLIENT_INFO);
+    try {
+      await legacy.connect(new SSEClientTransport(this.url, { fetch }), { signal, timeout: Math.min(this.timeoutMs, 30_000) });
+      return this.adopt(legacy);
+    } catch (e) {
+      await legacy.close().catch(() => {});
+      throw await this.translate(e, 'connect');
+    }
+  }
+
+  private adopt(client: Client): Client {
+    if (this.closed) {
+      void client.close();
+      throw new UpstreamError('network', 'the session was closed while connecting');
+    }
+    client.onclose = () => {
+      if (this.client === client) this.client = undefined;
+    };
+    this.client = client;
+    return client;
+  }
+
+  async check(signal: AbortSignal): Promise<void> {
+    const c = await this.connected(signal);
+    try {
+      await c.listTools(undefined, { signal, timeout: this.timeoutMs });
+    } catch (e) {
+      throw await this.translate(e, 'tools/list');
+    }
+  }
+
+  async listTools(signal: AbortSignal): Promise<Tool[]> {
+    return this.withReauth(signal, async (c) => (await c.listTools(undefined, { signal, timeout: this.timeoutMs })).tools, 'tools/list');
+  }
+
+  async callTool(name: string, args: Record<string, unknown>, opts: CallOptions): Promise<CallToolResult> {
+    return this.withReauth(
+      opts.signal,
+      (c) =>
+        c.callTool(
+          { name, arguments: args },
+          {
+            signal: opts.signal,
+            timeout: this.timeoutMs,
+            resetTimeoutOnProgress: true,
+            ...(opts.onProgress ? { onprogress: (p: { progress: number; total?: number; message?: string }) => opts.onProgress?.(p) } : {}),
+          },
+        ) as Promise<CallToolResult>,
+      'tools/call',
+    );
+  }
+
+  /** One retry after a 401 with OAuth2 credentials that the source could refresh. */
+  private async withReauth<T>(signal: AbortSignal, op: (c: Client) => Promise<T>, what: string): Promise<T> {
+    const c = await this.connected(signal);
+    try {
+      return await op(c);
+    } catch (e) {
+      const used = this.lastCredentials;
+      if (httpStatus(e) === 401 && used?.type === 'oauth2') {
+        const fresh = await this.ctx.credentials.refresh(used, signal);
+        if (fresh) {
+          await this.reset();
+          try {
+            return await op(await this.connected(signal));
+          } catch (e2) {
+            throw await this.translate(e2, what);
+          }
+        }
+      }
+      if (isConnectionLost(e)) await this.reset();
+      throw await this.translate(e, what);
+    }
+  }
+
+  private async reset(): Promise<void> {
+    const c = this.client;
+    this.client = undefined;
+    await c?.close().catch(() => {});
+  }
+
+  /** Upstream JSON-RPC errors pass through as they are; everything else becomes a typed, secret-free error. */
+  private async translate(e: unknown, what: string): Promise<Error> {
+    if (e instanceof ProtocolError) return e;
+    if (isGatewayError(e)) return e;
+    if (isPolicyRefusal(e)) return e;
+    const cause = findCause(e);
+    if (cause) return cause;
+    const status = httpStatus(e);
+    const where = `${this.url.origin}${this.url.pathname}`;
+    if (status === 401 || status === 403) return new UpstreamError('credentials', `the MCP server at ${where} answered ${status} to ${what}: check the configuration's credentials`, { status });
+    if (status === 429) return new UpstreamError('rate_limited', `the MCP server at ${where} answered 429 to ${what}`, { status });
+    if (status !== undefined && status >= 500) return new UpstreamError('server', `the MCP server at ${where} answered ${status} to ${what}`, { status });
+    if (status !== undefined) return new UpstreamError('protocol', `the MCP server at ${where} answered ${status} to ${what}`, { status });
+    if (e instanceof SdkError && e.code === 'REQUEST_TIMEOUT') return new UpstreamError('timeout', `the MCP server at ${where} did not answer ${what} within ${this.timeoutMs} ms`);
+    return new UpstreamError('network', `could not reach the MCP server at ${where} (${what}): ${shortReason(e)}`);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.reset();
+    await this.agent.close().catch(() => {});
+  }
+}
+
+function httpStatus(e: unknown): number | undefined {
+  if (e instanceof SdkHttpError) return e.status;
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return typeof code === 'number' && code >= 400 && code < 600 ? code : undefined;
+}
+
+function looksLikeLegacySseServer(e: unknown): boolean {
+  const s = httpStatus(e);
+  return s === 404 || s === 405 || s === 400;
+}
+
+function isConnectionLost(e: unknown): boolean {
+  return e instanceof SdkError && (e.code === 'CONNECTION_CLOSED' || e.code === 'SEND_FAILED');
+}
+
+/** Our own typed errors (network policy, credential refresh) may arrive wrapped by fetch or the SDK. */
+function findCause(e: unknown): Error | undefined {
+  let cur: unknown = e;
+  for (let i = 0; i < 6 && cur instanceof Error; i++) {
+    if (isGatewayError(cur)) return cur;
+    cur = cur.cause;
+  }
+  return undefined;
+}
+
+function shortReason(e: unknown): string {
+  let cur: unknown = e;
+  let msg = errorMessage(e);
+  for (let i = 0; i < 4 && cur instanceof Error && cur.cause; i++) {
+    cur = cur.cause;
+    const code = (cur as { code?: unknown }).code;
+    msg = typeof code === 'string' ? `${code}` : errorMessage(cur);
+  }
+  return msg.length > 200 ? `${msg.slice(0, 200)}…` : msg;
+}

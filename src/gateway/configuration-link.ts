@@ -1,0 +1,171 @@
+import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
+import type { ConnectorSession, CallOptions } from '../domain/connector.js';
+import type { ConfigurationRecord } from '../domain/configuration.js';
+import { errorMessage, isGatewayError, UpstreamError, ValidationError } from '../domain/errors.js';
+import type { GatewayDeps } from './types.js';
+import { toolFingerprint } from './fingerprint.js';
+import { HealthWriter } from './health.js';
+
+/** Raised when a call is aborted by the caller (not by a deadline): nothing to report upstream. */
+export class CallCancelledError extends Error {}
+
+/**
+ * One configuration's live connection: opens the connector once, caches its tool list, reuses the
+ * session for every call, and reports health. Replaced (closed and reopened) when the
+ * configuration's tool fingerprint changes.
+ */
+export class ConfigurationLink {
+  readonly record: ConfigurationRecord;
+  readonly fingerprint: string;
+  private session: Promise<ConnectorSession> | undefined;
+  private tools: Promise<Tool[]> | undefined;
+  private closed = false;
+  private readonly closeController = new AbortController();
+
+  constructor(
+    record: ConfigurationRecord,
+    private readonly deps: GatewayDeps,
+    private readonly health: HealthWriter,
+  ) {
+    this.record = record;
+    this.fingerprint = toolFingerprint(record);
+  }
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  get label(): string {
+    const connector = this.deps.registry.get(this.record.personal_connector_id)?.name ?? this.record.personal_connector_id;
+    return `configuration "${this.record.name}" (${this.record.id}, ${connector})`;
+  }
+
+  /** Upstream tools (not namespaced), within the discovery deadline. Cached until the link is replaced. */
+  discover(): Promise<Tool[]> {
+    this.tools ??= this.runDiscovery().catch((e: unknown) => {
+      this.tools = undefined; // a later list may try again
+      throw e;
+    });
+    return this.tools;
+  }
+
+  private async runDiscovery(): Promise<Tool[]> {
+    const started = performance.now();
+    const signal = AbortSignal.any([this.closeController.signal, AbortSignal.timeout(this.deps.limits.discoveryTimeoutMs)]);
+    try {
+      const session = await withSignal(this.open(signal), signal, () => this.deadlineError('discovery'));
+      const tools = await withSignal(session.listTools(signal), signal, () => this.deadlineError('discovery'));
+      this.health.healthy(this.record.id);
+      this.deps.observer?.discovered?.({ configurationId: this.id, connectorId: this.record.personal_connector_id, durationMs: performance.now() - started, ok: true });
+      return tools;
+    } catch (e) {
+      this.session = undefined;
+      if (!this.closed) this.health.unhealthy(this.record.id, describeFailure(e));
+      this.deps.observer?.discovered?.({ configurationId: this.id, connectorId: this.record.personal_connector_id, durationMs: performance.now() - started, ok: false });
+      throw e;
+    }
+  }
+
+  private open(signal: AbortSignal): Promise<ConnectorSession> {
+    this.session ??= this.openSession(signal).catch((e: unknown) => {
+      this.session = undefined;
+      throw e;
+    });
+    return this.session;
+  }
+
+  private async openSession(signal: AbortSignal): Promise<ConnectorSession> {
+    const def = this.deps.registry.get(this.record.personal_connector_id);
+    if (!def) throw new ValidationError(`unknown connector ${this.record.personal_connector_id}`, 'personal_connector_id');
+    const parsed = def.configSchema.safeParse(this.record.configuration);
+    if (!parsed.success) throw new ValidationError(`the stored configuration no longer passes the ${def.name} schema: ${parsed.error.issues[0]?.message ?? 'invalid'}`, 'configuration');
+    return def.open({
+      configurationId: this.record.id,
+      configurationName: this.record.name,
+      config: parsed.data,
+      credentials: this.deps.credentials.forConfiguration(this.record.id),
+      http: this.deps.http,
+      network: this.deps.network,
+      signal,
+      log: this.deps.log.child({ configuration_id: this.record.id }),
+    });
+  }
+
+  /** Calls an upstream tool. Failures come back as `isError` results that name this configuration. */
+  async call(upstreamTool: string, args: Record<string, unknown>, opts: CallOptions): Promise<CallToolResult> {
+    const timeoutMs = this.callTimeoutMs();
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = AbortSignal.any([opts.signal, deadline, this.closeController.signal]);
+    try {
+      const session = await withSignal(this.open(signal), signal, () => this.deadlineError('call'));
+      return await withSignal(session.callTool(upstreamTool, args, { ...opts, signal }), signal, () =>
+        opts.signal.aborted ? new CallCancelledError('cancelled by the client') : this.deadlineError('call', timeoutMs),
+      );
+    } catch (e) {
+      if (opts.signal.aborted) throw new CallCancelledError('cancelled by the client');
+      if (e instanceof UpstreamError && (e.kind === 'credentials' || e.kind === 'reauthorize')) {
+        this.health.unhealthy(this.record.id, describeFailure(e));
+      }
+      if (e instanceof UpstreamError && (e.kind === 'network' || e.kind === 'protocol')) {
+        // The connection may be dead (server restarted): reopen on the next call.
+        this.dropSession();
+      }
+      return { content: [{ type: 'text', text: `${capitalize(this.label)} failed: ${describeFailure(e)}` }], isError: true };
+    }
+  }
+
+  private callTimeoutMs(): number {
+    const own = (this.record.configuration as { timeout_ms?: unknown }).timeout_ms;
+    return typeof own === 'number' && own > 0 ? own : this.deps.limits.callTimeoutMs;
+  }
+
+  private deadlineError(what: 'discovery' | 'call', ms?: number): UpstreamError {
+    const limit = ms ?? this.deps.limits.discoveryTimeoutMs;
+    return new UpstreamError('timeout', `${what === 'discovery' ? 'tool discovery' : 'the call'} did not finish within ${limit} ms`);
+  }
+
+  private dropSession(): void {
+    const s = this.session;
+    this.session = undefined;
+    this.tools = undefined;
+    void s?.then((x) => x.close()).catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.closeController.abort();
+    const s = this.session;
+    this.session = undefined;
+    if (s) await s.then((x) => x.close()).catch(() => {});
+  }
+}
+
+/** Races a promise against an abort signal so a hung upstream cannot hold a caller past its deadline. */
+export function withSignal<T>(p: Promise<T>, signal: AbortSignal, onAbort: () => Error): Promise<T> {
+  if (signal.aborted) return Promise.reject(onAbort());
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(onAbort());
+    signal.addEventListener('abort', abort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', abort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', abort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** A short, secret-free reason. Typed errors already carry safe messages; others are summarised. */
+export function describeFailure(e: unknown): string {
+  if (isGatewayError(e)) return e.message;
+  const msg = errorMessage(e);
+  return msg.length > 300 ? `${msg.slice(0, 300)}…` : msg;
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

@@ -1,0 +1,9 @@
+import type { ConfigurationRecord } from '../domain/configuration.js';
+
+/**
+ * What about a configuration changes its tools. Health, sync times, metadata and description do
+ * not: the gateway writes health itself, and reacting to its own writes would loop.
+ */
+export function toolFingerprint(r: ConfigurationRecord): string {
+  return JSON.stringify([r.enabled, r.name, r.personal_connector_id, r.configuration, r.credentials_type ?? null, r.credentials_sealed?.ct ?? null]);
+}

@@ -1,0 +1,184 @@
+import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
+import type { CallOptions } from '../domain/connector.js';
+import type { ConfigurationRecord } from '../domain/configuration.js';
+import { NotFoundError } from '../domain/errors.js';
+import type { Owner } from '../domain/principal.js';
+import { principalLabel } from '../domain/principal.js';
+import { ConfigurationLink, CallCancelledError, describeFailure } from './configuration-link.js';
+import { toolFingerprint } from './fingerprint.js';
+import type { HealthWriter } from './health.js';
+import { buildToolTable, type ToolTable } from './tool-table.js';
+import type { GatewayDeps } from './types.js';
+
+/** Thrown for a tool name this principal does not have: the MCP layer answers -32602. */
+export class UnknownToolError extends NotFoundError {
+  constructor(name: string) {
+    super(`Unknown tool: ${name}`, 'name');
+  }
+}
+
+const EMPTY_TABLE: ToolTable = { tools: [], routes: new Map(), signature: '[]' };
+
+/**
+ * The tool table of one principal (owner): its enabled configurations, discovered in parallel,
+ * namespaced, cached; rebuilt when the store reports a change that affects tools, and announced
+ * to listeners only when what a client would see actually changed.
+ */
+export class PrincipalGateway {
+  private links = new Map<string, ConfigurationLink>();
+  private table: ToolTable = EMPTY_TABLE;
+  private hasTable = false;
+  private running: Promise<void> | undefined;
+  private dirty = false;
+  private readonly listeners = new Set<() => void>();
+  private closed = false;
+
+  constructor(
+    readonly owner: Owner,
+    private readonly deps: GatewayDeps,
+    private readonly health: HealthWriter,
+  ) {}
+
+  /** Subscribe to tool list changes; returns the unsubscribe function. */
+  onToolsChanged(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  async listTools(): Promise<Tool[]> {
+    await this.ready();
+    return this.table.tools;
+  }
+
+  /** The current table without waiting (for the hot call path once loaded). */
+  route(name: string) {
+    return this.table.routes.get(name);
+  }
+
+  async callTool(name: string, args: Record<string, unknown>, opts: CallOptions): Promise<CallToolResult> {
+    let route = this.table.routes.get(name);
+    if (!route) {
+      await this.ready();
+      route = this.table.routes.get(name);
+    }
+    if (!route) throw new UnknownToolError(name);
+    const started = performance.now();
+    let outcome: 'success' | 'tool_error' | 'upstream_error' | 'cancelled' = 'success';
+    try {
+      const result = await route.link.call(route.upstreamName, args, opts);
+      if (result.isError) outcome = 'tool_error';
+      return result;
+    } catch (e) {
+      outcome = e instanceof CallCancelledError ? 'cancelled' : 'upstream_error';
+      throw e;
+    } finally {
+      this.deps.observer?.toolCalled?.({
+        principal: principalLabel({ ...this.owner, via: 'local' }),
+        configurationId: route.link.id,
+        connectorId: route.link.record.personal_connector_id,
+        tool: name,
+        durationMs: performance.now() - started,
+        outcome,
+      });
+    }
+  }
+
+  /** Loads on first use; afterwards waits for a rebuild in progress, if any. */
+  private ready(): Promise<void> {
+    if (!this.hasTable && !this.running) this.scheduleRebuild();
+    return this.running ?? Promise.resolve();
+  }
+
+  /** A store change concerning this owner: rebuild if it can affect tools. */
+  noteChange(before: ConfigurationRecord | undefined, after: ConfigurationRecord | undefined): void {
+    if (this.closed || (!this.hasTable && !this.running)) return; // not loaded: the first list reads fresh data
+    const relevant = (r: ConfigurationRecord | undefined) => (r && r.enabled ? toolFingerprint(r) : null);
+    if (relevant(before) === relevant(after)) return;
+    this.scheduleRebuild();
+  }
+
+  /** Another process changed the store in ways we cannot itemise: re-read and diff. */
+  noteReload(): void {
+    if (this.closed || (!this.hasTable && !this.running)) return;
+    this.scheduleRebuild();
+  }
+
+  /** Rebuilds run one at a time; changes arriving meanwhile cause one more pass, not one each. */
+  private scheduleRebuild(): void {
+    if (this.running) {
+      this.dirty = true;
+      return;
+    }
+    const run = (async () => {
+      try {
+        do {
+          this.dirty = false;
+          await this.rebuild();
+        } while (this.dirty && !this.closed);
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    run.catch(() => {}); // callers awaiting ready() see the error; this only silences the unobserved branch
+    this.running = run;
+  }
+
+  private async rebuild(): Promise<void> {
+    const records = await this.enabledConfigurations();
+    const next = new Map<string, ConfigurationLink>();
+    const retired: ConfigurationLink[] = [];
+    for (const r of records) {
+      const current = this.links.get(r.id);
+      if (current && current.fingerprint === toolFingerprint(r)) next.set(r.id, current);
+      else {
+        if (current) retired.push(current);
+        next.set(r.id, new ConfigurationLink(r, this.deps, this.health));
+      }
+    }
+    for (const [id, link] of this.links) if (!next.has(id)) retired.push(link);
+    this.links = next;
+
+    // Parallel discovery: one slow or failing configuration only loses its own tools.
+    const discovered = new Map<string, Tool[]>();
+    await Promise.all(
+      [...next.values()].map(async (link) => {
+        try {
+          discovered.set(link.id, await link.discover());
+        } catch (e) {
+          this.deps.log.warn({ configuration_id: link.id, reason: describeFailure(e) }, 'tool discovery failed');
+        }
+      }),
+    );
+    await Promise.all(retired.map((l) => l.close()));
+    if (this.closed) return;
+    const table = buildToolTable([...next.values()], discovered, (id) => this.deps.registry.get(id)?.name ?? id);
+    const changed = table.signature !== this.table.signature;
+    const first = !this.hasTable;
+    this.table = table;
+    this.hasTable = true;
+    if (changed && !first) for (const l of [...this.listeners]) l();
+  }
+
+  private async enabledConfigurations(): Promise<ConfigurationRecord[]> {
+    const out: ConfigurationRecord[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await this.deps.store.listConfigurations(this.owner, { enabled: true }, { limit: 1000, ...(cursor ? { starting_after: cursor } : {}) });
+      out.push(...page.data);
+      const last = page.data[page.data.length - 1];
+      if (!page.has_more || !last) return out;
+      cursor = last.id;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.listeners.clear();
+    await Promise.all([...this.links.values()].map((l) => l.close()));
+    this.links.clear();
+  }
+}

@@ -1,0 +1,36 @@
+import type { CredentialSource } from '../domain/credentials.js';
+import type { Logger } from '../domain/logger.js';
+import type { NetworkPolicy } from '../domain/network.js';
+import type { HttpClientFactory } from '../http/types.js';
+import type { Store } from '../store/types.js';
+import type { ConnectorRegistry } from '../../connectors/registry.js';
+
+/** Hands out the credential source of one configuration (unseal, refresh). */
+export interface CredentialSourceFactory {
+  forConfiguration(configurationId: string): CredentialSource;
+}
+
+export interface GatewayLimits {
+  /** Per-configuration deadline for opening a connector and listing its tools. */
+  discoveryTimeoutMs: number;
+  /** Default deadline of one tool call (a custom MCP configuration may set its own timeout_ms). */
+  callTimeoutMs: number;
+}
+
+/** Hooks for logs, metrics and audit, so the gateway does not depend on them. */
+export interface GatewayObserver {
+  toolCalled?(e: { principal: string; configurationId: string; connectorId: string; tool: string; durationMs: number; outcome: 'success' | 'tool_error' | 'upstream_error' | 'cancelled' }): void;
+  discovered?(e: { configurationId: string; connectorId: string; durationMs: number; ok: boolean }): void;
+}
+
+export interface GatewayDeps {
+  store: Store;
+  registry: ConnectorRegistry;
+  credentials: CredentialSourceFactory;
+  http: HttpClientFactory;
+  network: NetworkPolicy;
+  limits: GatewayLimits;
+  log: Logger;
+  observer?: GatewayObserver;
+  now?: () => Date;
+}

@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createMcpHandler, isLegacyRequest, isInitializeRequest, type McpHttpHandler } from '@modelcontextprotocol/server';
+import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
+import type { Logger } from '../domain/logger.js';
+import { ownerKey, ownerOf, type Principal } from '../domain/principal.js';
+import type { Gateway } from '../gateway/gateway.js';
+import { createGatewayServer } from './server-factory.js';
+import { readJsonBody, writeJsonRpcError } from './http-body.js';
+
+interface LegacySession {
+  transport: NodeStreamableHTTPServerTransport;
+  owner: string;
+  lastSeen: number;
+}
+
+export interface McpHttpEndpointOptions {
+  maxBodyBytes: number;
+  /** Idle 2025-era sessions are closed after this long. */
+  sessionIdleMs?: number;
+  /** Bound on open 2025-era sessions per principal (oldest idle closed first). */
+  maxSessionsPerPrincipal?: number;
+}
+
+/**
+ * `/mcp` for both protocol eras. 2026-07-28 requests go to a per-principal `createMcpHandler`
+ * (stateless; its bus carries list_changed to that principal's `subscriptions/listen` streams only).
+ * 2025-era clients get a real session (initialize, standalone GET stream for list_changed), bound
+ * to the principal that opened it: another principal presenting the session id gets 404.
+ */
+export class McpHttpEndpoint {
+  private readonly modern = new Map<string, { handler: McpHttpHandler; node: ReturnType<typeof toNodeHandler>; unsubscribe: () => void }>();
+  private readonly sessions = new Map<string, LegacySession>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly gateway: Gateway,
+    private readonly log: Logger,
+    private readonly opts: McpHttpEndpointOptions,
+  ) {
+    this.sweeper = setInterval(() => this.sweep(), 60_000);
+    this.sweeper.unref();
+  }
+
+  get openSessions(): number {
+    return this.sessions.size;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
+    const owner = ownerOf(principal);
+    const key = ownerKey(owner);
+    let body: unknown;
+    if (req.method === 'POST') {
+      const read = await readJsonBody(req, res, this.opts.maxBodyBytes);
+      if (!read.ok) return;
+      body = read.value;
+    }
+
+    const sessionId = header(req, 'mcp-session-id');
+    if (sessionId !== undefined) {
+      const session = this.sessions.get(sessionId);
+      // Unknown and foreign sessions look the same: no way to probe for another principal's ids.
+      if (!session || session.owner !== key) {
+        writeJsonRpcError(res, 404, -32001, 'Session not found');
+        return;
+      }
+      session.lastSeen = Date.now();
+      await session.transport.handleRequest(req, res, body);
+      return;
+    }
+
+    const legacy = req.method !== 'POST' || (await isLegacyRequest(await toWebRequest(req, body), body, { maxRequestBodySize: this.opts.maxBodyBytes }));
+    if (legacy) {
+      await this.handleLegacyWithoutSession(req, res, body, key, principal);
+      return;
+    }
+    await this.modernFor(key, principal).node(req, res, body);
+  }
+
+  private async handleLegacyWithoutSession(req: IncomingMessage, res: ServerResponse, body: unknown, key: string, principal: Principal): Promise<void> {
+    if (req.method !== 'POST') {
+      writeJsonRpcError(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required');
+      return;
+    }
+    if (!isInitializeRequest(body)) {
+      writeJsonRpcError(res, 400, -32000, 'Bad Request: no valid session: send initialize first (or use protocol revision 2026-07-28)');
+      return;
+    }
+    this.evictFor(key);
+    const transport = new NodeStreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        this.sessions.set(id, { transport, owner: key, lastSeen: Date.now() });
+      },
+      onsessionclosed: (id) => {
+        this.sessions.delete(id);
+      },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) this.sessions.delete(transport.sessionId);
+    };
+    const server = createGatewayServer(this.gateway.forOwner(ownerOf(principal)), this.log, { announceListChanged: true });
+    await server.connect(transport);
+    await transport.handleRequest(req, res, body);
+  }
+
+  private modernFor(key: string, principal: Principal) {
+    let entry = this.modern.get(key);
+    if (!entry) {
+      const gw = this.gateway.forOwner(ownerOf(principal));
+      const handler = createMcpHandler(() => createGatewayServer(gw, this.log, { announceListChanged: false }), {
+        legacy: 'reject',
+        maxRequestBodySize: this.opts.maxBodyBytes,
+        onerror: (e) => this.log.debug({ err: e.message }, 'mcp request rejected'),
+      });
+      const unsubscribe = gw.onToolsChanged(() => handler.notify.toolsChanged());
+      entry = { handler, node: toNodeHandler(handler), unsubscribe };
+      this.modern.set(key, entry);
+    }
+    return entry;
+  }
+
+  /** Keeps one principal from exhausting memory with sessions it never closes. */
+  private evictFor(key: string): void {
+    const max = this.opts.maxSessionsPerPrincipal ?? 100;
+    const mine = [...this.sessions.entries()].filter(([, s]) => s.owner === key).sort((a, b) => a[1].lastSeen - b[1].lastSeen);
+    for (const [id, s] of mine.slice(0, Math.max(0, mine.length - max + 1))) {
+      this.sessions.delete(id);
+      void s.transport.close().catch(() => {});
+    }
+  }
+
+  private sweep(): void {
+    const idle = this.opts.sessionIdleMs ?? 30 * 60_000;
+    const now = Date.now();
+    for (const [id, s] of this.sessions) {
+      if (now - s.lastSeen > idle) {
+        this.sessions.delete(id);
+        void s.transport.close().catch(() => {});
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    const sessions = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(sessions.map((s) => s.transport.close().catch(() => {})));
+    for (const m of this.modern.values()) {
+      m.unsubscribe();
+      await m.handler.close().catch(() => {});
+    }
+    this.modern.clear();
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}

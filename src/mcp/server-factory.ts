@@ -1,0 +1,60 @@
+import { Server, ProtocolError, ProtocolErrorCode, type CallToolResult } from '@modelcontextprotocol/server';
+import { isGatewayError } from '../domain/errors.js';
+import type { Logger } from '../domain/logger.js';
+import { CallCancelledError } from '../gateway/configuration-link.js';
+import { UnknownToolError, type PrincipalGateway } from '../gateway/principal-gateway.js';
+
+export const SERVER_INFO = { name: 'mcp-connector-gateway', title: 'MCP Connector Gateway', version: '0.1.0' } as const;
+
+const INSTRUCTIONS =
+  'Tools come from your personal connector configurations (GitHub, ClickUp, Jira, Microsoft Teams, custom MCP servers). ' +
+  'Each tool name starts with the configuration it belongs to; its description says which one.';
+
+/**
+ * One low-level SDK server bound to one principal's gateway. Instances are cheap: the HTTP entry
+ * makes one per request (2026 era) or per session (2025 era); the tool table lives in the gateway.
+ */
+export function createGatewayServer(gateway: PrincipalGateway, log: Logger, opts: { announceListChanged: boolean }): Server {
+  const server = new Server(SERVER_INFO, { capabilities: { tools: { listChanged: true } }, instructions: INSTRUCTIONS });
+
+  server.setRequestHandler('tools/list', async () => {
+    return { tools: await gateway.listTools() };
+  });
+
+  server.setRequestHandler('tools/call', async (request, ctx) => {
+    const { name } = request.params;
+    const args = (request.params.arguments ?? {}) as Record<string, unknown>;
+    const progressToken = request.params._meta?.progressToken;
+    const onProgress =
+      progressToken === undefined
+        ? undefined
+        : (p: { progress: number; total?: number; message?: string }) => {
+            void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, ...p } }).catch(() => {});
+          };
+    try {
+      const result: CallToolResult = await gateway.callTool(name, args, { signal: ctx.mcpReq.signal, ...(onProgress ? { onProgress } : {}) });
+      return result;
+    } catch (e) {
+      if (e instanceof UnknownToolError) throw new ProtocolError(ProtocolErrorCode.InvalidParams, e.message);
+      if (e instanceof ProtocolError) throw e;
+      if (e instanceof CallCancelledError) throw new ProtocolError(ProtocolErrorCode.InternalError, 'Request cancelled');
+      if (isGatewayError(e)) return { content: [{ type: 'text', text: e.message }], isError: true };
+      log.error({ err: e instanceof Error ? e.message : String(e), tool: name }, 'tool call failed unexpectedly');
+      return { content: [{ type: 'text', text: `The gateway could not complete ${name}: internal error` }], isError: true };
+    }
+  });
+
+  // Long-lived instances (a stdio connection, a 2025-era HTTP session) announce changes themselves;
+  // per-request 2026-era instances do not: their entry's bus reaches the open subscriptions.
+  if (opts.announceListChanged) {
+    const unsubscribe = gateway.onToolsChanged(() => {
+      server.sendToolListChanged().catch(() => {});
+    });
+    const previousOnClose = server.onclose;
+    server.onclose = () => {
+      unsubscribe();
+      previousOnClose?.();
+    };
+  }
+  return server;
+}
