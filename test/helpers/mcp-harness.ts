@@ -1,0 +1,60 @@
+import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { MemoryStore } from '../../src/store/memory.js';
+import { Gateway } from '../../src/gateway/gateway.js';
+import { McpHttpEndpoint } from '../../src/mcp/http-endpoint.js';
+import { createHttpClientFactory } from '../../src/http/factory.js';
+import { builtinRegistry } from '../../connectors/index.js';
+import { silentLogger } from '../../src/domain/logger.js';
+import type { Principal } from '../../src/domain/principal.js';
+import { TestCredentials } from './records.js';
+
+/**
+ * The MCP endpoint on a loopback server, with a test-only authenticator: the bearer token is the
+ * user id (the real server authenticates API keys and OIDC tokens; those have their own tests).
+ */
+export async function startMcpHarness() {
+  const store = new MemoryStore();
+  const http = createHttpClientFactory();
+  const credentials = new TestCredentials();
+  const gateway = new Gateway({
+    store,
+    registry: builtinRegistry(),
+    credentials,
+    http,
+    network: { allowLoopback: true, allowPrivate: false },
+    limits: { discoveryTimeoutMs: 5_000, callTimeoutMs: 20_000 },
+    log: silentLogger,
+  });
+  const endpoint = new McpHttpEndpoint(gateway, silentLogger, { maxBodyBytes: 1024 * 1024 });
+  const server: Server = createServer((req, res) => {
+    const token = /^Bearer (usr_[a-z0-9]+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (!token) {
+      res.writeHead(401).end();
+      return;
+    }
+    const principal: Principal = { organization_id: 'org_test', user_id: token, via: 'api_key' };
+    endpoint.handle(req, res, principal).catch((e: unknown) => {
+      if (!res.headersSent) res.writeHead(500).end(String(e));
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+  return {
+    url,
+    store,
+    gateway,
+    endpoint,
+    credentials,
+    async close() {
+      await endpoint.close();
+      await gateway.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await http.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { startMcpHarness } from '../helpers/mcp-harness.js';
+import { startUpstream } from '../fakes/mcp-upstream.js';
+import { record } from '../helpers/records.js';
+
+async function connect(url: string, user: string) {
+  const client = new Client({ name: 'test', version: '1' }, { versionNegotiation: { mode: 'auto' } });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${user}` } } }));
+  return client;
+}
+
+describe('custom MCP upstream faults through the gateway', () => {
+  let h: Awaited<ReturnType<typeof startMcpHarness>>;
+  let up: Awaited<ReturnType<typeof startUpstream>>;
+  let paged: Awaited<ReturnType<typeof startUpstream>>;
+
+  beforeAll(async () => {
+    h = await startMcpHarness();
+    up = await startUpstream();
+    paged = await startUpstream({
+      pageSize: 2,
+      tools: ['a', 'b', 'c', 'dup', 'dup', 'e'].map((n) => ({ name: n, inputSchema: { type: 'object' as const } })),
+    });
+    const a = await h.store.createConfiguration(record({ user_id: 'usr_f', personal_connector_id: 'pc_custom_mcp', name: 'Up', configuration: { endpoint: up.url } }));
+    h.credentials.byId.set(a.id, { type: 'bearer', token: 'upstream-secret-token' });
+    await h.store.createConfiguration(record({ user_id: 'usr_f', personal_connector_id: 'pc_custom_mcp', name: 'Paged', configuration: { endpoint: paged.url } }));
+  });
+  afterAll(async () => {
+    await h.close();
+    await up.close();
+    await paged.close();
+  });
+
+  it('follows tools/list pagination and keeps duplicate names distinct', async () => {
+    const c = await connect(h.url, 'usr_f');
+    const names = (await c.listTools()).tools.map((t) => t.name).filter((n) => n.startsWith('paged_'));
+    expect(names.slice(0, 4)).toEqual(['paged_a', 'paged_b', 'paged_c', 'paged_dup']);
+    expect(names).toHaveLength(6);
+    expect(new Set(names).size).toBe(6);
+    expect(paged.seen.listPages).toBeGreaterThanOrEqual(3);
+    await c.close();
+  });
+
+  it('sends the configuration’s credentials upstream, never the caller’s token', async () => {
+    const c = await connect(h.url, 'usr_f');
+    await c.callTool({ name: 'up_echo', arguments: { message: 'hi' } });
+    expect(up.seen.authorization.at(-1)).toBe('Bearer upstream-secret-token');
+    expect(up.seen.authorization.every((a) => !a.includes('usr_f'))).toBe(true);
+    await c.close();
+  });
+
+  it('passes tool errors through and turns JSON-RPC errors into errors naming the configuration', async () => {
+    const c = await connect(h.url, 'usr_f');
+    const fail = await c.callTool({ name: 'up_fail', arguments: {} });
+    expect(fail.isError).toBe(true);
+    expect(JSON.stringify(fail.content)).toContain('failed on purpose');
+    const boom = await c.callTool({ name: 'up_boom', arguments: {} }).catch((e: unknown) => e);
+    expect(String((boom as Error).message ?? JSON.stringify(boom))).toContain('upstream exploded');
+    await c.close();
+  });
+
+  it('a client cancellation reaches the upstream', async () => {
+    const c = await connect(h.url, 'usr_f');
+    const ac = new AbortController();
+    const call = c.callTool({ name: 'up_hang', arguments: {} }, { signal: ac.signal }).catch((e: unknown) => e);
+    await expect.poll(() => up.seen.calls.includes('hang')).toBe(true);
+    ac.abort();
+    await call;
+    await expect.poll(() => up.seen.cancelled.includes('hang'), { timeout: 10_000 }).toBe(true);
+    await c.close();
+  });
+
+  it('an upstream that dies mid-call gives an isError result and the next call works', async () => {
+    const c = await connect(h.url, 'usr_f');
+    const r = await c.callTool({ name: 'up_die', arguments: {} });
+    expect(r.isError).toBe(true);
+    expect(JSON.stringify(r.content)).toMatch(/configuration \\?"Up\\?"/i);
+    const again = await c.callTool({ name: 'up_echo', arguments: { message: 'back' } });
+    expect(JSON.stringify(again.content)).toContain('back');
+    await c.close();
+  });
+});
+
+describe('deadlines', () => {
+  it('a hanging upstream returns isError within the configuration’s timeout and is cancelled upstream', async () => {
+    const h = await startMcpHarness();
+    const up = await startUpstream();
+    try {
+      await h.store.createConfiguration(record({ user_id: 'usr_t', personal_connector_id: 'pc_custom_mcp', name: 'Slow', configuration: { endpoint: up.url, timeout_ms: 300 } }));
+      const c = await connect(h.url, 'usr_t');
+      const r = await c.callTool({ name: 'slow_hang', arguments: {} });
+      expect(r.isError).toBe(true);
+      expect(JSON.stringify(r.content)).toMatch(/300 ms/);
+      await expect.poll(() => up.seen.cancelled.includes('hang'), { timeout: 10_000 }).toBe(true);
+      await c.close();
+    } finally {
+      await h.close();
+      await up.close();
+    }
+  });
+});
