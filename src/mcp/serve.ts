@@ -1,0 +1,59 @@
+import type { AppContext } from '../app/context.js';
+import { createGatewayRuntime } from '../app/runtime.js';
+import { ownerOf, type Principal } from '../domain/principal.js';
+import { createHttpServer } from '../api/server.js';
+import { McpHttpEndpoint } from './http-endpoint.js';
+import { serveGatewayOverStdio } from './stdio.js';
+
+export interface ServeOptions {
+  transport: 'stdio' | 'http';
+  host: string;
+  port: number;
+  /** stdio: whose configurations to serve. HTTP callers authenticate per request. */
+  principal: Principal;
+}
+
+export interface RunningServe {
+  /** http://host:port (HTTP only). */
+  url?: string;
+  /** Resolves when the transport ends by itself (stdio: the client closed stdin). */
+  closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts the gateway on the chosen transport. */
+export async function startServe(ctx: AppContext, opts: ServeOptions): Promise<RunningServe> {
+  const runtime = createGatewayRuntime(ctx);
+
+  if (opts.transport === 'stdio') {
+    const stdio = serveGatewayOverStdio(runtime.gateway.forOwner(ownerOf(opts.principal)), ctx.log);
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= (async () => {
+        await stdio.close();
+        await runtime.close();
+      })());
+    return { closed: stdio.closed.then(() => close()), close };
+  }
+
+  const endpoint = new McpHttpEndpoint(runtime.gateway, ctx.log.child({ component: 'mcp' }), { maxBodyBytes: ctx.settings.limits.max_body_bytes });
+  const http = await createHttpServer(ctx, {
+    host: opts.host,
+    port: opts.port,
+    mcpHandler: (req, res, principal) => endpoint.handle(req, res, principal),
+  });
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((r) => (resolveClosed = r));
+  let closing: Promise<void> | undefined;
+  return {
+    url: http.url,
+    closed,
+    close: () =>
+      (closing ??= (async () => {
+        await endpoint.close();
+        await http.close();
+        await runtime.close();
+        resolveClosed();
+      })()),
+  };
+}
