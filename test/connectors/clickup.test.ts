@@ -49,9 +49,12 @@ function text(result: CallToolResult): string {
   return first?.type === 'text' ? first.text : '';
 }
 
-function only(f: FakeClickup = fake) {
+/** The one request the fake received, which must carry the credentials as ClickUp wants them. */
+function only(f: FakeClickup = fake, authorization: string = FAKE_PERSONAL_TOKEN) {
   expect(f.requests).toHaveLength(1);
-  return f.requests[0]!;
+  const req = f.requests[0]!;
+  expect(req.headers.authorization).toBe(authorization);
+  return req;
 }
 
 beforeAll(async () => {
@@ -103,6 +106,7 @@ describe('ClickUp tools', () => {
   it('list_lists: folderless lists and folder lists of a space, or one folder', async () => {
     const r = await call('list_lists', { space_id: '790' });
     expect(fake.requests.map((q) => `${q.method} ${q.path}`).sort()).toEqual(['GET /space/790/folder', 'GET /space/790/list']);
+    expect(fake.requests.every((q) => q.headers.authorization === FAKE_PERSONAL_TOKEN && q.query.archived === 'false')).toBe(true);
     const out = structured<{ lists: { id: string; folder: unknown; task_count: number }[] }>('list_lists', r);
     expect(out.lists.map((l) => [l.id, l.folder])).toEqual([
       ['67890', null],
@@ -254,8 +258,7 @@ describe('ClickUp credentials and health', () => {
       fake.requests.length = 0;
       const s = await open({ workspace_id: '12345' }, creds);
       await s.check(signal);
-      expect(only()).toMatchObject({ method: 'GET', path: '/user' });
-      expect(only().headers.authorization).toBe(`Bearer ${FAKE_OAUTH_TOKEN}`);
+      expect(only(fake, `Bearer ${FAKE_OAUTH_TOKEN}`)).toMatchObject({ method: 'GET', path: '/user' });
     }
   });
 

@@ -374,8 +374,8 @@ export async function startFakeClickup(opts: FakeClickupOptions = {}): Promise<F
 
   // ---- the wire ----
   /** ClickUp reports its rate-limit window on every API response. */
-  function send(res: ServerResponse, status: number, json?: unknown, extra: Record<string, string> = {}, rateHeaders = true) {
-    const rate = rateHeaders ? { 'X-RateLimit-Limit': '100', 'X-RateLimit-Remaining': '99', 'X-RateLimit-Reset': String(Math.ceil(Date.now() / 1000) + 60) } : {};
+  function send(res: ServerResponse, status: number, json?: unknown, extra: Record<string, string> = {}) {
+    const rate = { 'X-RateLimit-Limit': '100', 'X-RateLimit-Remaining': '99', 'X-RateLimit-Reset': String(Math.ceil(Date.now() / 1000) + 60) };
     res.writeHead(status, { ...rate, ...(json === undefined ? {} : { 'Content-Type': 'application/json' }), ...extra });
     res.end(json === undefined ? undefined : JSON.stringify(json));
   }
@@ -416,8 +416,8 @@ export async function startFakeClickup(opts: FakeClickupOptions = {}): Promise<F
         const reset = Math.ceil(Date.now() / 1000) + (f.fault.resetInSeconds ?? 1);
         return send(res, 429, { err: 'Rate limit reached', ECODE: 'APP_002' }, { 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': String(reset) });
       }
-      // A 5xx from the edge in front of the API carries no rate-limit headers.
-      return send(res, f.fault.status, { err: 'Internal server error', ECODE: 'APP_500' }, {}, false);
+      // Rate-limit headers come on 5xx too: a client must not read their reset as a wait.
+      return send(res, f.fault.status, { err: 'Internal server error', ECODE: 'APP_500' });
     }
     try {
       const denied = authorized(req.headers.authorization);

@@ -8,6 +8,8 @@ export interface UpstreamBehaviour {
   /** Tools served by tools/list, split into pages of this size (cursor pagination). */
   tools?: Tool[];
   pageSize?: number;
+  /** Delay before answering tools/list (a slow upstream, for discovery timing). */
+  listDelayMs?: number;
 }
 
 const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
@@ -33,6 +35,7 @@ export async function startUpstream(behaviour: UpstreamBehaviour = {}) {
     const server = new Server({ name: 'fake-upstream', version: '1.0.0' }, { capabilities: { tools: {} } });
     server.setRequestHandler('tools/list', async (req) => {
       seen.listPages++;
+      if (behaviour.listDelayMs) await new Promise((r) => setTimeout(r, behaviour.listDelayMs));
       const start = req.params?.cursor ? Number(req.params.cursor) : 0;
       const page = tools.slice(start, start + pageSize);
       const next = start + pageSize < tools.length ? String(start + pageSize) : undefined;

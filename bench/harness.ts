@@ -1,0 +1,69 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { openAppContext } from '../src/app/context.js';
+import { freePort } from '../test/helpers/everything.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const CLI = join(ROOT, 'dist/src/cli/main.js');
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+
+/** A child process that prints one JSON line when ready. */
+export async function spawnJsonLine<T>(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; value: T }> {
+  const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'inherit'] });
+  const rl = createInterface({ input: child.stdout! });
+  const line = await new Promise<string>((resolve, reject) => {
+    rl.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`${command} exited with ${code}`)));
+  });
+  rl.close();
+  return { child, value: JSON.parse(line) as T };
+}
+
+export async function startUpstreams(count: number, opts: { tools?: number; listDelay?: string } = {}) {
+  const { child, value } = await spawnJsonLine<{ urls: string[] }>(TSX, ['bench/fixtures/upstreams.ts', '--count', String(count), '--tools', String(opts.tools ?? 0), '--list-delay-ms', opts.listDelay ?? '0']);
+  return { urls: value.urls, close: () => stop(child) };
+}
+
+export async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+}
+
+/** A data file with an API key and one custom MCP configuration per upstream URL, then the real server on it. */
+export async function startGateway(upstreamUrls: string[]) {
+  const dir = mkdtempSync(join(tmpdir(), 'cgw-bench-'));
+  const env = { ...process.env, CONNECTOR_GATEWAY_KEY: randomBytes(32).toString('base64'), CONNECTOR_GATEWAY_ALLOW_LOOPBACK: '1', LOG_LEVEL: 'warn', CONNECTOR_GATEWAY_LOG_LEVEL: 'warn' };
+  const dataFile = join(dir, 'data.json');
+  const ctx = await openAppContext({ dataFile, env });
+  const key = await ctx.apiKeys.create({ organization_id: 'org_bench', user_id: 'usr_bench' });
+  const principal = { organization_id: 'org_bench', user_id: 'usr_bench', via: 'api_key' as const };
+  for (const [i, url] of upstreamUrls.entries()) {
+    await ctx.configurations.create(principal, { personal_connector_id: 'pc_custom_mcp', name: `Upstream ${i}`, configuration: { endpoint: url } });
+  }
+  await ctx.close();
+  const port = await freePort();
+  const child = spawn(process.execPath, [CLI, 'serve', '--transport', 'http', '--port', String(port), '--data', dataFile], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return { url, mcpUrl: `${url}/mcp`, secret: key.secret, child, close: () => stop(child) };
+}
+
+export async function mcpClient(url: string, opts: { bearer?: string; era?: 'modern' | 'legacy' } = {}) {
+  const client = new Client({ name: 'bench', version: '1' }, { versionNegotiation: opts.era === 'legacy' ? { mode: 'legacy' } : { mode: 'auto' } });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), opts.bearer ? { requestInit: { headers: { Authorization: `Bearer ${opts.bearer}` } } } : {}));
+  return client;
+}
