@@ -1,33 +1,28 @@
-// STUB written by the lead so the registry compiles; the Jira helper replaces this file.
-import { z } from 'zod';
-import { commonConfigFields, defineBuiltinConnector } from '../kit/connector.js';
+import { defineBuiltinConnector } from '../kit/connector.js';
+import { jiraAuthorize, jiraBaseUrl, JiraConfigSchema, type JiraConfig } from './config.js';
+import { addComment } from './tools/add-comment.js';
+import { assignIssue } from './tools/assign-issue.js';
+import { createIssue } from './tools/create-issue.js';
+import { getIssue } from './tools/get-issue.js';
+import { getMyself } from './tools/get-myself.js';
+import { listProjects } from './tools/list-projects.js';
+import { searchIssues } from './tools/search-issues.js';
+import { listTransitions, transitionIssue } from './tools/transitions.js';
+import { updateIssue } from './tools/update-issue.js';
 
-export const JiraConfigSchema = z
-  .strictObject({
-    ...commonConfigFields,
-    site_url: z.url({ protocol: /^https?$/ }).optional(),
-    cloud_id: z.string().min(1).optional(),
-    email: z.email().optional(),
-    project_key: z.string().regex(/^[A-Z][A-Z0-9_]{1,9}$/).optional(),
-    issue_type: z.string().min(1).optional(),
-    default_assignee: z.string().min(1).optional(),
-  })
-  .refine((c) => c.site_url !== undefined || c.cloud_id !== undefined || c.api_base_url !== undefined, {
-    error: 'set site_url (https://<site>.atlassian.net) or cloud_id (with OAuth)',
-    path: ['site_url'],
-  });
-export type JiraConfig = z.infer<typeof JiraConfigSchema>;
+export { JiraConfigSchema, type JiraConfig } from './config.js';
 
 export const jiraConnector = defineBuiltinConnector<JiraConfig>({
   id: 'pc_jira',
   name: 'Jira',
-  description: 'Jira Cloud issues, transitions, comments and projects.',
+  description: 'Jira Cloud (REST v3): search issues with JQL, read, create and edit issues, comment, transition, assign, list projects.',
   authMethods: ['api_key', 'oauth2', 'bearer'],
   configSchema: JiraConfigSchema,
-  defaultBaseUrl: (c) => c.site_url ?? `https://api.atlassian.com/ex/jira/${c.cloud_id ?? ''}`,
-  authorize: () => ({}),
-  tools: [],
-  healthCheck: async (http, _c, signal) => {
+  defaultBaseUrl: jiraBaseUrl,
+  headers: { Accept: 'application/json' },
+  authorize: jiraAuthorize,
+  tools: [searchIssues, getIssue, createIssue, updateIssue, addComment, listTransitions, transitionIssue, assignIssue, listProjects, getMyself],
+  async healthCheck(http, _config, signal) {
     await http.request({ method: 'GET', path: '/rest/api/3/myself', signal });
   },
 });
