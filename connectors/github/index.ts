@@ -1,25 +1,56 @@
-// STUB written by the lead so the registry compiles; the GitHub helper replaces this file.
-import { z } from 'zod';
-import { commonConfigFields, defineBuiltinConnector } from '../kit/connector.js';
+import { defineBuiltinConnector } from '../kit/connector.js';
+import { GithubConfigSchema, type GithubConfig } from './config.js';
+import { authorizeGithub } from './auth.js';
+import { getMe } from './tools/get-me.js';
+import { searchCode, searchIssues, searchRepositories } from './tools/search.js';
+import { getFileContents } from './tools/get-file-contents.js';
+import { createOrUpdateFile } from './tools/create-or-update-file.js';
+import { createBranch, listBranches } from './tools/branches.js';
+import { listCommits } from './tools/list-commits.js';
+import { getIssue, listIssues } from './tools/issues.js';
+import { addIssueComment, createIssue, updateIssue } from './tools/issue-write.js';
+import { getPullRequest, getPullRequestDiff, listPullRequests } from './tools/pulls.js';
+import { createPullRequest, mergePullRequest } from './tools/pull-write.js';
 
-export const GithubConfigSchema = z.strictObject({
-  ...commonConfigFields,
-  repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: 'must be owner/repo' }).optional(),
-  branch: z.string().min(1).max(255).optional(),
-  paths: z.array(z.string().min(1)).optional(),
-});
-export type GithubConfig = z.infer<typeof GithubConfigSchema>;
+export { GithubConfigSchema, type GithubConfig } from './config.js';
+
+export const GITHUB_API_VERSION = '2022-11-28';
+
+export const githubTools = [
+  getMe,
+  searchRepositories,
+  getFileContents,
+  createOrUpdateFile,
+  listBranches,
+  createBranch,
+  listCommits,
+  searchCode,
+  listIssues,
+  getIssue,
+  createIssue,
+  updateIssue,
+  addIssueComment,
+  searchIssues,
+  listPullRequests,
+  getPullRequest,
+  getPullRequestDiff,
+  createPullRequest,
+  mergePullRequest,
+] as const;
 
 export const githubConnector = defineBuiltinConnector<GithubConfig>({
   id: 'pc_github',
   name: 'GitHub',
-  description: 'GitHub repositories, files, issues and pull requests.',
+  description: 'GitHub repositories, files, branches, commits, issues and pull requests (REST API v3; GitHub Enterprise via api_base_url).',
   authMethods: ['api_key', 'oauth2', 'bearer'],
   configSchema: GithubConfigSchema,
   defaultBaseUrl: () => 'https://api.github.com',
-  authorize: () => ({}),
-  tools: [],
-  healthCheck: async (http, _c, signal) => {
+  // GitHub refuses requests without a User-Agent; the HTTP client always sends the gateway's own.
+  headers: { Accept: 'application/vnd.github+json', 'X-GitHub-Api-Version': GITHUB_API_VERSION },
+  authorize: authorizeGithub,
+  tools: githubTools,
+  // GET /user answers 200 for any valid token whatever its scopes, and 401 for a bad or revoked one.
+  healthCheck: async (http, _config, signal) => {
     await http.request({ method: 'GET', path: '/user', signal });
   },
 });
