@@ -37,7 +37,7 @@ export async function stop(child: ChildProcess): Promise<void> {
 }
 
 /** A data file with an API key and one custom MCP configuration per upstream URL, then the real server on it. */
-export async function startGateway(upstreamUrls: string[]) {
+export async function startGateway(upstreamUrls: string[], opts: { nodeArgs?: string[] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'cgw-bench-'));
   const env = { ...process.env, CONNECTOR_GATEWAY_KEY: randomBytes(32).toString('base64'), CONNECTOR_GATEWAY_ALLOW_LOOPBACK: '1', LOG_LEVEL: 'warn', CONNECTOR_GATEWAY_LOG_LEVEL: 'warn' };
   const dataFile = join(dir, 'data.json');
@@ -49,16 +49,17 @@ export async function startGateway(upstreamUrls: string[]) {
   }
   await ctx.close();
   const port = await freePort();
-  const child = spawn(process.execPath, [CLI, 'serve', '--transport', 'http', '--port', String(port), '--data', dataFile], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, 'serve', '--transport', 'http', '--port', String(port), '--data', dataFile], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
+  let ready = false;
+  for (let i = 0; i < 200 && !ready && child.exitCode === null; i++) {
     try {
-      const r = await fetch(`${url}/healthz`);
-      if (r.ok) break;
+      ready = (await fetch(`${url}/healthz`)).ok;
     } catch {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+  if (!ready) throw new Error(`the gateway did not start (exit code ${child.exitCode})`);
   return { url, mcpUrl: `${url}/mcp`, secret: key.secret, child, close: () => stop(child) };
 }
 

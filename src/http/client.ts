@@ -5,20 +5,19 @@ import { UpstreamError, ValidationError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import { isJsonContentType, readExcerpt, readLimited } from './body.js';
 import { checkUrlAllowed, isPolicyRefusal } from './network-guard.js';
-import { backoffMs, isRateLimited, serviceWaitMs, type RetrySettings } from './retry-policy.js';
+import { backoffMs, isRateLimited, SECONDARY_LIMIT_WAIT_MS, serviceWaitMs, type RetrySettings } from './retry-policy.js';
 import type { HttpClient, HttpClientOptions, HttpRequest, HttpResponse } from './types.js';
 import {
   isTransientNetworkError,
   neverSent,
   protocolError,
-  scrub,
   serviceMessage,
   statusError,
   textExcerpt,
   transportError,
   type RequestLabel,
 } from './upstream-errors.js';
-import { appendQuery, redactedPath, resolveRequestUrl } from './url.js';
+import { appendQuery, redactedPath, resolveRequestUrl, SECRET_QUERY_KEY } from './url.js';
 
 export interface ClientDefaults {
   userAgent: string;
@@ -30,7 +29,6 @@ export interface ClientDefaults {
 
 const MAX_REDIRECTS = 3;
 const ERROR_BODY_BYTES = 64 * 1024;
-const SECRET_QUERY_KEY = /token|key|secret|signature|sig$|code|password|passwd|auth|session|credential/i;
 
 type Attempt = { status: number; headers: Record<string, string>; body: Dispatcher.ResponseData['body']; url: URL };
 
@@ -67,18 +65,26 @@ export class UndiciHttpClient implements HttpClient {
     const label: RequestLabel = { service: this.opts.serviceName, method: req.method, path: redactedPath(url), host: url.host };
     const timeoutMs = req.timeoutMs ?? this.opts.timeoutMs ?? this.defaults.timeoutMs;
     const deadline = Date.now() + timeoutMs;
-    // Our own timer rather than AbortSignal.timeout: it is cleared when the request ends, so a
-    // busy gateway does not keep thousands of idle 30 s timers alive.
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), timeoutMs);
-    const signal = req.signal ? AbortSignal.any([req.signal, timeout.signal]) : timeout.signal;
+    // One controller for the deadline and the caller's signal, wired by hand rather than with
+    // AbortSignal.timeout/any: the timer and the listener are removed when the request ends, so a
+    // long-lived caller signal (a session's) does not collect one dependent per request.
+    const ctl = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ctl.abort(new Error('deadline'));
+    }, timeoutMs);
+    const onAbort = () => ctl.abort(req.signal?.reason);
+    if (req.signal?.aborted) onAbort();
+    else req.signal?.addEventListener('abort', onAbort, { once: true });
+    const signal = ctl.signal;
     const secrets = [...url.searchParams].filter(([k]) => SECRET_QUERY_KEY.test(k)).map(([, v]) => v);
     try {
       return await this.run<T>(req, url, label, signal, deadline, secrets);
     } catch (e) {
       // The caller's cancellation is not an upstream failure: hand its reason back unchanged.
       if (req.signal?.aborted) throw req.signal.reason;
-      if (timeout.signal.aborted) {
+      if (timedOut) {
         throw new UpstreamError('timeout', `${label.service} did not answer within ${timeoutMs} ms for ${label.method} ${label.path}`, { cause: e });
       }
       if (e instanceof UpstreamError) throw e;
@@ -86,6 +92,7 @@ export class UndiciHttpClient implements HttpClient {
       throw transportError(label, e);
     } finally {
       clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onAbort);
     }
   }
 
@@ -104,10 +111,13 @@ export class UndiciHttpClient implements HttpClient {
 
     for (;;) {
       const authHeaders = creds && this.opts.auth ? lower(this.opts.auth.apply(creds)) : {};
-      const attemptSecrets = [...secrets, ...Object.values(authHeaders), ...(creds ? [credentialSecret(creds)] : [])];
+      // Every token used so far stays on the list: after a refresh the old one must not leak either.
+      secrets.push(...Object.values(authHeaders), ...(creds ? [credentialSecret(creds)] : []));
       let res: Attempt;
       try {
         res = await this.send(req, url, authHeaders, signal);
+        // Inside the try: a connection reset while reading the body is retried like one before it.
+        if (res.status < 400) return await this.success<T>(req, res, label, secrets);
       } catch (e) {
         if (signal.aborted || isPolicyRefusal(e) || e instanceof UpstreamError) throw e;
         const mayRetry = (retryAll && isTransientNetworkError(e)) || (req.retry !== false && neverSent(e) && isTransientNetworkError(e));
@@ -116,8 +126,6 @@ export class UndiciHttpClient implements HttpClient {
         retries++;
         continue;
       }
-
-      if (res.status < 400) return await this.success<T>(req, res, label, attemptSecrets);
 
       const errBody = await readExcerpt(res.body, ERROR_BODY_BYTES);
       const detail = this.errorDetail(errBody, res.headers['content-type']);
@@ -134,10 +142,10 @@ export class UndiciHttpClient implements HttpClient {
       }
 
       const now = Date.now();
-      if (isRateLimited(res.status, res.headers)) {
-        const wait = serviceWaitMs(res.headers, now);
+      if (isRateLimited(res.status, res.headers, detail)) {
+        const wait = serviceWaitMs(res.headers, now) ?? (res.status === 403 ? SECONDARY_LIMIT_WAIT_MS : undefined);
         const limited = (retryAfterMs: number | undefined) =>
-          statusError(label, res.status, detail, { kind: 'rate_limited', ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), secrets: attemptSecrets });
+          statusError(label, res.status, detail, { kind: 'rate_limited', ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), secrets });
         // A 429 means the service did not process the request, so even a POST may be sent again.
         if (req.retry === false || retries >= settings.maxRetries) throw limited(wait);
         const delay = wait ?? backoffMs(retries, settings);
@@ -149,7 +157,7 @@ export class UndiciHttpClient implements HttpClient {
 
       const retryable5xx = res.status === 502 || res.status === 503 || res.status === 504 || (res.status === 500 && !retried500);
       if (retryAll && retryable5xx && retries < settings.maxRetries) {
-        const delay = Math.min(serviceWaitMs(res.headers, now) ?? backoffMs(retries, settings), settings.maxWaitMs);
+        const delay = Math.min(serviceWaitMs(res.headers, now, false) ?? backoffMs(retries, settings), settings.maxWaitMs);
         if (now + delay < deadline) {
           if (res.status === 500) retried500 = true;
           await this.pause(delay, deadline, signal, label, res);
@@ -157,7 +165,7 @@ export class UndiciHttpClient implements HttpClient {
           continue;
         }
       }
-      throw statusError(label, res.status, detail, { secrets: attemptSecrets });
+      throw statusError(label, res.status, detail, { secrets });
     }
   }
 
@@ -207,7 +215,7 @@ export class UndiciHttpClient implements HttpClient {
       return { ...base, data: undefined as T };
     }
     const read = await readLimited(res.body, maxBytes, res.headers['content-length']);
-    if (!read.ok) return Promise.reject(protocolError(label, res.status, `a body larger than the limit of ${maxBytes} bytes`, secrets));
+    if (!read.ok) throw protocolError(label, res.status, `a body larger than the limit of ${maxBytes} bytes`, secrets);
     if (read.bytes.length === 0) return { ...base, data: undefined as T };
     const text = read.bytes.toString('utf8');
     if (req.responseType === 'text') return { ...base, data: text as T };

@@ -50,19 +50,27 @@ function quotaExhausted(h: Headers): boolean {
   return h['x-ratelimit-remaining'] === '0' || h['x-rate-limit-remaining'] === '0';
 }
 
-/** 429, or a 403 that carries rate-limit exhaustion (GitHub's primary and secondary limits). */
-export function isRateLimited(status: number, h: Headers): boolean {
+/**
+ * 429, or a 403 that is really a rate limit: GitHub's primary limit (remaining = 0), and its
+ * secondary limits, which come with Retry-After or only with a message saying so.
+ */
+export function isRateLimited(status: number, h: Headers, serviceMessage?: string): boolean {
   if (status === 429) return true;
-  return status === 403 && (quotaExhausted(h) || h['retry-after'] !== undefined);
+  return status === 403 && (quotaExhausted(h) || h['retry-after'] !== undefined || /rate limit/i.test(serviceMessage ?? ''));
 }
 
-/** How long the service asks us to wait, in ms; undefined when it gave no hint. */
-export function serviceWaitMs(h: Headers, now: number): number | undefined {
+/** GitHub asks for at least a minute when a secondary limit names no wait. */
+export const SECONDARY_LIMIT_WAIT_MS = 60_000;
+
+/**
+ * How long the service asks us to wait, in ms; undefined when it gave no hint. Rate-limit reset
+ * headers count only on a rate-limited answer: GitHub sends `x-ratelimit-reset` on every response,
+ * and on a 503 it says when the hourly quota renews, not when to retry.
+ */
+export function serviceWaitMs(h: Headers, now: number, rateLimited = true): number | undefined {
   const retryAfter = parseRetryAfter(h['retry-after'], now);
   if (retryAfter !== undefined) return retryAfter;
-  if (quotaExhausted(h) || h['x-ratelimit-reset'] !== undefined) {
-    return parseReset(h['x-ratelimit-reset'] ?? h['x-rate-limit-reset'], now);
-  }
+  if (rateLimited || quotaExhausted(h)) return parseReset(h['x-ratelimit-reset'] ?? h['x-rate-limit-reset'], now);
   return undefined;
 }
 

@@ -48,13 +48,13 @@ export function appendQuery(url: URL, query: Record<string, QueryValue> | undefi
 }
 
 /** Query keys whose values are secrets or one-time codes: never shown in messages or logs. */
-const SECRET_KEY = /token|key|secret|signature|sig$|code|password|passwd|auth|session|credential/i;
+export const SECRET_QUERY_KEY = /token|key|secret|signature|sig$|code|password|passwd|auth|session|credential/i;
 
 /** Path and query for messages and logs, with secret-looking query values replaced by `***`. */
 export function redactedPath(url: URL): string {
   const parts: string[] = [];
   for (const [k, v] of url.searchParams) {
-    parts.push(`${encodeURIComponent(k)}=${SECRET_KEY.test(k) ? '***' : encodeURIComponent(v)}`);
+    parts.push(`${encodeURIComponent(k)}=${SECRET_QUERY_KEY.test(k) ? '***' : encodeURIComponent(v)}`);
   }
   return url.pathname + (parts.length ? `?${parts.join('&')}` : '');
 }

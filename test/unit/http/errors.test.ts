@@ -123,6 +123,27 @@ describe('HttpClient: failure mapping', () => {
     expect(everything).not.toContain(QUERY_SECRET);
   });
 
+  it('logs retries without any secret', async () => {
+    const lines: string[] = [];
+    const capture = {
+      debug: (o: object, m?: string) => lines.push(JSON.stringify(o) + (m ?? '')),
+      info: (o: object, m?: string) => lines.push(JSON.stringify(o) + (m ?? '')),
+      warn: (o: object, m?: string) => lines.push(JSON.stringify(o) + (m ?? '')),
+      error: (o: object, m?: string) => lines.push(JSON.stringify(o) + (m ?? '')),
+      child: () => capture,
+    };
+    const logged = testFactory({ log: capture });
+    try {
+      const http = logged.create(clientOptions(server.origin, { auth: { source: staticCredentials({ type: 'bearer', token: TOKEN }), apply: bearer } }));
+      await failure(http.request({ method: 'GET', path: '/500', query: { token: QUERY_SECRET } }));
+    } finally {
+      await logged.close();
+    }
+    expect(lines.join('\n')).toMatch(/retrying upstream request/);
+    expect(lines.join('\n')).not.toContain(TOKEN);
+    expect(lines.join('\n')).not.toContain(QUERY_SECRET);
+  });
+
   it('refreshes OAuth2 credentials once on 401 and retries with the new token', async () => {
     const source = staticCredentials({ type: 'oauth2', access_token: 'old-token' }, { type: 'oauth2', access_token: 'new-token' });
     const http = factory.create(clientOptions(server.origin, { auth: { source, apply: bearer } }));

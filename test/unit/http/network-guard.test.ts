@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UpstreamError, ValidationError } from '../../../src/domain/errors.js';
 import type { NetworkPolicy } from '../../../src/domain/network.js';
@@ -55,6 +56,19 @@ describe('address classification', () => {
     ['not-an-ip', 'forbidden'],
   ])('%s is %s', (ip, cls) => {
     expect(classifyAddress(ip)).toBe(cls);
+  });
+
+  it('classifies every IPv4-mapped spelling exactly like the IPv4 address it carries', () => {
+    fc.assert(
+      fc.property(fc.ipV4(), (v4) => {
+        const o = v4.split('.').map(Number) as [number, number, number, number];
+        const hex = `${((o[0] << 8) | o[1]).toString(16)}:${((o[2] << 8) | o[3]).toString(16)}`;
+        const expected = classifyAddress(v4);
+        expect(classifyAddress(`::ffff:${v4}`)).toBe(expected);
+        expect(classifyAddress(`[::ffff:${hex}]`)).toBe(expected);
+        expect(classifyAddress(`0:0:0:0:0:ffff:${hex}`)).toBe(expected);
+      }),
+    );
   });
 
   it('unwraps IPv4-mapped IPv6 in both spellings', () => {

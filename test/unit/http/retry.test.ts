@@ -87,6 +87,17 @@ describe('HttpClient: retries', () => {
     expect(server.seen).toHaveLength(2);
   });
 
+  it('retries a GET whose body was cut off mid-way', async () => {
+    const { server, http } = await setup((req, res, _b, n) => {
+      if (n > 1) return json(res, 200, { n });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      res.write('{"partial":');
+      setImmediate(() => req.socket.destroy());
+    });
+    expect((await http.request<{ n: number }>({ method: 'GET', path: '/x' })).data.n).toBe(2);
+    expect(server.seen).toHaveLength(2);
+  });
+
   it('maps a connection that keeps dropping to kind network', async () => {
     const { server, http } = await setup((req) => req.socket.destroy());
     const err = await failure(http.request({ method: 'GET', path: '/x' }));
@@ -122,6 +133,24 @@ describe('HttpClient: retries', () => {
     expect(err.retryAfterMs).toBeLessThanOrEqual(600_000);
     expect(err.message).toMatch(/API rate limit exceeded/);
     expect(server.seen).toHaveLength(1);
+  });
+
+  it('reads a GitHub secondary-limit 403 without Retry-After as a one-minute wait', async () => {
+    const { server, http } = await setup((_req, res) => json(res, 403, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes.' }));
+    const err = await failure(http.request({ method: 'GET', path: '/x' }));
+    expect(err.kind).toBe('rate_limited');
+    expect(err.retryAfterMs).toBe(60_000);
+    expect(server.seen).toHaveLength(1);
+  });
+
+  it("ignores GitHub's hourly reset header when retrying a 503", async () => {
+    const reset = String(Math.floor(Date.now() / 1000) + 3000);
+    const { server, http } = await setup((_req, res, _b, n) =>
+      n === 1 ? json(res, 503, {}, { 'x-ratelimit-remaining': '4999', 'x-ratelimit-reset': reset }) : json(res, 200, { n }),
+    );
+    const res = await http.request<{ n: number }>({ method: 'GET', path: '/x', timeoutMs: 2_000 });
+    expect(res.data.n).toBe(2);
+    expect(server.seen).toHaveLength(2);
   });
 });
 
