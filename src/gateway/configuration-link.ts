@@ -1,4 +1,4 @@
-import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
+import { ProtocolError, type CallToolResult, type Tool } from '@modelcontextprotocol/server';
 import type { ConnectorSession, CallOptions } from '../domain/connector.js';
 import type { ConfigurationRecord } from '../domain/configuration.js';
 import { errorMessage, isGatewayError, UpstreamError, ValidationError } from '../domain/errors.js';
@@ -21,6 +21,7 @@ export class ConfigurationLink {
   private tools: Promise<Tool[]> | undefined;
   private closed = false;
   private readonly closeController = new AbortController();
+  private readonly inflight = new Set<AbortController>();
 
   constructor(
     record: ConfigurationRecord,
@@ -94,15 +95,25 @@ export class ConfigurationLink {
   /** Calls an upstream tool. Failures come back as `isError` results that name this configuration. */
   async call(upstreamTool: string, args: Record<string, unknown>, opts: CallOptions): Promise<CallToolResult> {
     const timeoutMs = this.callTimeoutMs();
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const signal = AbortSignal.any([opts.signal, deadline, this.closeController.signal]);
+    // One controller per call, linked by hand: AbortSignal.any() on long-lived signals (the link's
+    // close signal, a session's signal) accumulates listeners under load.
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const onCallerAbort = () => controller.abort();
+    opts.signal.addEventListener('abort', onCallerAbort, { once: true });
+    this.inflight.add(controller);
+    const signal = controller.signal;
     try {
-      const session = await withSignal(this.open(signal), signal, () => this.deadlineError('call'));
-      return await withSignal(session.callTool(upstreamTool, args, { ...opts, signal }), signal, () =>
-        opts.signal.aborted ? new CallCancelledError('cancelled by the client') : this.deadlineError('call', timeoutMs),
-      );
+      if (opts.signal.aborted) throw new CallCancelledError('cancelled by the client');
+      const session = await withSignal(this.open(signal), signal, () => this.abortReason(opts.signal, timedOut, timeoutMs));
+      return await withSignal(session.callTool(upstreamTool, args, { ...opts, signal }), signal, () => this.abortReason(opts.signal, timedOut, timeoutMs));
     } catch (e) {
       if (opts.signal.aborted) throw new CallCancelledError('cancelled by the client');
+      if (e instanceof ProtocolError) throw e; // an upstream JSON-RPC error passes through as it is
       if (e instanceof UpstreamError && (e.kind === 'credentials' || e.kind === 'reauthorize')) {
         this.health.unhealthy(this.record.id, describeFailure(e));
       }
@@ -110,8 +121,19 @@ export class ConfigurationLink {
         // The connection may be dead (server restarted): reopen on the next call.
         this.dropSession();
       }
-      return { content: [{ type: 'text', text: `${capitalize(this.label)} failed: ${describeFailure(e)}` }], isError: true };
+      const reason = timedOut ? this.deadlineError('call', timeoutMs) : e;
+      return { content: [{ type: 'text', text: `${capitalize(this.label)} failed: ${describeFailure(reason)}` }], isError: true };
+    } finally {
+      clearTimeout(timer);
+      opts.signal.removeEventListener('abort', onCallerAbort);
+      this.inflight.delete(controller);
     }
+  }
+
+  private abortReason(caller: AbortSignal, timedOut: boolean, timeoutMs: number): Error {
+    if (caller.aborted) return new CallCancelledError('cancelled by the client');
+    if (timedOut) return this.deadlineError('call', timeoutMs);
+    return new UpstreamError('network', 'the configuration was changed or removed during the call');
   }
 
   private callTimeoutMs(): number {
@@ -134,6 +156,7 @@ export class ConfigurationLink {
   async close(): Promise<void> {
     this.closed = true;
     this.closeController.abort();
+    for (const c of this.inflight) c.abort();
     const s = this.session;
     this.session = undefined;
     if (s) await s.then((x) => x.close()).catch(() => {});
