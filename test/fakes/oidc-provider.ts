@@ -22,6 +22,21 @@ export interface OidcProviderOptions {
   accounts?: Record<string, TestAccount>;
   /** Extra redirect URIs; loopback ones match any port (the client is `native`). */
   redirectUris?: string[];
+  /**
+   * Signing key slot: providers with the same slot share one RSA key (generating one costs ~0.5 s).
+   * Give a second provider its own slot when a test needs keys that differ.
+   */
+  keySlot?: string;
+}
+
+const signingKeys = new Map<string, Promise<Record<string, unknown>>>();
+function signingKey(slot: string): Promise<Record<string, unknown>> {
+  let k = signingKeys.get(slot);
+  if (!k) {
+    k = generateKeyPair('RS256', { extractable: true }).then(async ({ privateKey }) => ({ ...(await exportJWK(privateKey)), kid: `test-${slot}`, alg: 'RS256', use: 'sig' }));
+    signingKeys.set(slot, k);
+  }
+  return k;
 }
 
 export interface StartedOidcProvider {
@@ -65,8 +80,7 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-  const jwk = { ...(await exportJWK(privateKey)), kid: 'test-rs256', alg: 'RS256', use: 'sig' };
+  const jwk = await signingKey(opts.keySlot ?? 'default');
 
   const configuration: Configuration = {
     clients: [
@@ -239,10 +253,11 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
 }
 
 /**
- * A token endpoint that misbehaves: `html` answers 200 text/html, `hang` never answers, `500` fails.
+ * A token endpoint that misbehaves: `html` answers 200 text/html, `hang` never answers, `500` fails,
+ * `json-garbage` is JSON without tokens, `github-200-error` refuses the grant the way GitHub does.
  * Serves a discovery document too, so it can stand in for an issuer.
  */
-export async function startBrokenAuthServer(mode: 'html' | 'hang' | '500' | 'json-garbage'): Promise<{ issuer: string; tokenEndpoint: string; tokenCalls: number; close(): Promise<void> }> {
+export async function startBrokenAuthServer(mode: 'html' | 'hang' | '500' | 'json-garbage' | 'github-200-error'): Promise<{ issuer: string; tokenEndpoint: string; tokenCalls: number; close(): Promise<void> }> {
   const state = { tokenCalls: 0 };
   const server = createServer((req, res) => {
     if (req.url === '/.well-known/openid-configuration') {
@@ -256,6 +271,11 @@ export async function startBrokenAuthServer(mode: 'html' | 'hang' | '500' | 'jso
       if (mode === 'hang') return;
       if (mode === '500') {
         res.writeHead(500, { 'content-type': 'text/plain' }).end('boom');
+        return;
+      }
+      if (mode === 'github-200-error') {
+        // GitHub's way of refusing a refresh token: HTTP 200 with an error body.
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ error: 'bad_refresh_token', error_description: 'The refresh token passed is incorrect or expired.' }));
         return;
       }
       if (mode === 'json-garbage') {

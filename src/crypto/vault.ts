@@ -1,0 +1,119 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { Sealed } from '../domain/configuration.js';
+import { CredentialsSchema, type Credentials } from '../domain/credentials.js';
+import { StorageError, ValidationError } from '../domain/errors.js';
+import type { KeyRing } from './keyring.js';
+
+/** What a sealed blob is bound to: moving it to another record or organization makes it unopenable. */
+export interface SealBinding {
+  configurationId: string;
+  organizationId: string;
+}
+
+const ALGORITHM = 'aes-256-gcm';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+/** Ids never contain a newline (see domain/ids.ts), so this encoding of the pair is unambiguous. */
+function associatedData(b: SealBinding): Buffer {
+  return Buffer.from(`connector-gateway/credentials/v1\n${b.configurationId}\n${b.organizationId}`, 'utf8');
+}
+
+export interface VaultOptions {
+  /**
+   * Called when a blob names a key this ring lacks: another process rotated the key file. Returns
+   * the ring re-read from its source, or undefined when it cannot change (keys from the environment).
+   */
+  reload?: () => KeyRing | undefined;
+}
+
+/**
+ * Seals credentials with AES-256-GCM under the ring's primary key (random 96-bit nonce per seal, the
+ * record's ids as associated data) and opens them under whichever key sealed them.
+ */
+export class Vault {
+  #ring: KeyRing;
+  readonly #reload: (() => KeyRing | undefined) | undefined;
+
+  constructor(ring: KeyRing, opts: VaultOptions = {}) {
+    this.#ring = ring;
+    this.#reload = opts.reload;
+  }
+
+  get ring(): KeyRing {
+    return this.#ring;
+  }
+
+  get primaryKeyId(): string {
+    return this.#ring.primary.kid;
+  }
+
+  /** After a rotation in this process. */
+  setKeyRing(ring: KeyRing): void {
+    this.#ring = ring;
+  }
+
+  seal(credentials: Credentials, binding: SealBinding): Sealed {
+    const parsed = CredentialsSchema.safeParse(credentials);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = ['credentials', ...(issue?.path.map(String) ?? [])].join('.');
+      throw new ValidationError(`${field}: ${issue?.message ?? 'invalid'}`, field);
+    }
+    const { kid, key } = this.#ring.primary;
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(associatedData(binding));
+    const ct = Buffer.concat([cipher.update(JSON.stringify(parsed.data), 'utf8'), cipher.final()]);
+    return { kid, iv: iv.toString('base64'), ct: ct.toString('base64'), tag: cipher.getAuthTag().toString('base64') };
+  }
+
+  open(sealed: Sealed, binding: SealBinding): Credentials {
+    const id = binding.configurationId;
+    let key = this.#ring.get(sealed.kid);
+    if (!key && this.#reload) {
+      const fresh = this.#reload();
+      if (fresh) {
+        this.#ring = fresh;
+        key = fresh.get(sealed.kid);
+      }
+    }
+    if (!key) {
+      throw new StorageError(
+        `cannot open the credentials of configuration ${id}: they were sealed with key ${sealed.kid}, which is not in the key ring (${this.#ring.kids.join(', ')}); is CONNECTOR_GATEWAY_KEY (or the key file) the one this data was written with? If the key is lost, set the credentials again`,
+        'credentials_unreadable',
+      );
+    }
+    let plain: string;
+    try {
+      const iv = Buffer.from(sealed.iv, 'base64');
+      const tag = Buffer.from(sealed.tag, 'base64');
+      if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new Error('bad iv or tag length');
+      const decipher = createDecipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
+      decipher.setAAD(associatedData(binding));
+      decipher.setAuthTag(tag);
+      plain = Buffer.concat([decipher.update(Buffer.from(sealed.ct, 'base64')), decipher.final()]).toString('utf8');
+    } catch {
+      throw new StorageError(
+        `cannot open the credentials of configuration ${id}: authentication failed under key ${sealed.kid}. The sealed blob was altered, copied from another configuration or organization, or sealed with a different key of the same id; set the credentials again`,
+        'credentials_unreadable',
+      );
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(plain);
+    } catch {
+      value = undefined;
+    }
+    const parsed = CredentialsSchema.safeParse(value);
+    if (!parsed.success) {
+      throw new StorageError(`the credentials of configuration ${id} opened but are not valid credentials; set them again`, 'credentials_unreadable');
+    }
+    return parsed.data;
+  }
+
+  /** True when the blob is not under the primary key: `resealAll` should rewrite it. */
+  needsReseal(sealed: Sealed): boolean {
+    return sealed.kid !== this.#ring.primary.kid;
+  }
+}

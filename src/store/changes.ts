@@ -1,0 +1,77 @@
+import type { ConfigurationRecord } from '../domain/configuration.js';
+import { ConflictError, NotFoundError } from '../domain/errors.js';
+import { ownerOfRecord, type ConfigTable } from './config-table.js';
+import { deepFreeze, jsonCopy, jsonEqual } from './json.js';
+import { checkConfigurationInput } from './schemas.js';
+import type { ApiKeyRecord, ChangeEvent, ConfigurationMutation } from './types.js';
+
+/**
+ * One planned change. Both stores plan against their table, persist (the file store), then apply;
+ * planning is pure so a failed write leaves memory as it was.
+ */
+export type Change =
+  | { kind: 'configuration'; op: 'created'; after: ConfigurationRecord }
+  | { kind: 'configuration'; op: 'updated'; before: ConfigurationRecord; after: ConfigurationRecord }
+  | { kind: 'configuration'; op: 'deleted'; before: ConfigurationRecord }
+  | { kind: 'api_key'; op: 'created' | 'revoked'; after: ApiKeyRecord };
+export type Created = Extract<Change, { kind: 'configuration'; op: 'created' }>;
+export type Updated = Extract<Change, { kind: 'configuration'; op: 'updated' }>;
+export type Deleted = Extract<Change, { kind: 'configuration'; op: 'deleted' }>;
+
+function freezeRecord(value: unknown): ConfigurationRecord {
+  return deepFreeze(checkConfigurationInput(jsonCopy(value)));
+}
+
+export function planCreate(table: ConfigTable, input: Omit<ConfigurationRecord, 'version'>): Created {
+  const after = freezeRecord({ ...input, version: 1 });
+  if (table.get(after.id)) throw new ConflictError(`configuration ${after.id} already exists`, 'resource_exists');
+  return { kind: 'configuration', op: 'created', after };
+}
+
+function requireVersion(current: ConfigurationRecord, expectedVersion: number | undefined): void {
+  if (expectedVersion !== undefined && current.version !== expectedVersion) {
+    throw new ConflictError(
+      `configuration ${current.id} is at version ${current.version}, not ${expectedVersion}: it changed since it was read; read it again and retry`,
+    );
+  }
+}
+
+/** Undefined when `mutate` changed nothing: no write, no event. */
+export function planUpdate(table: ConfigTable, id: string, mutate: ConfigurationMutation, expectedVersion?: number): Updated | undefined {
+  const before = table.get(id);
+  if (!before) throw new NotFoundError(`no configuration ${id}`, 'id');
+  requireVersion(before, expectedVersion);
+  const proposed = mutate(before);
+  // Identity, ownership, creation time and version belong to the store, whatever mutate returns.
+  const pinned = {
+    ...proposed,
+    id: before.id,
+    organization_id: before.organization_id,
+    user_id: before.user_id,
+    api_key_id: before.api_key_id,
+    created_at: before.created_at,
+    version: before.version,
+  };
+  if (jsonEqual(jsonCopy(pinned), before)) return undefined;
+  const after = freezeRecord({ ...pinned, version: before.version + 1 });
+  return { kind: 'configuration', op: 'updated', before, after };
+}
+
+export function planDelete(table: ConfigTable, id: string, expectedVersion?: number): Deleted {
+  const before = table.get(id);
+  if (!before) throw new NotFoundError(`no configuration ${id}`, 'id');
+  requireVersion(before, expectedVersion);
+  return { kind: 'configuration', op: 'deleted', before };
+}
+
+export function toEvent(c: Change): ChangeEvent {
+  if (c.kind === 'api_key') return { kind: 'api_key', op: c.op, id: c.after.id };
+  switch (c.op) {
+    case 'created':
+      return { kind: 'configuration', op: 'created', id: c.after.id, owner: ownerOfRecord(c.after), after: c.after };
+    case 'updated':
+      return { kind: 'configuration', op: 'updated', id: c.after.id, owner: ownerOfRecord(c.after), before: c.before, after: c.after };
+    case 'deleted':
+      return { kind: 'configuration', op: 'deleted', id: c.before.id, owner: ownerOfRecord(c.before), before: c.before };
+  }
+}

@@ -1,0 +1,112 @@
+import type { ConfigurationFilter, ConfigurationRecord } from '../domain/configuration.js';
+import { silentLogger, type Logger } from '../domain/logger.js';
+import type { Owner } from '../domain/principal.js';
+import { pageAudit } from './audit-filter.js';
+import { planCreate, planDelete, planUpdate, toEvent, type Change } from './changes.js';
+import { checkPage } from './config-table.js';
+import { ChangeEmitter } from './emitter.js';
+import { deepFreeze, jsonCopy } from './json.js';
+import { KeyedQueue } from './lease-queue.js';
+import { checkApiKeyInput, checkAuditInput } from './schemas.js';
+import { Tables } from './tables.js';
+import type { ApiKeyRecord, AuditEvent, ChangeEvent, ConfigurationMutation, ListOptions, Page, Store } from './types.js';
+
+/** A store that lives and dies with the process: tests, benchmarks, throwaway gateways. */
+export class MemoryStore implements Store {
+  readonly kind = 'memory';
+  readonly #tables = new Tables();
+  readonly #audit: AuditEvent[] = [];
+  readonly #emitter: ChangeEmitter;
+  readonly #leases = new KeyedQueue();
+
+  constructor(opts: { log?: Logger } = {}) {
+    this.#emitter = new ChangeEmitter(opts.log ?? silentLogger);
+  }
+
+  async getConfiguration(id: string): Promise<ConfigurationRecord | undefined> {
+    return this.#tables.configs.get(id);
+  }
+
+  async listConfigurations(owner: Owner, filter: ConfigurationFilter, page: ListOptions): Promise<Page<ConfigurationRecord>> {
+    checkPage(page);
+    return this.#tables.configs.list(owner, filter, page);
+  }
+
+  async allConfigurations(): Promise<ConfigurationRecord[]> {
+    return this.#tables.configs.all();
+  }
+
+  async createConfiguration(record: Omit<ConfigurationRecord, 'version'>): Promise<ConfigurationRecord> {
+    const c = planCreate(this.#tables.configs, record);
+    this.#commit(c);
+    return c.after;
+  }
+
+  async updateConfiguration(id: string, mutate: ConfigurationMutation, expectedVersion?: number): Promise<ConfigurationRecord> {
+    const c = planUpdate(this.#tables.configs, id, mutate, expectedVersion);
+    if (!c) return this.#tables.configs.get(id)!;
+    this.#commit(c);
+    return c.after;
+  }
+
+  async deleteConfiguration(id: string, expectedVersion?: number): Promise<ConfigurationRecord> {
+    const c = planDelete(this.#tables.configs, id, expectedVersion);
+    this.#commit(c);
+    return c.before;
+  }
+
+  async createApiKey(record: ApiKeyRecord): Promise<ApiKeyRecord> {
+    const after = deepFreeze(checkApiKeyInput(jsonCopy(record)));
+    this.#tables.keys.checkNew(after);
+    this.#commit({ kind: 'api_key', op: 'created', after });
+    return after;
+  }
+
+  async findApiKeyByHash(secretHash: string): Promise<ApiKeyRecord | undefined> {
+    return this.#tables.keys.byHash(secretHash);
+  }
+
+  async getApiKey(id: string): Promise<ApiKeyRecord | undefined> {
+    return this.#tables.keys.get(id);
+  }
+
+  async listApiKeys(organizationId?: string): Promise<ApiKeyRecord[]> {
+    const all = this.#tables.keys.all();
+    return organizationId === undefined ? all : all.filter((k) => k.organization_id === organizationId);
+  }
+
+  async revokeApiKey(id: string): Promise<ApiKeyRecord> {
+    const current = this.#tables.keys.require(id);
+    if (current.revoked_at !== undefined) return current;
+    const after = deepFreeze({ ...current, revoked_at: new Date().toISOString() });
+    this.#commit({ kind: 'api_key', op: 'revoked', after });
+    return after;
+  }
+
+  async appendAudit(event: AuditEvent): Promise<void> {
+    this.#audit.push(deepFreeze(checkAuditInput(jsonCopy(event))));
+  }
+
+  async listAudit(owner: Owner | undefined, page: ListOptions): Promise<Page<AuditEvent>> {
+    checkPage(page);
+    return pageAudit(this.#audit, owner, page);
+  }
+
+  onChange(listener: (event: ChangeEvent) => void): () => void {
+    return this.#emitter.on(listener);
+  }
+
+  /** One process only, so the lease is an in-process queue; the ttl cannot be exceeded by anyone else. */
+  withLease<T>(key: string, _ttlMs: number, fn: () => Promise<T>): Promise<T> {
+    return this.#leases.run(key, fn);
+  }
+
+  async close(): Promise<void> {
+    this.#emitter.clear();
+  }
+
+  #commit(c: Change): void {
+    this.#tables.apply(c);
+    this.#emitter.emit([toEvent(c)]);
+  }
+}
