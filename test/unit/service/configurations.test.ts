@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError, NotFoundError, ConflictError } from '../../../src/domain/errors.js';
 import { ConfigurationObjectSchema } from '../../../src/domain/configuration.js';
-import type { ConfigurationService } from '../../../src/service/configurations.js';
 import type { MemoryStore } from '../../../src/store/memory.js';
 import type { Principal } from '../../../src/domain/principal.js';
 import { alice, bob, carol, githubBody, keyOnly, serviceFixture } from './fixtures.js';
@@ -215,5 +214,3 @@ describe('ConfigurationService isolation and health', () => {
     await expect(svc.list(alice, { limit: 101 })).rejects.toMatchObject({ param: 'limit' });
   });
 });
-
-export type { ConfigurationService };

@@ -1,0 +1,96 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { NotFoundError } from '../domain/errors.js';
+import type { Principal } from '../domain/principal.js';
+import { bearerAuthenticator } from './authenticate.js';
+import { sendError } from './errors.js';
+import { createApiHandler } from './handler.js';
+import { allowedHostnames, hostGuard } from './host-check.js';
+import { sendJson } from './http-io.js';
+import type { ApiContext, Authenticate } from './types.js';
+import type { ApiKeyService } from '../service/api-keys.js';
+
+export interface ExtraRoute {
+  path: string;
+  /** Allowed methods (default GET). */
+  methods?: string[];
+  /** Served without authentication (metadata documents); default false. */
+  public?: boolean;
+  handle(req: IncomingMessage, res: ServerResponse, principal: Principal | undefined): Promise<void>;
+}
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  /** Serves /mcp for an authenticated principal. */
+  mcpHandler?: (req: IncomingMessage, res: ServerResponse, principal: Principal) => Promise<void>;
+  extraRoutes?: ExtraRoute[];
+  /** Default: API keys as bearer tokens. */
+  authenticate?: Authenticate;
+}
+
+export interface RunningHttpServer {
+  server: Server;
+  /** http://host:port of the bound socket. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** One node:http server: host checks, /healthz, the REST API, /mcp and any extra routes, all behind bearer auth. */
+export async function createHttpServer(ctx: ApiContext & { apiKeys: ApiKeyService }, opts: HttpServerOptions): Promise<RunningHttpServer> {
+  const authenticate = opts.authenticate ?? bearerAuthenticator([async (t) => ctx.apiKeys.authenticate(t)]);
+  const api = createApiHandler(ctx, { authenticate });
+  const guard = hostGuard(allowedHostnames(opts.host, ctx.settings.allowed_hosts));
+  const extra = opts.extraRoutes ?? [];
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    guard(req);
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === '/healthz') {
+      sendJson(res, 200, { status: 'ok' });
+      return;
+    }
+    if (await api(req, res)) return;
+    if (path === '/mcp' && opts.mcpHandler) {
+      await opts.mcpHandler(req, res, await authenticate(req));
+      return;
+    }
+    const route = extra.find((r) => r.path === path);
+    if (route) {
+      const principal = route.public ? undefined : await authenticate(req);
+      const methods = route.methods ?? ['GET'];
+      if (!methods.includes(req.method ?? 'GET')) {
+        res.setHeader('Allow', methods.join(', '));
+        sendJson(res, 405, { error: { type: 'invalid_request_error', code: 'method_not_allowed', message: `${req.method ?? ''} is not allowed on ${path}; use ${methods.join(', ')}` } });
+        return;
+      }
+      await route.handle(req, res, principal);
+      return;
+    }
+    // Unknown paths still require credentials, so anonymous probing cannot map the server.
+    await authenticate(req);
+    throw new NotFoundError(`no route ${req.method ?? ''} ${path}`);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => sendError(res, e, ctx.log));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    server,
+    url: `http://${hostForUrl}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,20 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Settings } from '../config/settings.js';
+import type { Logger } from '../domain/logger.js';
+import type { Principal } from '../domain/principal.js';
+import type { ConfigurationService } from '../service/configurations.js';
+import type { ConnectorRegistry } from '../../connectors/registry.js';
+
+/** What the REST API needs from the application: a slice of AppContext, easy to build in tests. */
+export interface ApiContext {
+  configurations: ConfigurationService;
+  registry: ConnectorRegistry;
+  settings: Settings;
+  log: Logger;
+}
+
+/** Resolves the caller of a request or throws AuthError. */
+export type Authenticate = (req: IncomingMessage) => Promise<Principal>;
+
+/** Answers the request and returns true, or returns false when the path is not one of its routes. */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;

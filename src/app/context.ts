@@ -1,0 +1,99 @@
+import { loadSettings, type Settings } from '../config/settings.js';
+import type { Logger } from '../domain/logger.js';
+import { loadKeyRing, Vault, type LoadedKeyRing } from '../crypto/index.js';
+import { openStore } from '../store/index.js';
+import type { Store } from '../store/types.js';
+import { ApiKeyService } from '../service/api-keys.js';
+import { ConfigurationService } from '../service/configurations.js';
+import type { CredentialSealer, HealthCheck } from '../service/ports.js';
+import { builtinRegistry, type ConnectorRegistry } from '../../connectors/index.js';
+import { createLogger } from './logger.js';
+import { resolveDataFile } from './paths.js';
+
+export interface AppContextOptions {
+  /** `--data`; else CONNECTOR_GATEWAY_DATA; else the user config directory. */
+  dataFile?: string;
+  env: NodeJS.ProcessEnv;
+  /** Else CONNECTOR_GATEWAY_CONFIG. */
+  settingsFile?: string;
+  storeKind?: 'lowdb' | 'memory';
+  log?: Logger;
+  /** The gateway's check; until it is given, `test` reports that no check is available. */
+  healthCheck?: HealthCheck;
+  registry?: ConnectorRegistry;
+}
+
+/** Everything the CLI, the REST API and the MCP server share; built once per process (or per test). */
+export interface AppContext {
+  env: NodeJS.ProcessEnv;
+  dataFile: string;
+  settings: Settings;
+  log: Logger;
+  store: Store;
+  /** Where the keys came from (env or key file), for doctor and rotation. */
+  keys: LoadedKeyRing;
+  vault: Vault;
+  sealer: CredentialSealer;
+  registry: ConnectorRegistry;
+  configurations: ConfigurationService;
+  apiKeys: ApiKeyService;
+  /** Lets the gateway install its health check after the context exists (it needs the context to build). */
+  setHealthCheck(check: HealthCheck): void;
+  /** Runs the installed health check (doctor); writes nothing. */
+  checkHealth: HealthCheck;
+  close(): Promise<void>;
+}
+
+export async function openAppContext(opts: AppContextOptions): Promise<AppContext> {
+  const env = opts.env;
+  const log = opts.log ?? createLogger(env);
+  const dataFile = resolveDataFile(opts.dataFile, env);
+  const settings = loadSettings(opts.settingsFile ?? nonEmpty(env.CONNECTOR_GATEWAY_CONFIG), env);
+  const registry = opts.registry ?? builtinRegistry();
+  const storeKind = opts.storeKind ?? 'lowdb';
+  // The store creates the data file's folder; the key file lives beside it.
+  const store = await openStore({ kind: storeKind, file: dataFile, log });
+  let keys: LoadedKeyRing;
+  try {
+    keys = await loadKeyRing({ env, dataFile });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  for (const w of keys.warnings) log.warn({ key_file: keys.keyFile }, w);
+  const vault = new Vault(keys.ring, { reload: keys.reload });
+  const sealer: CredentialSealer = {
+    seal: async (c, b) => vault.seal(c, b),
+    unseal: async (s, b) => vault.open(s, b),
+  };
+  let healthCheck: HealthCheck = opts.healthCheck ?? (async () => ({ ok: false, error: 'no health check is available in this process' }));
+  const configurations = new ConfigurationService({ store, registry, sealer, healthCheck: (r) => healthCheck(r), log });
+  const apiKeys = new ApiKeyService({ store });
+  let closed = false;
+  return {
+    env,
+    dataFile,
+    settings,
+    log,
+    store,
+    keys,
+    vault,
+    sealer,
+    registry,
+    configurations,
+    apiKeys,
+    setHealthCheck(check) {
+      healthCheck = check;
+    },
+    checkHealth: (r) => healthCheck(r),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await store.close();
+    },
+  };
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v === '' ? undefined : v;
+}

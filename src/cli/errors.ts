@@ -1,0 +1,25 @@
+import { CommanderError } from 'commander';
+import { GatewayError } from '../domain/errors.js';
+
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** A command that already said what went wrong and only needs to set the exit code. */
+export class ExitCode extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+/** Bad input (a flag, a field, a rule) exits 2; everything else that failed exits 1. */
+export function exitCodeOf(e: unknown): number {
+  if (e instanceof ExitCode) return e.code;
+  if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  if (e instanceof GatewayError) return e.type === 'invalid_request_error' || e.type === 'permission_error' ? EXIT.usage : EXIT.failure;
+  return EXIT.failure;
+}
+
+/** One line, no stack: `error: configuration.repository: must be owner/repo`. */
+export function errorLine(e: unknown): string {
+  const message = e instanceof GatewayError ? e.message : e instanceof Error ? `unexpected ${e.name}: ${e.message}` : String(e);
+  return `error: ${message.replace(/\s*\n\s*/g, ' ')}`;
+}

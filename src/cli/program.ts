@@ -1,0 +1,51 @@
+import { Command, CommanderError } from 'commander';
+import type { CliIO } from './io.js';
+import { errorLine, exitCodeOf, ExitCode } from './errors.js';
+import { registerConnectors } from './commands/connectors.js';
+import { registerConfigs } from './commands/configs.js';
+import { registerKeys } from './commands/keys.js';
+import { registerKeyring } from './commands/keyring.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerServe } from './commands/serve.js';
+
+export interface Shutdown {
+  onShutdown(fn: () => void): void;
+}
+
+export function buildProgram(io: CliIO, shutdown: Shutdown): Command {
+  const program = new Command('connector-gateway')
+    .description('An MCP server that turns personal connector configurations into tools, with credentials sealed at rest.')
+    .showSuggestionAfterError(true)
+    // Errors are printed once, by runCli, as one line; commander must not exit the process itself.
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => void io.stdout.write(s),
+      writeErr: (s) => void io.stderr.write(s),
+      outputError: () => {},
+    });
+  registerServe(program, io, shutdown);
+  registerConnectors(program, io);
+  registerConfigs(program, io);
+  registerKeys(program, io);
+  registerKeyring(program, io);
+  registerDoctor(program, io);
+  return program;
+}
+
+/** Runs one command line and returns the exit code. Never throws, never prints a stack. */
+export async function runCli(argv: readonly string[], io: CliIO, shutdown: Shutdown = { onShutdown() {} }): Promise<number> {
+  const program = buildProgram(io, shutdown);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof ExitCode) return e.code;
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return 0; // --help, --version
+      io.stderr.write(`${e.message.replace(/\s*\n\s*/g, ' ')}\n`);
+      return exitCodeOf(e);
+    }
+    io.stderr.write(errorLine(e) + '\n');
+    return exitCodeOf(e);
+  }
+}

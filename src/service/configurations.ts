@@ -1,0 +1,249 @@
+import {
+  CONFIGURATION_OBJECT,
+  HEALTH_STATUSES,
+  toPublicObject,
+  type ConfigurationFilter,
+  type ConfigurationObject,
+  type ConfigurationRecord,
+  type HealthStatus,
+} from '../domain/configuration.js';
+import { ConflictError, errorMessage, isGatewayError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { ID_PREFIX, newId } from '../domain/ids.js';
+import { silentLogger, type Logger } from '../domain/logger.js';
+import { ownerKey, ownerOf, type Owner, type Principal } from '../domain/principal.js';
+import type { Page, Store } from '../store/types.js';
+import type { ConnectorRegistry } from '../../connectors/registry.js';
+import { applyUpdate, requireConnector, validateCreate, validateUpdate, type CredentialsChange } from './configuration-rules.js';
+import { jsonEqual } from './json.js';
+import { bindingOf, systemClock, type Clock, type CredentialSealer, type HealthCheck } from './ports.js';
+import { auditEvent } from './audit.js';
+
+export interface ListQuery {
+  personal_connector_id?: string;
+  enabled?: boolean;
+  health_status?: HealthStatus;
+  metadata?: Record<string, string>;
+  limit?: number;
+  starting_after?: string;
+}
+
+export interface ConfigurationServiceDeps {
+  store: Store;
+  registry: ConnectorRegistry;
+  sealer: CredentialSealer;
+  healthCheck: HealthCheck;
+  clock?: Clock;
+  log?: Logger;
+}
+
+export const LIST_LIMIT = { default: 10, min: 1, max: 100 } as const;
+const LAST_ERROR_MAX = 2000;
+
+/**
+ * Create, read, update, delete and check configurations on behalf of a principal. Used by the REST
+ * API and the CLI alike, so every rule lives here once. Returns public objects only.
+ */
+export class ConfigurationService {
+  private readonly store: Store;
+  private readonly registry: ConnectorRegistry;
+  private readonly sealer: CredentialSealer;
+  private readonly healthCheck: HealthCheck;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  /** The store version behind each object handed out, for ETags, without putting it in the object. */
+  private readonly versions = new WeakMap<ConfigurationObject, number>();
+
+  constructor(deps: ConfigurationServiceDeps) {
+    this.store = deps.store;
+    this.registry = deps.registry;
+    this.sealer = deps.sealer;
+    this.healthCheck = deps.healthCheck;
+    this.clock = deps.clock ?? systemClock;
+    this.log = deps.log ?? silentLogger;
+  }
+
+  /** The version (ETag) of an object this service returned. */
+  versionOf(o: ConfigurationObject): number | undefined {
+    return this.versions.get(o);
+  }
+
+  async create(principal: Principal, body: unknown): Promise<ConfigurationObject> {
+    const owner = ownerOf(principal);
+    const { input } = validateCreate(this.registry, body, owner);
+    const now = this.now();
+    const id = newId(ID_PREFIX.configuration);
+    const sealed = input.credentials ? await this.sealer.seal(input.credentials, bindingOf({ id, organization_id: owner.organization_id })) : undefined;
+    const record: Omit<ConfigurationRecord, 'version'> = {
+      id,
+      object: CONFIGURATION_OBJECT,
+      ...owner,
+      personal_connector_id: input.personal_connector_id,
+      name: input.name,
+      configuration: input.configuration,
+      enabled: input.enabled ?? true,
+      health_status: 'unknown',
+      ...(input.description !== undefined ? { description: input.description } : {}),
+      metadata: input.metadata ?? {},
+      created_at: now,
+      updated_at: now,
+      ...(input.credentials && sealed ? { credentials_type: input.credentials.type, credentials_sealed: sealed } : {}),
+    };
+    const stored = await this.store.createConfiguration(record);
+    await this.audit(principal, 'configuration.created', id);
+    return this.present(stored);
+  }
+
+  async get(principal: Principal, id: string): Promise<ConfigurationObject> {
+    return this.present(await this.owned(principal, id));
+  }
+
+  async list(principal: Principal, query: ListQuery = {}): Promise<Page<ConfigurationObject>> {
+    const limit = query.limit ?? LIST_LIMIT.default;
+    if (!Number.isInteger(limit) || limit < LIST_LIMIT.min || limit > LIST_LIMIT.max) {
+      throw new ValidationError(`limit: must be an integer from ${LIST_LIMIT.min} to ${LIST_LIMIT.max}`, 'limit');
+    }
+    if (query.personal_connector_id !== undefined) requireConnector(this.registry, query.personal_connector_id);
+    if (query.health_status !== undefined && !HEALTH_STATUSES.includes(query.health_status)) {
+      throw new ValidationError(`health_status: must be one of ${HEALTH_STATUSES.join(', ')}`, 'health_status');
+    }
+    if (query.starting_after !== undefined) {
+      const cursor = await this.store.getConfiguration(query.starting_after);
+      if (!cursor || !this.isOwner(principal, cursor)) {
+        throw new ValidationError('starting_after: must be the id of one of your configurations', 'starting_after');
+      }
+    }
+    const filter: ConfigurationFilter = {
+      ...(query.personal_connector_id !== undefined ? { personal_connector_id: query.personal_connector_id } : {}),
+      ...(query.enabled !== undefined ? { enabled: query.enabled } : {}),
+      ...(query.health_status !== undefined ? { health_status: query.health_status } : {}),
+      ...(query.metadata !== undefined && Object.keys(query.metadata).length > 0 ? { metadata: query.metadata } : {}),
+    };
+    const page = await this.store.listConfigurations(ownerOf(principal), filter, {
+      limit,
+      ...(query.starting_after !== undefined ? { starting_after: query.starting_after } : {}),
+    });
+    return { data: page.data.map((r) => this.present(r)), has_more: page.has_more };
+  }
+
+  async update(principal: Principal, id: string, body: unknown, opts: { expectedVersion?: number } = {}): Promise<ConfigurationObject> {
+    const patch = validateUpdate(body);
+    const current = await this.owned(principal, id);
+    this.checkVersion(current, opts.expectedVersion);
+    const def = requireConnector(this.registry, current.personal_connector_id);
+    const credentials = await this.credentialsChange(current, patch.credentials);
+    const now = this.now();
+    // Validate against what we read, so a refused request never reaches the store's write path.
+    applyUpdate(current, patch, def, credentials, now);
+    const owner = ownerKey(ownerOf(principal));
+    const stored = await this.store.updateConfiguration(
+      id,
+      (fresh) => {
+        if (ownerKey(recordOwner(fresh)) !== owner) throw this.notFound(id);
+        return applyUpdate(fresh, patch, def, credentials, now);
+      },
+      opts.expectedVersion,
+    );
+    if (stored.version !== current.version) await this.audit(principal, 'configuration.updated', id);
+    return this.present(stored);
+  }
+
+  async delete(principal: Principal, id: string, opts: { expectedVersion?: number } = {}): Promise<{ id: string; object: typeof CONFIGURATION_OBJECT; deleted: true }> {
+    const current = await this.owned(principal, id);
+    this.checkVersion(current, opts.expectedVersion);
+    await this.store.deleteConfiguration(id, opts.expectedVersion);
+    await this.audit(principal, 'configuration.deleted', id);
+    return { id, object: CONFIGURATION_OBJECT, deleted: true };
+  }
+
+  /** Runs the health check now and records its outcome on the configuration. */
+  async test(principal: Principal, id: string): Promise<ConfigurationObject> {
+    const current = await this.owned(principal, id);
+    let result: { ok: boolean; error?: string };
+    try {
+      result = await this.healthCheck(current);
+    } catch (e) {
+      // Only our typed errors carry messages written to be shown; anything else may say too much.
+      this.log.warn({ configuration_id: id, err_name: e instanceof Error ? e.name : typeof e }, 'health check threw');
+      result = { ok: false, error: isGatewayError(e) ? errorMessage(e) : 'health check failed with an unexpected error' };
+    }
+    const stored = await this.recordHealth(id, result);
+    return this.present(stored);
+  }
+
+  /** Writes a health outcome (also used by the gateway after discovery). Does not bump updated_at: the owner changed nothing. */
+  async recordHealth(id: string, result: { ok: boolean; error?: string }): Promise<ConfigurationRecord> {
+    const now = this.now();
+    return this.store.updateConfiguration(id, (fresh) => {
+      const next: ConfigurationRecord = { ...fresh, health_status: result.ok ? 'healthy' : 'unhealthy' };
+      if (result.ok) {
+        next.last_sync_at = now;
+        delete next.last_error;
+      } else {
+        next.last_error = (result.error ?? 'health check failed').slice(0, LAST_ERROR_MAX);
+      }
+      return jsonEqual(next, fresh) ? fresh : next;
+    });
+  }
+
+  private async credentialsChange(current: ConfigurationRecord, given: UpdateCredentials): Promise<CredentialsChange> {
+    if (given === undefined) return { kind: 'keep' };
+    if (given === null) return { kind: 'remove' };
+    const def = requireConnector(this.registry, current.personal_connector_id);
+    if (!def.authMethods.includes(given.type)) {
+      throw new ValidationError(`credentials.type: ${def.id} accepts ${def.authMethods.join(', ')}, not ${given.type}`, 'credentials.type', 'unsupported_credentials_type');
+    }
+    if (current.credentials_sealed) {
+      // Saving the same credentials again is not a change: no write, health kept.
+      try {
+        const existing = await this.sealer.unseal(current.credentials_sealed, bindingOf(current));
+        if (jsonEqual(existing, given)) return { kind: 'keep' };
+      } catch {
+        // Unreadable old credentials are simply replaced.
+      }
+    }
+    return { kind: 'set', type: given.type, sealed: await this.sealer.seal(given, bindingOf(current)) };
+  }
+
+  private async owned(principal: Principal, id: string): Promise<ConfigurationRecord> {
+    const r = await this.store.getConfiguration(id);
+    // Someone else's configuration answers exactly like a missing one: existence must not leak.
+    if (!r || !this.isOwner(principal, r)) throw this.notFound(id);
+    return r;
+  }
+
+  private isOwner(principal: Principal, r: ConfigurationRecord): boolean {
+    return ownerKey(recordOwner(r)) === ownerKey(ownerOf(principal));
+  }
+
+  private notFound(id: string): NotFoundError {
+    return new NotFoundError(`no such configuration: ${id}`, 'id');
+  }
+
+  private checkVersion(r: ConfigurationRecord, expected: number | undefined): void {
+    if (expected !== undefined && expected !== r.version) {
+      throw new ConflictError(`configuration ${r.id} is at version ${r.version}, not ${expected}: read it again and retry`);
+    }
+  }
+
+  private present(r: ConfigurationRecord): ConfigurationObject {
+    const o = toPublicObject(r);
+    this.versions.set(o, r.version);
+    return o;
+  }
+
+  private now(): string {
+    return this.clock().toISOString();
+  }
+
+  private async audit(principal: Principal, action: string, target: string): Promise<void> {
+    await this.store.appendAudit(auditEvent(principal, action, target, this.now()));
+  }
+}
+
+type UpdateCredentials = ReturnType<typeof validateUpdate>['credentials'];
+
+export function recordOwner(r: ConfigurationRecord): Owner {
+  return r.user_id !== undefined
+    ? { organization_id: r.organization_id, user_id: r.user_id }
+    : { organization_id: r.organization_id, ...(r.api_key_id !== undefined ? { api_key_id: r.api_key_id } : {}) };
+}

@@ -1,0 +1,34 @@
+import type { ConfigurationRecord, Sealed } from '../domain/configuration.js';
+import type { Credentials } from '../domain/credentials.js';
+
+/**
+ * What a sealed credential is bound to: unsealing it under another configuration or organization
+ * fails, so a blob copied between records is useless.
+ */
+export interface SealBinding {
+  configurationId: string;
+  organizationId: string;
+}
+
+/** The slice of the vault the services need; src/app adapts the crypto module to it. */
+export interface CredentialSealer {
+  seal(credentials: Credentials, binding: SealBinding): Promise<Sealed>;
+  unseal(sealed: Sealed, binding: SealBinding): Promise<Credentials>;
+}
+
+export interface HealthResult {
+  ok: boolean;
+  /** Why the check failed, fit to show the owner (never a secret). */
+  error?: string;
+}
+
+/** Opens the configuration's connector and checks it; provided by the gateway. */
+export type HealthCheck = (record: ConfigurationRecord) => Promise<HealthResult>;
+
+export type Clock = () => Date;
+
+export const systemClock: Clock = () => new Date();
+
+export function bindingOf(r: { id: string; organization_id: string }): SealBinding {
+  return { configurationId: r.id, organizationId: r.organization_id };
+}
