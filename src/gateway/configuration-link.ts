@@ -6,6 +6,11 @@ import type { GatewayDeps } from './types.js';
 import { toolFingerprint } from './fingerprint.js';
 import { HealthWriter } from './health.js';
 
+export interface LinkCallOutcome {
+  result: CallToolResult;
+  failure?: string;
+}
+
 /** Raised when a call is aborted by the caller (not by a deadline): nothing to report upstream. */
 export class CallCancelledError extends Error {}
 
@@ -92,8 +97,11 @@ export class ConfigurationLink {
     });
   }
 
-  /** Calls an upstream tool. Failures come back as `isError` results that name this configuration. */
-  async call(upstreamTool: string, args: Record<string, unknown>, opts: CallOptions): Promise<CallToolResult> {
+  /**
+   * Calls an upstream tool. Failures come back as `isError` results that name this configuration;
+   * `failure` then says what kind of failure it was (the tool's own isError leaves it unset).
+   */
+  async call(upstreamTool: string, args: Record<string, unknown>, opts: CallOptions): Promise<LinkCallOutcome> {
     const timeoutMs = this.callTimeoutMs();
     // One controller per call, linked by hand: AbortSignal.any() on long-lived signals (the link's
     // close signal, a session's signal) accumulates listeners under load.
@@ -110,7 +118,7 @@ export class ConfigurationLink {
     try {
       if (opts.signal.aborted) throw new CallCancelledError('cancelled by the client');
       const session = await withSignal(this.open(signal), signal, () => this.abortReason(opts.signal, timedOut, timeoutMs));
-      return await withSignal(session.callTool(upstreamTool, args, { ...opts, signal }), signal, () => this.abortReason(opts.signal, timedOut, timeoutMs));
+      return { result: await withSignal(session.callTool(upstreamTool, args, { ...opts, signal }), signal, () => this.abortReason(opts.signal, timedOut, timeoutMs)) };
     } catch (e) {
       if (opts.signal.aborted) throw new CallCancelledError('cancelled by the client');
       if (e instanceof ProtocolError) throw e; // an upstream JSON-RPC error passes through as it is
@@ -122,7 +130,10 @@ export class ConfigurationLink {
         this.dropSession();
       }
       const reason = timedOut ? this.deadlineError('call', timeoutMs) : e;
-      return { content: [{ type: 'text', text: `${capitalize(this.label)} failed: ${describeFailure(reason)}` }], isError: true };
+      return {
+        result: { content: [{ type: 'text', text: `${capitalize(this.label)} failed: ${describeFailure(reason)}` }], isError: true },
+        failure: reason instanceof UpstreamError ? reason.kind : isGatewayError(reason) ? reason.code : 'internal',
+      };
     } finally {
       clearTimeout(timer);
       opts.signal.removeEventListener('abort', onCallerAbort);

@@ -8,7 +8,7 @@ import { ConfigurationLink, CallCancelledError, describeFailure } from './config
 import { toolFingerprint } from './fingerprint.js';
 import type { HealthWriter } from './health.js';
 import { buildToolTable, type ToolTable } from './tool-table.js';
-import type { GatewayDeps } from './types.js';
+import type { GatewayDeps, ToolCallOutcome } from './types.js';
 
 /** Thrown for a tool name this principal does not have: the MCP layer answers -32602. */
 export class UnknownToolError extends NotFoundError {
@@ -33,11 +33,15 @@ export class PrincipalGateway {
   private readonly listeners = new Set<() => void>();
   private closed = false;
 
+  private readonly label: string;
+
   constructor(
     readonly owner: Owner,
     private readonly deps: GatewayDeps,
     private readonly health: HealthWriter,
-  ) {}
+  ) {
+    this.label = principalLabel({ ...owner, via: 'local' });
+  }
 
   /** Subscribe to tool list changes; returns the unsubscribe function. */
   onToolsChanged(listener: () => void): () => void {
@@ -67,22 +71,30 @@ export class PrincipalGateway {
     }
     if (!route) throw new UnknownToolError(name);
     const started = performance.now();
-    let outcome: 'success' | 'tool_error' | 'upstream_error' | 'cancelled' = 'success';
+    let outcome: ToolCallOutcome = 'success';
+    let errorKind: string | undefined;
     try {
-      const result = await route.link.call(route.upstreamName, args, opts);
-      if (result.isError) outcome = 'tool_error';
+      const { result, failure } = await route.link.call(route.upstreamName, args, opts);
+      if (failure !== undefined) {
+        outcome = 'upstream_error';
+        errorKind = failure;
+      } else if (result.isError) outcome = 'tool_error';
       return result;
     } catch (e) {
       outcome = e instanceof CallCancelledError ? 'cancelled' : 'upstream_error';
+      if (outcome === 'upstream_error') errorKind = 'protocol';
       throw e;
     } finally {
       this.deps.observer?.toolCalled?.({
-        principal: principalLabel({ ...this.owner, via: 'local' }),
+        owner: this.owner,
+        principal: this.label,
         configurationId: route.link.id,
         connectorId: route.link.record.personal_connector_id,
         tool: name,
+        upstreamTool: route.upstreamName,
         durationMs: performance.now() - started,
         outcome,
+        ...(errorKind !== undefined ? { errorKind } : {}),
       });
     }
   }

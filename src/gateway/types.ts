@@ -3,6 +3,7 @@ import type { Logger } from '../domain/logger.js';
 import type { NetworkPolicy } from '../domain/network.js';
 import type { HttpClientFactory } from '../http/types.js';
 import type { Store } from '../store/types.js';
+import type { Owner } from '../domain/principal.js';
 import type { ConnectorRegistry } from '../../connectors/registry.js';
 
 /** Hands out the credential source of one configuration (unseal, refresh). */
@@ -18,8 +19,25 @@ export interface GatewayLimits {
 }
 
 /** Hooks for logs, metrics and audit, so the gateway does not depend on them. */
+export type ToolCallOutcome = 'success' | 'tool_error' | 'upstream_error' | 'cancelled';
+
+export interface ToolCallEvent {
+  owner: Owner;
+  principal: string;
+  configurationId: string;
+  connectorId: string;
+  /** The namespaced name the client called. */
+  tool: string;
+  upstreamTool: string;
+  durationMs: number;
+  /** tool_error: the tool itself said isError; upstream_error: the service or transport failed. */
+  outcome: ToolCallOutcome;
+  /** For upstream_error: the UpstreamError kind (credentials, timeout, network, …). */
+  errorKind?: string;
+}
+
 export interface GatewayObserver {
-  toolCalled?(e: { principal: string; configurationId: string; connectorId: string; tool: string; durationMs: number; outcome: 'success' | 'tool_error' | 'upstream_error' | 'cancelled' }): void;
+  toolCalled?(e: ToolCallEvent): void;
   discovered?(e: { configurationId: string; connectorId: string; durationMs: number; ok: boolean }): void;
 }
 

@@ -4,6 +4,10 @@ import { ownerOf, type Principal } from '../domain/principal.js';
 import { createHttpServer } from '../api/server.js';
 import { McpHttpEndpoint } from './http-endpoint.js';
 import { serveGatewayOverStdio } from './stdio.js';
+import { createMetrics } from '../observability/metrics.js';
+import { composeObservers } from '../observability/compose.js';
+import { logObserver } from '../observability/log-observer.js';
+import { metricsRoute, recordHttpRequests } from '../observability/http-metrics.js';
 
 export interface ServeOptions {
   transport: 'stdio' | 'http';
@@ -23,7 +27,8 @@ export interface RunningServe {
 
 /** Starts the gateway on the chosen transport. */
 export async function startServe(ctx: AppContext, opts: ServeOptions): Promise<RunningServe> {
-  const runtime = createGatewayRuntime(ctx);
+  const metrics = opts.transport === 'http' ? createMetrics() : undefined;
+  const runtime = createGatewayRuntime(ctx, composeObservers(logObserver(ctx.log.child({ component: 'calls' })), metrics?.observer));
 
   if (opts.transport === 'stdio') {
     const stdio = serveGatewayOverStdio(runtime.gateway.forOwner(ownerOf(opts.principal)), ctx.log);
@@ -37,11 +42,14 @@ export async function startServe(ctx: AppContext, opts: ServeOptions): Promise<R
   }
 
   const endpoint = new McpHttpEndpoint(runtime.gateway, ctx.log.child({ component: 'mcp' }), { maxBodyBytes: ctx.settings.limits.max_body_bytes });
+  metrics?.setSessionGauge(() => endpoint.openSessions);
   const http = await createHttpServer(ctx, {
     host: opts.host,
     port: opts.port,
     mcpHandler: (req, res, principal) => endpoint.handle(req, res, principal),
+    extraRoutes: metrics ? [metricsRoute(metrics)] : [],
   });
+  if (metrics) recordHttpRequests(http.server, metrics);
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
   let closing: Promise<void> | undefined;

@@ -8,6 +8,8 @@ const call = (outcome: 'success' | 'tool_error' | 'upstream_error' | 'cancelled'
   configurationId: 'pcc_1',
   connectorId,
   tool: 'list_issues',
+  upstreamTool: 'list_issues',
+  owner: { organization_id: 'org_a', user_id: 'usr_a' },
   durationMs,
   outcome,
 });
