@@ -5,6 +5,10 @@ import { errorMessage, isGatewayError, UpstreamError, ValidationError } from '..
 import type { GatewayDeps } from './types.js';
 import { toolFingerprint } from './fingerprint.js';
 import { HealthWriter } from './health.js';
+import { CircuitBreaker, DEFAULT_BREAKER } from './circuit-breaker.js';
+
+/** Failures that say the service is unreachable or broken: they trip the breaker. Credentials and bad input do not. */
+const BREAKER_KINDS = new Set(['network', 'timeout', 'server', 'protocol']);
 
 export interface LinkCallOutcome {
   result: CallToolResult;
@@ -27,6 +31,7 @@ export class ConfigurationLink {
   private closed = false;
   private readonly closeController = new AbortController();
   private readonly inflight = new Set<AbortController>();
+  private readonly breaker: CircuitBreaker;
 
   constructor(
     record: ConfigurationRecord,
@@ -35,6 +40,7 @@ export class ConfigurationLink {
   ) {
     this.record = record;
     this.fingerprint = toolFingerprint(record);
+    this.breaker = new CircuitBreaker(deps.breaker ?? DEFAULT_BREAKER);
   }
 
   get id(): string {
@@ -102,6 +108,28 @@ export class ConfigurationLink {
    * `failure` then says what kind of failure it was (the tool's own isError leaves it unset).
    */
   async call(upstreamTool: string, args: Record<string, unknown>, opts: CallOptions): Promise<LinkCallOutcome> {
+    const admitted = this.breaker.admit();
+    if (!admitted.allowed) {
+      const seconds = Math.ceil(admitted.retryInMs / 1000);
+      return {
+        result: {
+          content: [{ type: 'text', text: `${capitalize(this.label)} is skipped for ${seconds} s after ${admitted.failures} consecutive failures (last: ${admitted.lastFailure}). It is retried automatically after that.` }],
+          isError: true,
+        },
+        failure: 'circuit_open',
+      };
+    }
+    const outcome = await this.callAdmitted(upstreamTool, args, opts).catch((e: unknown) => {
+      this.breaker.release();
+      throw e;
+    });
+    if (outcome.failure !== undefined && BREAKER_KINDS.has(outcome.failure)) this.breaker.failure(outcome.reason ?? outcome.failure);
+    else if (outcome.failure === undefined) this.breaker.success();
+    else this.breaker.release();
+    return { result: outcome.result, ...(outcome.failure !== undefined ? { failure: outcome.failure } : {}) };
+  }
+
+  private async callAdmitted(upstreamTool: string, args: Record<string, unknown>, opts: CallOptions): Promise<LinkCallOutcome & { reason?: string }> {
     const timeoutMs = this.callTimeoutMs();
     // One controller per call, linked by hand: AbortSignal.any() on long-lived signals (the link's
     // close signal, a session's signal) accumulates listeners under load.
@@ -130,9 +158,11 @@ export class ConfigurationLink {
         this.dropSession();
       }
       const reason = timedOut ? this.deadlineError('call', timeoutMs) : e;
+      const described = describeFailure(reason);
       return {
-        result: { content: [{ type: 'text', text: `${capitalize(this.label)} failed: ${describeFailure(reason)}` }], isError: true },
+        result: { content: [{ type: 'text', text: `${capitalize(this.label)} failed: ${described}` }], isError: true },
         failure: reason instanceof UpstreamError ? reason.kind : isGatewayError(reason) ? reason.code : 'internal',
+        reason: described,
       };
     } finally {
       clearTimeout(timer);

@@ -4,6 +4,7 @@ import type { NetworkPolicy } from '../domain/network.js';
 import type { HttpClientFactory } from '../http/types.js';
 import type { Store } from '../store/types.js';
 import type { Owner } from '../domain/principal.js';
+import type { CircuitBreakerOptions } from './circuit-breaker.js';
 import type { ConnectorRegistry } from '../../connectors/registry.js';
 
 /** Hands out the credential source of one configuration (unseal, refresh). */
@@ -50,5 +51,7 @@ export interface GatewayDeps {
   limits: GatewayLimits;
   log: Logger;
   observer?: GatewayObserver;
+  /** Circuit breaker per configuration link (default: 5 failures, 15 s cool-down doubling to 5 min). */
+  breaker?: CircuitBreakerOptions;
   now?: () => Date;
 }

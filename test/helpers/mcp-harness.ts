@@ -9,12 +9,13 @@ import { builtinRegistry } from '../../connectors/index.js';
 import { silentLogger } from '../../src/domain/logger.js';
 import type { Principal } from '../../src/domain/principal.js';
 import { TestCredentials } from './records.js';
+import type { CircuitBreakerOptions } from '../../src/gateway/circuit-breaker.js';
 
 /**
  * The MCP endpoint on a loopback server, with a test-only authenticator: the bearer token is the
  * user id (the real server authenticates API keys and OIDC tokens; those have their own tests).
  */
-export async function startMcpHarness() {
+export async function startMcpHarness(opts: { breaker?: CircuitBreakerOptions } = {}) {
   const store = new MemoryStore();
   const http = createHttpClientFactory();
   const credentials = new TestCredentials();
@@ -26,6 +27,7 @@ export async function startMcpHarness() {
     network: { allowLoopback: true, allowPrivate: false },
     limits: { discoveryTimeoutMs: 5_000, callTimeoutMs: 20_000 },
     log: silentLogger,
+    ...(opts.breaker ? { breaker: opts.breaker } : {}),
   });
   const endpoint = new McpHttpEndpoint(gateway, silentLogger, { maxBodyBytes: 1024 * 1024 });
   const server: Server = createServer((req, res) => {

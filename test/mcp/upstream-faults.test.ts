@@ -100,3 +100,29 @@ describe('deadlines', () => {
     }
   });
 });
+
+describe('circuit breaker through the gateway', () => {
+  it('skips a dead upstream quickly after repeated failures and recovers by itself', async () => {
+    const h = await startMcpHarness({ breaker: { failureThreshold: 2, coolDownMs: 300, maxCoolDownMs: 1000 } });
+    const up = await startUpstream();
+    try {
+      await h.store.createConfiguration(record({ user_id: 'usr_cb', personal_connector_id: 'pc_custom_mcp', name: 'Flaky', configuration: { endpoint: up.url } }));
+      const c = await connect(h.url, 'usr_cb');
+      expect((await c.callTool({ name: 'flaky_echo', arguments: { message: 'a' } })).isError).toBeFalsy();
+      // Two calls that kill the connection mid-call trip the breaker.
+      for (let i = 0; i < 2; i++) expect((await c.callTool({ name: 'flaky_die', arguments: {} })).isError).toBe(true);
+      const callsBefore = up.seen.calls.length;
+      const skipped = await c.callTool({ name: 'flaky_echo', arguments: { message: 'b' } });
+      expect(skipped.isError).toBe(true);
+      expect(JSON.stringify(skipped.content)).toMatch(/skipped for \d+ s after 2 consecutive failures/);
+      expect(up.seen.calls.length).toBe(callsBefore); // nothing reached the upstream
+      await new Promise((r) => setTimeout(r, 350));
+      const recovered = await c.callTool({ name: 'flaky_echo', arguments: { message: 'c' } });
+      expect(JSON.stringify(recovered.content)).toContain('c');
+      await c.close();
+    } finally {
+      await h.close();
+      await up.close();
+    }
+  });
+});
