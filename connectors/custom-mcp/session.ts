@@ -4,7 +4,8 @@ import type { Credentials } from '../../src/domain/credentials.js';
 import { UpstreamError, isGatewayError, errorMessage } from '../../src/domain/errors.js';
 import { checkUrlAllowed, isPolicyRefusal } from '../../src/http/network-guard.js';
 import type { CustomMcpConfig } from './config.js';
-import { createUpstreamAgent, createUpstreamFetch } from './fetch.js';
+import { authHeader, createUpstreamAgent, createUpstreamFetch } from './fetch.js';
+import type { RawForwarder } from '../../src/domain/forwarding.js';
 
 const CLIENT_INFO = { name: 'mcp-connector-gateway', version: '0.1.0' };
 /** A generous default: long-running upstream tools report progress, which resets the clock. */
@@ -50,6 +51,39 @@ export class CustomMcpSession implements ConnectorSession {
     return this.connecting;
   }
 
+  /** Set once connected over Streamable HTTP (not the legacy SSE fallback): the lean path may use it. */
+  private transport: StreamableHTTPClientTransport | undefined;
+
+  forwarder(): RawForwarder | undefined {
+    const client = this.client;
+    const transport = this.transport;
+    const version = client?.getNegotiatedProtocolVersion();
+    if (!client || !transport || !version) return undefined;
+    const era = isModernRevision(version) ? 'modern' : 'legacy';
+    const sessionId = transport.sessionId;
+    if (era === 'legacy' && !sessionId) return undefined; // a stateless 2025 server: keep the SDK path
+    return {
+      era,
+      protocolVersion: version,
+      url: this.url,
+      dispatcher: this.agent,
+      headers: async (signal) => {
+        const creds = await this.ctx.credentials.get(signal);
+        const headers: Record<string, string> = { ...(this.ctx.config.headers ?? {}) };
+        if (creds) {
+          const [name, value] = authHeader(creds, this.ctx.config);
+          headers[name.toLowerCase()] = value;
+        }
+        if (sessionId) headers['mcp-session-id'] = sessionId;
+        return { headers, credentials: creds };
+      },
+      refresh: async (used, signal) => (await this.ctx.credentials.refresh(used, signal)) !== undefined,
+      reset: () => {
+        if (this.client === client) void this.reset();
+      },
+    };
+  }
+
   private async connect(signal: AbortSignal): Promise<Client> {
     const fetch = createUpstreamFetch({
       config: this.ctx.config,
@@ -60,8 +94,11 @@ export class CustomMcpSession implements ConnectorSession {
     });
     const streamable = new Client(CLIENT_INFO, { versionNegotiation: { mode: 'auto' } });
     try {
-      await streamable.connect(new StreamableHTTPClientTransport(this.url, { fetch }), { signal, timeout: Math.min(this.timeoutMs, 30_000) });
-      return this.adopt(streamable);
+      const transport = new StreamableHTTPClientTransport(this.url, { fetch });
+      await streamable.connect(transport, { signal, timeout: Math.min(this.timeoutMs, 30_000) });
+      const adopted = this.adopt(streamable);
+      this.transport = transport;
+      return adopted;
     } catch (e) {
       await streamable.close().catch(() => {});
       if (!looksLikeLegacySseServer(e)) throw await this.translate(e, 'connect');
@@ -83,7 +120,10 @@ export class CustomMcpSession implements ConnectorSession {
       throw new UpstreamError('network', 'the session was closed while connecting');
     }
     client.onclose = () => {
-      if (this.client === client) this.client = undefined;
+      if (this.client === client) {
+        this.client = undefined;
+        this.transport = undefined;
+      }
     };
     this.client = client;
     return client;
@@ -145,6 +185,7 @@ export class CustomMcpSession implements ConnectorSession {
   private async reset(): Promise<void> {
     const c = this.client;
     this.client = undefined;
+    this.transport = undefined;
     await c?.close().catch(() => {});
   }
 
@@ -170,6 +211,11 @@ export class CustomMcpSession implements ConnectorSession {
     await this.reset();
     await this.agent.close().catch(() => {});
   }
+}
+
+/** 2026-07-28 and later revisions are the stateless, per-request era. */
+function isModernRevision(version: string): boolean {
+  return version >= '2026-07-28';
 }
 
 function httpStatus(e: unknown): number | undefined {

@@ -4,6 +4,7 @@ import type { CredentialSource, CredentialType } from './credentials.js';
 import type { HttpClientFactory } from '../http/types.js';
 import type { NetworkPolicy } from './network.js';
 import type { Logger } from './logger.js';
+import type { RawForwarder } from './forwarding.js';
 
 export type { CallToolResult, Tool };
 
@@ -32,6 +33,8 @@ export interface ConnectorSession {
    * name the configuration, and updates its health.
    */
   callTool(name: string, args: Record<string, unknown>, opts: CallOptions): Promise<CallToolResult>;
+  /** The lean call path's access to the upstream connection, when the connector offers one. */
+  forwarder?(): RawForwarder | undefined;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,6 @@
 import { ProtocolError, type CallToolResult, type Tool } from '@modelcontextprotocol/server';
 import type { ConnectorSession, CallOptions } from '../domain/connector.js';
+import type { RawForwarder } from '../domain/forwarding.js';
 import type { ConfigurationRecord } from '../domain/configuration.js';
 import { errorMessage, isGatewayError, UpstreamError, ValidationError } from '../domain/errors.js';
 import type { GatewayDeps } from './types.js';
@@ -27,6 +28,8 @@ export class ConfigurationLink {
   readonly record: ConfigurationRecord;
   readonly fingerprint: string;
   private session: Promise<ConnectorSession> | undefined;
+  /** The session once open, for the lean path (which never waits). */
+  private ready: ConnectorSession | undefined;
   private tools: Promise<Tool[]> | undefined;
   private closed = false;
   private readonly closeController = new AbortController();
@@ -72,6 +75,7 @@ export class ConfigurationLink {
       return tools;
     } catch (e) {
       this.session = undefined;
+      this.ready = undefined;
       if (!this.closed) this.health.unhealthy(this.record.id, describeFailure(e));
       this.deps.observer?.discovered?.({ configurationId: this.id, connectorId: this.record.personal_connector_id, durationMs: performance.now() - started, ok: false });
       throw e;
@@ -79,11 +83,42 @@ export class ConfigurationLink {
   }
 
   private open(signal: AbortSignal): Promise<ConnectorSession> {
-    this.session ??= this.openSession(signal).catch((e: unknown) => {
-      this.session = undefined;
-      throw e;
-    });
+    this.session ??= this.openSession(signal).then(
+      (s) => {
+        this.ready = s;
+        return s;
+      },
+      (e: unknown) => {
+        this.session = undefined;
+        throw e;
+      },
+    );
     return this.session;
+  }
+
+  /**
+   * The lean call path's way in: the open session's raw forwarder, only while the breaker is
+   * closed (a tripped breaker answers through the regular path, which says why).
+   */
+  forwarder(): RawForwarder | undefined {
+    if (!this.ready || this.breaker.state !== 'closed') return undefined;
+    return this.ready.forwarder?.();
+  }
+
+  /** "Configuration "X" (pconf_…, GitHub) failed: <reason>" — the wording of every failed call. */
+  failureText(reason: string): string {
+    return `${capitalize(this.label)} failed: ${reason}`;
+  }
+
+  /** Outcome of a call the lean path made: the same breaker and health bookkeeping as call(). */
+  recordForwarded(failure: string | undefined, reason?: string): void {
+    if (failure === undefined) {
+      this.breaker.success();
+      return;
+    }
+    if (BREAKER_KINDS.has(failure)) this.breaker.failure(reason ?? failure);
+    if ((failure === 'credentials' || failure === 'reauthorize') && reason) this.health.unhealthy(this.record.id, reason);
+    if (failure === 'network' || failure === 'protocol') this.dropSession();
   }
 
   private async openSession(signal: AbortSignal): Promise<ConnectorSession> {
@@ -177,7 +212,7 @@ export class ConfigurationLink {
     return new UpstreamError('network', 'the configuration was changed or removed during the call');
   }
 
-  private callTimeoutMs(): number {
+  callTimeoutMs(): number {
     const own = (this.record.configuration as { timeout_ms?: unknown }).timeout_ms;
     return typeof own === 'number' && own > 0 ? own : this.deps.limits.callTimeoutMs;
   }
@@ -190,12 +225,14 @@ export class ConfigurationLink {
   private dropSession(): void {
     const s = this.session;
     this.session = undefined;
+    this.ready = undefined;
     this.tools = undefined;
     void s?.then((x) => x.close()).catch(() => {});
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    this.ready = undefined;
     this.closeController.abort();
     for (const c of this.inflight) c.abort();
     const s = this.session;

@@ -7,7 +7,7 @@ import { principalLabel } from '../domain/principal.js';
 import { ConfigurationLink, CallCancelledError, describeFailure } from './configuration-link.js';
 import { toolFingerprint } from './fingerprint.js';
 import type { HealthWriter } from './health.js';
-import { buildToolTable, type ToolTable } from './tool-table.js';
+import { buildToolTable, type Route, type ToolTable } from './tool-table.js';
 import type { GatewayDeps, ToolCallOutcome } from './types.js';
 
 /** Thrown for a tool name this principal does not have: the MCP layer answers -32602. */
@@ -59,7 +59,7 @@ export class PrincipalGateway {
   }
 
   /** The current table without waiting (for the hot call path once loaded). */
-  route(name: string) {
+  route(name: string): Route | undefined {
     return this.table.routes.get(name);
   }
 
@@ -85,18 +85,23 @@ export class PrincipalGateway {
       if (outcome === 'upstream_error') errorKind = 'protocol';
       throw e;
     } finally {
-      this.deps.observer?.toolCalled?.({
-        owner: this.owner,
-        principal: this.label,
-        configurationId: route.link.id,
-        connectorId: route.link.record.personal_connector_id,
-        tool: name,
-        upstreamTool: route.upstreamName,
-        durationMs: performance.now() - started,
-        outcome,
-        ...(errorKind !== undefined ? { errorKind } : {}),
-      });
+      this.reportCall(route, name, performance.now() - started, outcome, errorKind);
     }
+  }
+
+  /** One event per tool call, whichever path served it (logs, metrics, audit). */
+  reportCall(route: Route, name: string, durationMs: number, outcome: ToolCallOutcome, errorKind?: string): void {
+    this.deps.observer?.toolCalled?.({
+      owner: this.owner,
+      principal: this.label,
+      configurationId: route.link.id,
+      connectorId: route.link.record.personal_connector_id,
+      tool: name,
+      upstreamTool: route.upstreamName,
+      durationMs,
+      outcome,
+      ...(errorKind !== undefined ? { errorKind } : {}),
+    });
   }
 
   /** Loads on first use; afterwards waits for a rebuild in progress, if any. */

@@ -7,6 +7,8 @@ export const ROUTE_META_KEY = 'mcp-connector-gateway/route';
 export interface Route {
   link: ConfigurationLink;
   upstreamName: string;
+  /** The tool declares x-mcp-header parameters: its calls carry mirrored headers, so only the SDK path may forward them. */
+  mirrorsHeaders: boolean;
 }
 
 export interface ToolTable {
@@ -51,7 +53,7 @@ export function buildToolTable(links: readonly ConfigurationLink[], discovered: 
         },
       },
     });
-    routes.set(name, { link: p.link, upstreamName: p.tool.name });
+    routes.set(name, { link: p.link, upstreamName: p.tool.name, mirrorsHeaders: JSON.stringify(p.tool.inputSchema).includes('x-mcp-header') });
   });
   return { tools, routes, signature: JSON.stringify(tools) };
 }

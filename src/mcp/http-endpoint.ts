@@ -7,6 +7,7 @@ import { ownerKey, ownerOf, type Principal } from '../domain/principal.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { createGatewayServer } from './server-factory.js';
 import { readJsonBody, writeJsonRpcError } from './http-body.js';
+import { asToolCall, FastForwarder } from './fast-forward.js';
 
 interface LegacySession {
   transport: NodeStreamableHTTPServerTransport;
@@ -20,6 +21,8 @@ export interface McpHttpEndpointOptions {
   sessionIdleMs?: number;
   /** Bound on open 2025-era sessions per principal (oldest idle closed first). */
   maxSessionsPerPrincipal?: number;
+  /** Serve same-era tools/call through the lean forwarding path (default true). */
+  leanCalls?: boolean;
 }
 
 /**
@@ -32,6 +35,7 @@ export class McpHttpEndpoint {
   private readonly modern = new Map<string, { handler: McpHttpHandler; node: ReturnType<typeof toNodeHandler>; unsubscribe: () => void }>();
   private readonly sessions = new Map<string, LegacySession>();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly fast = new FastForwarder();
 
   constructor(
     private readonly gateway: Gateway,
@@ -44,6 +48,11 @@ export class McpHttpEndpoint {
 
   get openSessions(): number {
     return this.sessions.size;
+  }
+
+  /** tools/call requests served by the lean forwarding path so far. */
+  get leanCallsServed(): number {
+    return this.fast.served;
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
@@ -65,9 +74,11 @@ export class McpHttpEndpoint {
         return;
       }
       session.lastSeen = Date.now();
+      if (body !== undefined && (await this.tryLean(req, res, body, principal, sessionId))) return;
       await session.transport.handleRequest(req, res, body);
       return;
     }
+    if (body !== undefined && (await this.tryLean(req, res, body, principal, undefined))) return;
 
     const legacy = req.method !== 'POST' || (await isLegacyRequest(await toWebRequest(req, body), body, { maxRequestBodySize: this.opts.maxBodyBytes }));
     if (legacy) {
@@ -75,6 +86,18 @@ export class McpHttpEndpoint {
       return;
     }
     await this.modernFor(key, principal).node(req, res, body);
+  }
+
+  /** tools/call through the lean path, and 2025-era cancellations of calls it serves. */
+  private async tryLean(req: IncomingMessage, res: ServerResponse, body: unknown, principal: Principal, session: string | undefined): Promise<boolean> {
+    if (this.opts.leanCalls === false) return false;
+    const call = asToolCall(body);
+    if (call) return this.fast.tryForward(req, res, call, this.gateway.forOwner(ownerOf(principal)), session);
+    if (session !== undefined && isCancellation(body) && this.fast.cancel(session, body.params.requestId)) {
+      res.writeHead(202).end();
+      return true;
+    }
+    return false;
   }
 
   private async handleLegacyWithoutSession(req: IncomingMessage, res: ServerResponse, body: unknown, key: string, principal: Principal): Promise<void> {
@@ -152,6 +175,12 @@ export class McpHttpEndpoint {
     }
     this.modern.clear();
   }
+}
+
+function isCancellation(body: unknown): body is { params: { requestId: unknown } } {
+  if (typeof body !== 'object' || body === null) return false;
+  const m = body as { method?: unknown; params?: unknown };
+  return m.method === 'notifications/cancelled' && typeof m.params === 'object' && m.params !== null && 'requestId' in m.params;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

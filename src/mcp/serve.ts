@@ -2,11 +2,16 @@ import type { AppContext } from '../app/context.js';
 import { createGatewayRuntime } from '../app/runtime.js';
 import { ownerOf, type Principal } from '../domain/principal.js';
 import { createHttpServer } from '../api/server.js';
+import { createHttpAuth } from '../api/authenticate.js';
+import { oauthRoutes } from '../api/oauth-routes.js';
+import { publicBaseUrl } from '../api/well-known.js';
+import { createConnectService } from '../app/connect.js';
 import { McpHttpEndpoint } from './http-endpoint.js';
 import { serveGatewayOverStdio } from './stdio.js';
 import { createMetrics } from '../observability/metrics.js';
 import { composeObservers } from '../observability/compose.js';
 import { logObserver } from '../observability/log-observer.js';
+import { auditObserver } from '../observability/audit-observer.js';
 import { metricsRoute, recordHttpRequests } from '../observability/http-metrics.js';
 
 export interface ServeOptions {
@@ -28,7 +33,8 @@ export interface RunningServe {
 /** Starts the gateway on the chosen transport. */
 export async function startServe(ctx: AppContext, opts: ServeOptions): Promise<RunningServe> {
   const metrics = opts.transport === 'http' ? createMetrics() : undefined;
-  const runtime = createGatewayRuntime(ctx, composeObservers(logObserver(ctx.log.child({ component: 'calls' })), metrics?.observer));
+  const audit = auditObserver(ctx.store, { log: ctx.log.child({ component: 'audit' }) });
+  const runtime = createGatewayRuntime(ctx, composeObservers(logObserver(ctx.log.child({ component: 'calls' })), metrics?.observer, audit));
 
   if (opts.transport === 'stdio') {
     const stdio = serveGatewayOverStdio(runtime.gateway.forOwner(ownerOf(opts.principal)), ctx.log);
@@ -37,18 +43,31 @@ export async function startServe(ctx: AppContext, opts: ServeOptions): Promise<R
       (closing ??= (async () => {
         await stdio.close();
         await runtime.close();
+        await audit.close();
       })());
     return { closed: stdio.closed.then(() => close()), close };
   }
 
-  const endpoint = new McpHttpEndpoint(runtime.gateway, ctx.log.child({ component: 'mcp' }), { maxBodyBytes: ctx.settings.limits.max_body_bytes });
+  const endpoint = new McpHttpEndpoint(runtime.gateway, ctx.log.child({ component: 'mcp' }), {
+    maxBodyBytes: ctx.settings.limits.max_body_bytes,
+    // An escape hatch and a benchmark baseline: CONNECTOR_GATEWAY_LEAN_CALLS=0 sends every call through the SDK path.
+    leanCalls: ctx.env.CONNECTOR_GATEWAY_LEAN_CALLS !== '0',
+  });
   metrics?.setSessionGauge(() => endpoint.openSessions);
+  // API keys, plus OIDC access tokens when auth.oidc is set; the resource URL is known once bound.
+  const auth = createHttpAuth(ctx.apiKeys, ctx.settings);
+  let baseUrl = '';
+  const connectRoutes = oauthRoutes(createConnectService(ctx), { maxBodyBytes: ctx.settings.limits.max_body_bytes, baseUrl: () => baseUrl, log: ctx.log.child({ component: 'oauth' }) });
   const http = await createHttpServer(ctx, {
     host: opts.host,
     port: opts.port,
     mcpHandler: (req, res, principal) => endpoint.handle(req, res, principal),
-    extraRoutes: metrics ? [metricsRoute(metrics)] : [],
+    extraRoutes: [...(metrics ? [metricsRoute(metrics)] : []), ...(auth.resource?.routes ?? []), ...connectRoutes],
+    authenticate: auth.authenticate,
   });
+  // No request is handled before this continuation runs: listen() resolved on this very tick.
+  auth.resource?.bind(http.url);
+  baseUrl = publicBaseUrl(ctx.settings.auth.oidc?.audience, http.url);
   if (metrics) recordHttpRequests(http.server, metrics);
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
@@ -61,6 +80,7 @@ export async function startServe(ctx: AppContext, opts: ServeOptions): Promise<R
         await endpoint.close();
         await http.close();
         await runtime.close();
+        await audit.close();
         resolveClosed();
       })()),
   };

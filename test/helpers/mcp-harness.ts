@@ -4,20 +4,31 @@ import type { AddressInfo } from 'node:net';
 import { MemoryStore } from '../../src/store/memory.js';
 import { Gateway } from '../../src/gateway/gateway.js';
 import { McpHttpEndpoint } from '../../src/mcp/http-endpoint.js';
-import { createHttpClientFactory } from '../../src/http/factory.js';
+import { createHttpClientFactory, type HttpClientFactoryOptions } from '../../src/http/factory.js';
 import { builtinRegistry } from '../../connectors/index.js';
 import { silentLogger } from '../../src/domain/logger.js';
 import type { Principal } from '../../src/domain/principal.js';
 import { TestCredentials } from './records.js';
 import type { CircuitBreakerOptions } from '../../src/gateway/circuit-breaker.js';
+import type { GatewayLimits } from '../../src/gateway/types.js';
 
 /**
  * The MCP endpoint on a loopback server, with a test-only authenticator: the bearer token is the
  * user id (the real server authenticates API keys and OIDC tokens; those have their own tests).
  */
-export async function startMcpHarness(opts: { breaker?: CircuitBreakerOptions } = {}) {
+export async function startMcpHarness(
+  opts: {
+    breaker?: CircuitBreakerOptions;
+    /** Shorter deadlines for fault tests (defaults: discovery 5 s, call 20 s). */
+    limits?: Partial<GatewayLimits>;
+    /** Options of the shared HTTP client factory (shorter retry delays, a resolver that keeps DNS local). */
+    http?: HttpClientFactoryOptions;
+    /** The lean forwarding path for tools/call (default on, as in the server). */
+    leanCalls?: boolean;
+  } = {},
+) {
   const store = new MemoryStore();
-  const http = createHttpClientFactory();
+  const http = createHttpClientFactory(opts.http);
   const credentials = new TestCredentials();
   const gateway = new Gateway({
     store,
@@ -25,11 +36,11 @@ export async function startMcpHarness(opts: { breaker?: CircuitBreakerOptions } 
     credentials,
     http,
     network: { allowLoopback: true, allowPrivate: false },
-    limits: { discoveryTimeoutMs: 5_000, callTimeoutMs: 20_000 },
+    limits: { discoveryTimeoutMs: 5_000, callTimeoutMs: 20_000, ...opts.limits },
     log: silentLogger,
     ...(opts.breaker ? { breaker: opts.breaker } : {}),
   });
-  const endpoint = new McpHttpEndpoint(gateway, silentLogger, { maxBodyBytes: 1024 * 1024 });
+  const endpoint = new McpHttpEndpoint(gateway, silentLogger, { maxBodyBytes: 1024 * 1024, leanCalls: opts.leanCalls ?? true });
   const server: Server = createServer((req, res) => {
     const token = /^Bearer (usr_[a-z0-9]+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (!token) {

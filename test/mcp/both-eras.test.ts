@@ -18,15 +18,20 @@ async function connect(url: string, user: string, era: Era, onToolsChanged?: () 
   return client;
 }
 
-describe.each<Era>(['legacy', 'modern'])('MCP over Streamable HTTP, %s era', (era) => {
+describe.each<[Era, boolean]>([
+  ['legacy', true],
+  ['modern', true],
+  ['legacy', false],
+  ['modern', false],
+])('MCP over Streamable HTTP, %s era, lean calls %s', (era, leanCalls) => {
   let everything: Awaited<ReturnType<typeof startEverything>>;
   let h: Awaited<ReturnType<typeof startMcpHarness>>;
-  const alice = era === 'legacy' ? 'usr_alice' : 'usr_alice2';
-  const bob = era === 'legacy' ? 'usr_bob' : 'usr_bob2';
+  const alice = 'usr_alice';
+  const bob = 'usr_bob';
 
   beforeAll(async () => {
     everything = await startEverything();
-    h = await startMcpHarness();
+    h = await startMcpHarness({ leanCalls });
     await h.store.createConfiguration(record({ user_id: alice, organization_id: 'org_test', personal_connector_id: 'pc_custom_mcp', name: 'Everything', configuration: { endpoint: everything.url } }));
   });
   afterAll(async () => {
@@ -42,6 +47,8 @@ describe.each<Era>(['legacy', 'modern'])('MCP over Streamable HTTP, %s era', (er
     expect(JSON.stringify(sum.content)).toContain('5');
     const structured = await c.callTool({ name: 'everything_get-structured-content', arguments: { location: 'Chicago' } });
     expect(structured.structuredContent).toMatchObject({ temperature: expect.any(Number) });
+    // server-everything speaks the 2025 era; the lean path serves both client eras (translating for 2026 clients).
+    expect(h.endpoint.leanCallsServed > 0).toBe(leanCalls);
     await c.close();
   });
 

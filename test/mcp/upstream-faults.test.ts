@@ -10,13 +10,13 @@ async function connect(url: string, user: string) {
   return client;
 }
 
-describe('custom MCP upstream faults through the gateway', () => {
+describe.each([true, false])('custom MCP upstream faults through the gateway (lean calls %s)', (leanCalls) => {
   let h: Awaited<ReturnType<typeof startMcpHarness>>;
   let up: Awaited<ReturnType<typeof startUpstream>>;
   let paged: Awaited<ReturnType<typeof startUpstream>>;
 
   beforeAll(async () => {
-    h = await startMcpHarness();
+    h = await startMcpHarness({ leanCalls });
     up = await startUpstream();
     paged = await startUpstream({
       pageSize: 2,
@@ -47,6 +47,8 @@ describe('custom MCP upstream faults through the gateway', () => {
     await c.callTool({ name: 'up_echo', arguments: { message: 'hi' } });
     expect(up.seen.authorization.at(-1)).toBe('Bearer upstream-secret-token');
     expect(up.seen.authorization.every((a) => !a.includes('usr_f'))).toBe(true);
+    // The fake upstream speaks 2026-07-28 and so does this client: the lean path serves the call.
+    expect(h.endpoint.leanCallsServed > 0).toBe(leanCalls);
     await c.close();
   });
 
