@@ -35,6 +35,8 @@ export class ConfigurationLink {
   private readonly closeController = new AbortController();
   private readonly inflight = new Set<AbortController>();
   private readonly breaker: CircuitBreaker;
+  /** When the last discovery failed (undefined once one succeeds): such links are retried. */
+  failedAt: number | undefined;
 
   constructor(
     record: ConfigurationRecord,
@@ -71,11 +73,13 @@ export class ConfigurationLink {
       const session = await withSignal(this.open(signal), signal, () => this.deadlineError('discovery'));
       const tools = await withSignal(session.listTools(signal), signal, () => this.deadlineError('discovery'));
       this.health.healthy(this.record.id);
+      this.failedAt = undefined;
       this.deps.observer?.discovered?.({ configurationId: this.id, connectorId: this.record.personal_connector_id, durationMs: performance.now() - started, ok: true });
       return tools;
     } catch (e) {
       this.session = undefined;
       this.ready = undefined;
+      this.failedAt = Date.now();
       if (!this.closed) this.health.unhealthy(this.record.id, describeFailure(e));
       this.deps.observer?.discovered?.({ configurationId: this.id, connectorId: this.record.personal_connector_id, durationMs: performance.now() - started, ok: false });
       throw e;

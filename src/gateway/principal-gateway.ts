@@ -17,6 +17,9 @@ export class UnknownToolError extends NotFoundError {
   }
 }
 
+/** How soon a configuration whose discovery failed is tried again by tools/list. */
+const RETRY_FAILED_MS = 30_000;
+
 const EMPTY_TABLE: ToolTable = { tools: [], routes: new Map(), signature: '[]' };
 
 /**
@@ -55,6 +58,12 @@ export class PrincipalGateway {
 
   async listTools(): Promise<Tool[]> {
     await this.ready();
+    // Configurations whose discovery failed get another chance, at most every RETRY_FAILED_MS.
+    const now = Date.now();
+    if ([...this.links.values()].some((l) => l.failedAt !== undefined && now - l.failedAt >= RETRY_FAILED_MS)) {
+      this.scheduleRebuild();
+      await this.ready();
+    }
     return this.table.tools;
   }
 
@@ -114,7 +123,10 @@ export class PrincipalGateway {
   noteChange(before: ConfigurationRecord | undefined, after: ConfigurationRecord | undefined): void {
     if (this.closed || (!this.hasTable && !this.running)) return; // not loaded: the first list reads fresh data
     const relevant = (r: ConfigurationRecord | undefined) => (r && r.enabled ? toolFingerprint(r) : null);
-    if (relevant(before) === relevant(after)) return;
+    const failed = after !== undefined && this.links.get(after.id)?.failedAt !== undefined && after.health_status !== 'unhealthy';
+    // A failed configuration is retried when its owner saves it (new credentials, say); the
+    // gateway's own write of `unhealthy` does not count.
+    if (relevant(before) === relevant(after) && !failed) return;
     this.scheduleRebuild();
   }
 

@@ -10,6 +10,8 @@ export interface UpstreamBehaviour {
   pageSize?: number;
   /** Delay before answering tools/list (a slow upstream, for discovery timing). */
   listDelayMs?: number;
+  /** Answer 401 unless the request carries `Authorization: Bearer <this>`. */
+  requireBearer?: string;
 }
 
 const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
@@ -74,6 +76,10 @@ export async function startUpstream(behaviour: UpstreamBehaviour = {}) {
   const node = toNodeHandler(handler);
   httpServer = createServer((req, res) => {
     seen.authorization.push(req.headers.authorization ?? '');
+    if (behaviour.requireBearer !== undefined && req.headers.authorization !== `Bearer ${behaviour.requireBearer}`) {
+      res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' }).end('{"error":"invalid_token"}');
+      return;
+    }
     void node(req, res);
   });
   httpServer.listen(0, '127.0.0.1');

@@ -95,3 +95,33 @@ describe('gateway over a real upstream MCP server (server-everything)', () => {
     expect(changes).toBe(2);
   });
 });
+
+describe('a configuration whose discovery failed', () => {
+  it('is retried when its owner saves new credentials, and its tools then appear', async () => {
+    const { startUpstream } = await import('../fakes/mcp-upstream.js');
+    const up = await startUpstream({ requireBearer: 'right-token' });
+    const store = new MemoryStore();
+    const http = createHttpClientFactory();
+    const credentials = new TestCredentials();
+    const gateway = new Gateway({ store, registry: builtinRegistry(), credentials, http, network: { allowLoopback: true, allowPrivate: false }, limits: { discoveryTimeoutMs: 5_000, callTimeoutMs: 5_000 }, log: silentLogger });
+    try {
+      const c = await store.createConfiguration(record({ user_id: 'usr_r', personal_connector_id: 'pc_custom_mcp', name: 'Locked', configuration: { endpoint: up.url }, credentials_type: 'bearer' }));
+      credentials.byId.set(c.id, { type: 'bearer', token: 'wrong-token' });
+      const g = gateway.forOwner({ organization_id: 'org_test', user_id: 'usr_r' });
+      expect(await g.listTools()).toEqual([]);
+      await gateway.flushHealth();
+      expect((await store.getConfiguration(c.id))?.health_status).toBe('unhealthy');
+      let changes = 0;
+      g.onToolsChanged(() => changes++);
+      // What the management service does when credentials are replaced: new blob, health reset.
+      credentials.byId.set(c.id, { type: 'bearer', token: 'right-token' });
+      await store.updateConfiguration(c.id, (r) => ({ ...r, health_status: 'unknown', last_error: undefined }));
+      await expect.poll(async () => (await g.listTools()).some((t) => t.name === 'locked_echo')).toBe(true);
+      expect(changes).toBe(1);
+    } finally {
+      await gateway.close();
+      await http.close();
+      await up.close();
+    }
+  });
+});
