@@ -15,8 +15,12 @@ export async function startConformanceUpstream() {
     { name: 'error_handling', description: 'Always fails', inputSchema: { type: 'object' as const } },
     { name: 'tool_with_progress', description: 'Reports progress', inputSchema: { type: 'object' as const } },
     { name: 'image_content', description: 'Returns an image', inputSchema: { type: 'object' as const } },
-    { name: 'multiple_content_types', description: 'Text and image', inputSchema: { type: 'object' as const } },
+    { name: 'multiple_content_types', description: 'Text, image and an embedded resource', inputSchema: { type: 'object' as const } },
+    { name: 'embedded_resource', description: 'Returns an embedded resource', inputSchema: { type: 'object' as const } },
+    { name: 'audio_content', description: 'Returns audio', inputSchema: { type: 'object' as const } },
   ];
+  const resource = { type: 'resource' as const, resource: { uri: 'test://embedded-resource', mimeType: 'text/plain', text: 'This is an embedded resource content.' } };
+  const WAV = 'UklGRiQAAABXQVZFZm10IBAAAAABAAEAQB8AAEAfAAABAAgAZGF0YQAAAAA=';
   const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
   const factory = () => {
     const server = new Server({ name: 'conformance-upstream', version: '1.0.0' }, { capabilities: { tools: {} } });
@@ -30,7 +34,11 @@ export async function startConformanceUpstream() {
         case 'image_content':
           return { content: [{ type: 'image', data: PNG, mimeType: 'image/png' }] };
         case 'multiple_content_types':
-          return { content: [{ type: 'text', text: 'Multiple content types test:' }, { type: 'image', data: PNG, mimeType: 'image/png' }] };
+          return { content: [{ type: 'text', text: 'Multiple content types test:' }, { type: 'image', data: PNG, mimeType: 'image/png' }, resource] };
+        case 'embedded_resource':
+          return { content: [resource] };
+        case 'audio_content':
+          return { content: [{ type: 'audio', data: WAV, mimeType: 'audio/wav' }] };
         case 'tool_with_progress': {
           const token = req.params._meta?.progressToken;
           for (const progress of [0, 50, 100]) {
