@@ -7,6 +7,8 @@ export type PathCheck = { ok: true; path: string } | { ok: false; reason: string
 
 export function normalizeRepoPath(raw: string): PathCheck {
   if (raw.includes('\0')) return { ok: false, reason: 'must not contain NUL characters' };
+  // A lone surrogate cannot be percent-encoded (encodeURIComponent throws URIError).
+  if (/\p{Cs}/u.test(raw)) return { ok: false, reason: 'must be well-formed unicode (no lone surrogates)' };
   if (raw.includes('\\')) return { ok: false, reason: 'must use / as separator, not \\' };
   if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) return { ok: false, reason: 'must be relative to the repository root (no leading /)' };
   const segments = raw.split('/').filter((s, i, all) => !(s === '' && (i === all.length - 1 || i === 0)));

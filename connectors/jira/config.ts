@@ -9,16 +9,28 @@ const CLOUD_ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 export const ACCOUNT_ID_RE = /^[A-Za-z0-9][A-Za-z0-9:_-]{0,127}$/;
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
+/** zod 4 runs refinements even after the URL format check failed, so they must not assume a URL. */
+function parseUrl(u: string): URL | undefined {
+  try {
+    return new URL(u);
+  } catch {
+    return undefined;
+  }
+}
+
 const siteUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://acme.atlassian.net' })
-  .refine((u) => new URL(u).protocol === 'https:' || LOOPBACK_HOSTS.has(new URL(u).hostname) || new URL(u).hostname.startsWith('127.'), {
+  .refine((u) => {
+    const p = parseUrl(u);
+    return p === undefined || p.protocol === 'https:' || LOOPBACK_HOSTS.has(p.hostname) || p.hostname.startsWith('127.');
+  }, {
     error: 'must use https (http is accepted only on loopback)',
   })
   .refine((u) => {
-    const p = new URL(u);
-    return (p.pathname === '/' || p.pathname === '') && p.search === '' && p.hash === '';
+    const p = parseUrl(u);
+    return p === undefined || ((p.pathname === '/' || p.pathname === '') && p.search === '' && p.hash === '');
   }, { error: 'must be the site origin without a path, e.g. https://acme.atlassian.net' })
-  .transform((u) => new URL(u).origin);
+  .transform((u) => parseUrl(u)?.origin ?? u);
 
 /** An email (looked up through /user/search) or an Atlassian accountId. */
 export const assigneeRef = z

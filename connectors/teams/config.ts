@@ -10,7 +10,9 @@ export const GraphIdSchema = z
   .string({ error: 'must be a string' })
   .min(1, { error: 'must not be empty' })
   .max(256, { error: 'must be at most 256 characters' })
-  .regex(/^[^\s/\\?#%]+$/, { error: 'must be a Graph id: no spaces, slashes, ?, # or %' });
+  .regex(/^[^\s/\\?#%]+$/, { error: 'must be a Graph id: no spaces, slashes, ?, # or %' })
+  // A lone surrogate cannot be percent-encoded (encodeURIComponent throws URIError).
+  .regex(/^\P{Cs}*$/u, { error: 'must be well-formed unicode (no lone surrogates)' });
 
 export const TeamsConfigSchema = z.strictObject({
   ...commonConfigFields,

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { GatewayError, RateLimitedError, type ErrorBody } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import { sendJson } from './http-io.js';
+import { ChallengedAuthError } from './authenticate.js';
 
 /** The one place where errors become HTTP: `{"error": {type, code, message, param}}`. */
 export function sendError(res: ServerResponse, e: unknown, log: Logger): void {
@@ -11,7 +12,7 @@ export function sendError(res: ServerResponse, e: unknown, log: Logger): void {
   }
   if (e instanceof GatewayError && e.status < 500) {
     const headers: Record<string, string> = {};
-    if (e.status === 401) headers['WWW-Authenticate'] = e.code === 'missing_authorization' ? 'Bearer' : 'Bearer error="invalid_token"';
+    if (e.status === 401) headers['WWW-Authenticate'] = e instanceof ChallengedAuthError ? e.challenge : e.code === 'missing_authorization' ? 'Bearer' : 'Bearer error="invalid_token"';
     if (e instanceof RateLimitedError) headers['Retry-After'] = String(Math.max(1, Math.ceil(e.retryAfterMs / 1000)));
     if (e.status === 413) headers.Connection = 'close';
     sendJson(res, e.status, { error: e.toBody() }, headers);

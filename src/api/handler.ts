@@ -6,6 +6,7 @@ import { sendError } from './errors.js';
 import { readJson, sendJson } from './http-io.js';
 import { etag, parseIfMatch, parseListQuery } from './list-query.js';
 import { RateLimiter } from './rate-limit.js';
+import { createAuditHandler } from './audit-routes.js';
 import { matchRoute, MethodNotAllowedError, type RouteMatch } from './routes.js';
 import type { ApiContext, Authenticate, RouteHandler } from './types.js';
 
@@ -18,8 +19,10 @@ const CONFIGURATIONS_URL = '/v1/personal_connectors/configurations';
 export function createApiHandler(ctx: ApiContext, opts: { authenticate: Authenticate; rateLimiter?: RateLimiter }): RouteHandler {
   const limiter = opts.rateLimiter ?? new RateLimiter(ctx.settings.limits.rate_limit_per_minute);
   const maxBody = ctx.settings.limits.max_body_bytes;
+  const audit = ctx.store ? createAuditHandler({ store: ctx.store, log: ctx.log }, { authenticate: opts.authenticate, rateLimiter: limiter }) : undefined;
 
   return async (req, res) => {
+    if (audit && req.url?.startsWith('/v1/audit_events') && (await audit(req, res))) return true;
     const url = new URL(req.url ?? '/', 'http://localhost');
     let route: RouteMatch | undefined;
     try {

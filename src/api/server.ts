@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { NotFoundError } from '../domain/errors.js';
 import type { Principal } from '../domain/principal.js';
-import { bearerAuthenticator } from './authenticate.js';
+import { apiKeyVerifier, bearerAuthenticator } from './authenticate.js';
 import { sendError } from './errors.js';
 import { createApiHandler } from './handler.js';
 import { allowedHostnames, hostGuard } from './host-check.js';
@@ -38,7 +38,7 @@ export interface RunningHttpServer {
 
 /** One node:http server: host checks, /healthz, the REST API, /mcp and any extra routes, all behind bearer auth. */
 export async function createHttpServer(ctx: ApiContext & { apiKeys: ApiKeyService }, opts: HttpServerOptions): Promise<RunningHttpServer> {
-  const authenticate = opts.authenticate ?? bearerAuthenticator([async (t) => ctx.apiKeys.authenticate(t)]);
+  const authenticate = opts.authenticate ?? bearerAuthenticator([apiKeyVerifier(ctx.apiKeys)]);
   const api = createApiHandler(ctx, { authenticate });
   const guard = hostGuard(allowedHostnames(opts.host, ctx.settings.allowed_hosts));
   const extra = opts.extraRoutes ?? [];

@@ -3,6 +3,7 @@ import type { Settings } from '../config/settings.js';
 import type { Logger } from '../domain/logger.js';
 import type { Principal } from '../domain/principal.js';
 import type { ConfigurationService } from '../service/configurations.js';
+import type { Store } from '../store/types.js';
 import type { ConnectorRegistry } from '../../connectors/registry.js';
 
 /** What the REST API needs from the application: a slice of AppContext, easy to build in tests. */
@@ -11,6 +12,8 @@ export interface ApiContext {
   registry: ConnectorRegistry;
   settings: Settings;
   log: Logger;
+  /** Serves GET /v1/audit_events when given (AppContext has it). */
+  store?: Pick<Store, 'listAudit'>;
 }
 
 /** Resolves the caller of a request or throws AuthError. */

@@ -7,6 +7,7 @@ import { ApiKeyService } from '../service/api-keys.js';
 import { ConfigurationService } from '../service/configurations.js';
 import type { CredentialSealer, HealthCheck } from '../service/ports.js';
 import { builtinRegistry, type ConnectorRegistry } from '../../connectors/index.js';
+import { createOAuthClients, type OAuthClients } from '../oauth/clients.js';
 import { createLogger } from './logger.js';
 import { resolveDataFile } from './paths.js';
 
@@ -37,6 +38,8 @@ export interface AppContext {
   registry: ConnectorRegistry;
   configurations: ConfigurationService;
   apiKeys: ApiKeyService;
+  /** The OAuth clients of the settings file: one registry (and discovery cache) for refresh and connect. */
+  oauthClients: OAuthClients;
   /** Lets the gateway install its health check after the context exists (it needs the context to build). */
   setHealthCheck(check: HealthCheck): void;
   /** Runs the installed health check (doctor); writes nothing. */
@@ -69,6 +72,7 @@ export async function openAppContext(opts: AppContextOptions): Promise<AppContex
   let healthCheck: HealthCheck = opts.healthCheck ?? (async () => ({ ok: false, error: 'no health check is available in this process' }));
   const configurations = new ConfigurationService({ store, registry, sealer, healthCheck: (r) => healthCheck(r), log });
   const apiKeys = new ApiKeyService({ store });
+  const oauthClients = createOAuthClients(settings, { env });
   let closed = false;
   return {
     env,
@@ -82,6 +86,7 @@ export async function openAppContext(opts: AppContextOptions): Promise<AppContex
     registry,
     configurations,
     apiKeys,
+    oauthClients,
     setHealthCheck(check) {
       healthCheck = check;
     },

@@ -3,16 +3,21 @@ import type { CliIO } from './io.js';
 import { errorLine, exitCodeOf, ExitCode } from './errors.js';
 import { registerConnectors } from './commands/connectors.js';
 import { registerConfigs } from './commands/configs.js';
+import { registerConnect } from './commands/connect.js';
 import { registerKeys } from './commands/keys.js';
 import { registerKeyring } from './commands/keyring.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerServe } from './commands/serve.js';
+import { registerAudit } from './commands/audit.js';
+import { LOG_LEVEL_ENV, LOG_LEVELS, parseLogLevel } from '../app/logger.js';
 
 export interface Shutdown {
   onShutdown(fn: () => void): void;
 }
 
-export function buildProgram(io: CliIO, shutdown: Shutdown): Command {
+export function buildProgram(outer: CliIO, shutdown: Shutdown): Command {
+  // Commands read the log level from io.env; a private copy lets --log-level set it for this run only.
+  const io: CliIO = { ...outer, env: { ...outer.env } };
   const program = new Command('connector-gateway')
     .description('An MCP server that turns personal connector configurations into tools, with credentials sealed at rest.')
     .showSuggestionAfterError(true)
@@ -22,13 +27,22 @@ export function buildProgram(io: CliIO, shutdown: Shutdown): Command {
       writeOut: (s) => void io.stdout.write(s),
       writeErr: (s) => void io.stderr.write(s),
       outputError: () => {},
+    })
+    .option('--log-level <level>', `log level on stderr: ${LOG_LEVELS.join(', ')} (env ${LOG_LEVEL_ENV})`)
+    .hook('preAction', (cmd) => {
+      const level = cmd.opts<{ logLevel?: string }>().logLevel;
+      if (level !== undefined) io.env[LOG_LEVEL_ENV] = parseLogLevel(level, '--log-level');
     });
   registerServe(program, io, shutdown);
   registerConnectors(program, io);
   registerConfigs(program, io);
+  // `configs connect` lives in its own file; it hangs under the `configs` group registered above.
+  const configs = program.commands.find((c) => c.name() === 'configs');
+  if (configs) registerConnect(configs, io);
   registerKeys(program, io);
   registerKeyring(program, io);
   registerDoctor(program, io);
+  registerAudit(program, io);
   return program;
 }
 

@@ -3,7 +3,8 @@ import { ValidationError } from '../domain/errors.js';
 
 /** A zod path as the dotted field name clients see (`configuration.repository`, `metadata.team`). */
 export function dottedPath(prefix: string, path: readonly PropertyKey[]): string {
-  const parts = [prefix, ...path.map(String)].filter((p) => p !== '');
+  // An empty key is still a field (`{"": 1}`): shown quoted so the param never comes out empty.
+  const parts = [prefix, ...path.map((p) => (String(p) === '' ? '""' : String(p)))].filter((p) => p !== '');
   return parts.join('.');
 }
 

@@ -141,6 +141,12 @@ export class LowdbStore implements Store {
     await this.#audit.append(checkAuditInput(jsonCopy(event)));
   }
 
+  async appendAuditBatch(events: readonly AuditEvent[]): Promise<void> {
+    this.#assertOpen();
+    const checked = events.map((e) => checkAuditInput(jsonCopy(e)));
+    await this.#audit.appendBatch(checked);
+  }
+
   async listAudit(owner: Owner | undefined, page: ListOptions): Promise<Page<AuditEvent>> {
     checkPage(page);
     return pageAudit(await this.#audit.all(), owner, page);

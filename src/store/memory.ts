@@ -87,6 +87,11 @@ export class MemoryStore implements Store {
     this.#audit.push(deepFreeze(checkAuditInput(jsonCopy(event))));
   }
 
+  async appendAuditBatch(events: readonly AuditEvent[]): Promise<void> {
+    const checked = events.map((e) => deepFreeze(checkAuditInput(jsonCopy(e))));
+    this.#audit.push(...checked);
+  }
+
   async listAudit(owner: Owner | undefined, page: ListOptions): Promise<Page<AuditEvent>> {
     checkPage(page);
     return pageAudit(this.#audit, owner, page);

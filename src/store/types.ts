@@ -81,6 +81,8 @@ export interface Store {
   revokeApiKey(id: string): Promise<ApiKeyRecord>;
 
   appendAudit(event: AuditEvent): Promise<void>;
+  /** Appends several events at once (tool-call audit is batched off the call path); all or none are validated. */
+  appendAuditBatch(events: readonly AuditEvent[]): Promise<void>;
   listAudit(owner: Owner | undefined, page: ListOptions): Promise<Page<AuditEvent>>;
 
   /** Subscribe to changes, from this process and (where the backend can tell) from others. */

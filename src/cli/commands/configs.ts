@@ -4,6 +4,7 @@ import type { CliIO } from '../io.js';
 import { cliPrincipal, collect, parseJsonFlag, parseMetadataFlags, readCredentialsFlags, type PrincipalFlags } from '../args.js';
 import { withContext, type DataFlags } from '../context.js';
 import { printJson, printObject, printTable } from '../output.js';
+import { createProgress, eachWithProgress } from '../progress.js';
 import { ValidationError } from '../../domain/errors.js';
 import type { ListQuery } from '../../service/configurations.js';
 
@@ -109,10 +110,32 @@ export function registerConfigs(program: Command, io: CliIO): void {
     else io.stdout.write(`Deleted ${deleted.id}\n`);
   });
 
-  owned(configs.command('test').description('run the health check now').argument('<id>')).action(async (id: string, opts: Common) => {
+  owned(configs.command('test').description('run the health check now; several ids are checked a few at a time').argument('<ids...>')).action(async (ids: string[], opts: Common) => {
     const principal = cliPrincipal(opts, io.env);
-    const tested = await withContext(io, opts, (ctx) => ctx.configurations.test(principal, id), { live: true });
-    show(io, tested, opts.json);
+    const progress = createProgress(io);
+    const tested = await withContext(
+      io,
+      opts,
+      (ctx) =>
+        eachWithProgress(ids, 4, (id) => ctx.configurations.test(principal, id), (id, o, done, total) => {
+          if (total > 1) progress.item(done, total, `${id} ${o.name}: ${o.health_status}`);
+        }),
+      { live: true },
+    );
+    const [only] = tested;
+    if (tested.length === 1 && only) {
+      show(io, only, opts.json);
+      return;
+    }
+    if (opts.json) {
+      printJson(io, { object: 'list', data: tested, has_more: false });
+      return;
+    }
+    printTable(
+      io,
+      ['ID', 'NAME', 'HEALTH', 'LAST ERROR'],
+      tested.map((c) => [c.id, c.name, c.health_status, c.last_error ?? '-']),
+    );
   });
 }
 

@@ -1,43 +1,29 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { resolveDataFile } from '../../app/paths.js';
 import type { AppContext } from '../../app/context.js';
+import { keyFilePath, KEY_ENV } from '../../crypto/index.js';
 import { errorMessage } from '../../domain/errors.js';
-import { SCHEMA_VERSION } from '../../store/file-format.js';
 import type { CliIO } from '../io.js';
 import { withContext, type DataFlags } from '../context.js';
 import { ExitCode } from '../errors.js';
 import { printJson } from '../output.js';
+import { createProgress, eachWithProgress, type Progress } from '../progress.js';
+import { checkDataFile, checkKey, checkPermissions, checkSealed, checkSettings, type Check } from './doctor-checks.js';
 
-interface Check {
-  name: string;
-  status: 'ok' | 'warn' | 'fail';
-  message: string;
-}
+/** Health checks contact services: a few at a time keeps a long list quick without a burst. */
+const HEALTH_CONCURRENCY = 4;
 
 export function registerDoctor(program: Command, io: CliIO): void {
   program
     .command('doctor')
-    .description('check the data file, the key and every enabled configuration; exits 1 when something is wrong')
+    .description('check the data file, the key, file permissions, the settings and every enabled configuration; exits 1 when something is wrong')
     .option('--data <file>', 'data file (env CONNECTOR_GATEWAY_DATA)')
     .option('--skip-health', 'do not contact the services (no health checks)')
     .option('--json', 'print the report as JSON')
     .action(async (opts: DataFlags & { skipHealth?: boolean; json?: boolean }) => {
-      const checks: Check[] = [];
+      const progress = createProgress(io);
       const file = resolveDataFile(opts.data, io.env);
-      const fileCheck = await checkDataFile(file);
-      checks.push(fileCheck);
-      if (fileCheck.status !== 'fail') {
-        try {
-          await withContext(io, opts, async (ctx) => {
-            checks.push(...keyChecks(ctx));
-            checks.push(await checkSealed(ctx));
-            if (!opts.skipHealth) checks.push(...(await checkEnabled(ctx)));
-          }, { live: !opts.skipHealth });
-        } catch (e) {
-          checks.push({ name: 'open', status: 'fail', message: `${errorMessage(e)}` });
-        }
-      }
+      const checks = await runDoctor(io, file, opts, progress);
       const ok = checks.every((c) => c.status !== 'fail');
       if (opts.json) printJson(io, { object: 'doctor_report', ok, data_file: file, checks });
       else {
@@ -48,59 +34,74 @@ export function registerDoctor(program: Command, io: CliIO): void {
     });
 }
 
-async function checkDataFile(file: string): Promise<Check> {
-  let text: string;
+/**
+ * Cheap checks first, each of which can make the later ones pointless: a file that does not parse,
+ * a key that is missing. Doctor never creates a data file or a key file.
+ */
+async function runDoctor(io: CliIO, file: string, opts: DataFlags & { skipHealth?: boolean }, progress: Progress): Promise<Check[]> {
+  const checks: Check[] = [];
+  const data = await checkDataFile(file);
+  checks.push(data.check);
+  const settings = checkSettings(io.env);
+  checks.push(...settings.checks);
+  const key = checkKey(io.env, file, data.state);
+  checks.push(key.check);
+  const secretFiles = [{ label: 'data file', path: file }, { label: 'audit log', path: `${file}.audit.jsonl` }];
+  if (!io.env[KEY_ENV]?.trim()) secretFiles.push({ label: 'key file', path: keyFilePath(file) });
+  const settingsFile = io.env.CONNECTOR_GATEWAY_CONFIG;
+  if (settingsFile) secretFiles.push({ label: 'settings file', path: settingsFile });
+  checks.push(...(await checkPermissions(secretFiles)));
+
+  if (!data.state?.exists || !key.usable) return checks;
+  // A broken settings file would stop the context from opening; the other checks still run without it.
+  const env = settings.settings ? io.env : { ...io.env, CONNECTOR_GATEWAY_CONFIG: '' };
+  const live = !opts.skipHealth && settings.settings !== undefined;
   try {
-    text = await readFile(file, 'utf8');
+    await withContext(
+      { ...io, env },
+      opts,
+      async (ctx) => {
+        checks.push(await checkSealed(ctx));
+        if (opts.skipHealth) return;
+        if (!settings.settings) {
+          checks.push({ name: 'health', status: 'warn', message: 'health checks skipped: fix the settings file first' });
+          return;
+        }
+        checks.push(...(await checkEnabled(ctx, progress)));
+      },
+      { live },
+    );
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { name: 'data file', status: 'warn', message: `${file} does not exist yet; it is created on first use (set CONNECTOR_GATEWAY_DATA or --data to use another)` };
-    return { name: 'data file', status: 'fail', message: `cannot read ${file} (${code ?? 'error'}); check its permissions` };
+    // The store validates every record on open: a file that parses but holds a broken record lands here.
+    const message = errorMessage(e);
+    const advice = /restore|upgrade|chmod/.test(message) ? '' : '; the file was left untouched: fix that record by hand, or restore the file from a backup';
+    checks.push({ name: 'data file', status: 'fail', message: message + advice });
   }
-  try {
-    const doc = JSON.parse(text) as { schema_version?: unknown };
-    const v = doc.schema_version;
-    if (typeof v !== 'number') return { name: 'data file', status: 'fail', message: `${file} has no schema_version; restore it from a backup or move it away` };
-    if (v > SCHEMA_VERSION) return { name: 'data file', status: 'fail', message: `${file} has schema_version ${v}, newer than this program reads (${SCHEMA_VERSION}); upgrade connector-gateway` };
-    return { name: 'data file', status: 'ok', message: `${file} (schema_version ${v})` };
-  } catch {
-    return { name: 'data file', status: 'fail', message: `${file} is not valid JSON; restore it from a backup or move it away to start empty` };
-  }
+  return checks;
 }
 
-function keyChecks(ctx: AppContext): Check[] {
-  const k = ctx.keys;
-  const where = k.source === 'env' ? 'CONNECTOR_GATEWAY_KEY' : `key file ${k.keyFile ?? ''}`;
-  const out: Check[] = [{ name: 'key', status: 'ok', message: `${k.ring.kids.length} key(s) from ${where}, primary ${k.ring.primary.kid}` }];
-  for (const w of k.warnings) out.push({ name: 'key', status: 'warn', message: w });
-  return out;
+/** The flags that act as the configuration's owner, so the suggested command works as printed. */
+function ownerFlags(r: { organization_id: string; user_id?: string; api_key_id?: string }): string {
+  return `--org ${r.organization_id} ${r.user_id !== undefined ? `--user ${r.user_id}` : `--api-key-id ${r.api_key_id ?? ''}`}`;
 }
 
-async function checkSealed(ctx: AppContext): Promise<Check> {
-  const all = await ctx.store.allConfigurations();
-  const sealed = all.filter((r) => r.credentials_sealed);
-  const failed: string[] = [];
-  for (const r of sealed) {
-    try {
-      await ctx.sealer.unseal(r.credentials_sealed!, { configurationId: r.id, organizationId: r.organization_id });
-    } catch {
-      failed.push(r.id);
-    }
-  }
-  if (failed.length === 0) return { name: 'credentials', status: 'ok', message: `the key opens all ${sealed.length} sealed credential(s) of ${all.length} configuration(s)` };
-  return {
-    name: 'credentials',
-    status: 'fail',
-    message: `${failed.length} of ${sealed.length} sealed credential(s) cannot be opened (${failed.slice(0, 5).join(', ')}${failed.length > 5 ? ', …' : ''}): set CONNECTOR_GATEWAY_KEY to the key they were written with, or set their credentials again with configs update --credentials`,
-  };
-}
-
-async function checkEnabled(ctx: AppContext): Promise<Check[]> {
+async function checkEnabled(ctx: AppContext, progress: Progress): Promise<Check[]> {
   const enabled = (await ctx.store.allConfigurations()).filter((r) => r.enabled);
-  const results = await Promise.all(enabled.map(async (r) => ({ r, result: await ctx.checkHealth(r).catch((e: unknown) => ({ ok: false, error: errorMessage(e) })) })));
-  return results.map(({ r, result }) =>
-    result.ok
-      ? { name: `configuration ${r.id}`, status: 'ok' as const, message: `${r.name} (${r.personal_connector_id}) is healthy` }
-      : { name: `configuration ${r.id}`, status: 'fail' as const, message: `${r.name} (${r.personal_connector_id}): ${result.error ?? 'failed'}; fix it with configs update ${r.id}, or disable it with configs update ${r.id} --disable` },
+  if (enabled.length === 0) return [{ name: 'health', status: 'ok', message: 'no enabled configurations to check' }];
+  progress.step(`checking ${enabled.length} enabled configuration(s)…`);
+  return eachWithProgress(
+    enabled,
+    HEALTH_CONCURRENCY,
+    async (r): Promise<Check> => {
+      const result = await ctx.checkHealth(r).catch((e: unknown) => ({ ok: false, error: errorMessage(e) }));
+      return result.ok
+        ? { name: `configuration ${r.id}`, status: 'ok', message: `${r.name} (${r.personal_connector_id}) is healthy` }
+        : {
+            name: `configuration ${r.id}`,
+            status: 'fail',
+            message: `${r.name} (${r.personal_connector_id}) is unhealthy: ${result.error ?? 'the check failed'}; fix it with: configs update ${r.id} ${ownerFlags(r)} --config/--credentials …, or disable it with: configs update ${r.id} ${ownerFlags(r)} --disable`,
+          };
+    },
+    (r, check, done, total) => progress.item(done, total, `${r.id} ${r.name}: ${check.status === 'ok' ? 'ok' : 'FAILED'}`),
   );
 }

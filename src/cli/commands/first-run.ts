@@ -1,3 +1,5 @@
+import { dirname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AppContext } from '../../app/context.js';
 import type { Principal } from '../../domain/principal.js';
 import type { CliIO } from '../io.js';
@@ -20,13 +22,35 @@ export async function ensureFirstRunKey(ctx: AppContext, io: CliIO, principal: P
   return true;
 }
 
-export function nextSteps(baseUrl: string, keyId: string, secret: string, dataFile: string): string {
+/**
+ * The absolute path of the built entry point, which is what Claude Desktop must run: the package is
+ * not published, so `npx mcp-connector-gateway` would find nothing. Under tsx (development) this
+ * module lives in src/, and the path is where `npm run build` puts the binary.
+ */
+export function builtMainPath(moduleUrl: string = import.meta.url): string {
+  const here = dirname(fileURLToPath(moduleUrl));
+  const distMarker = `${sep}dist${sep}src${sep}cli${sep}`;
+  if (here.includes(distMarker)) return resolve(here, '..', 'main.js');
+  return join(resolve(here, '..', '..', '..'), 'dist', 'src', 'cli', 'main.js');
+}
+
+export function nextSteps(baseUrl: string, keyId: string, secret: string, dataFile: string, mainPath: string = builtMainPath()): string {
   const mcpUrl = `${baseUrl}/mcp`;
-  const desktop = JSON.stringify(
-    { mcpServers: { 'connector-gateway': { command: 'npx', args: ['-y', 'mcp-connector-gateway', 'serve'], env: { CONNECTOR_GATEWAY_DATA: dataFile } } } },
-    null,
-    2,
-  );
+  const indent = (json: unknown) =>
+    JSON.stringify(json, null, 2)
+      .split('\n')
+      .map((l) => '  ' + l)
+      .join('\n');
+  const desktop = { mcpServers: { 'connector-gateway': { command: 'node', args: [mainPath, 'serve'], env: { CONNECTOR_GATEWAY_DATA: dataFile } } } };
+  const remote = {
+    mcpServers: {
+      'connector-gateway-http': {
+        command: 'npx',
+        args: ['mcp-remote', mcpUrl, '--header', 'Authorization: Bearer ${CGW_KEY}'],
+        env: { CGW_KEY: '<the secret above>' },
+      },
+    },
+  };
   return [
     '',
     `First run: created API key ${keyId}. Its secret is shown only now; store it safely:`,
@@ -47,12 +71,13 @@ export function nextSteps(baseUrl: string, keyId: string, secret: string, dataFi
     '',
     `   (or run npx @modelcontextprotocol/inspector, choose Streamable HTTP, URL ${mcpUrl}, header Authorization: Bearer <secret>)`,
     '',
-    '3. Claude Desktop (claude_desktop_config.json) runs the gateway over stdio on the same data:',
+    '3. Claude Desktop (claude_desktop_config.json) runs the gateway over stdio on the same data (run npm run build first):',
     '',
-    desktop
-      .split('\n')
-      .map((l) => '  ' + l)
-      .join('\n'),
+    indent(desktop),
+    '',
+    '   or connects to this HTTP server through mcp-remote, with the secret in the environment:',
+    '',
+    indent(remote),
     '',
   ].join('\n') + '\n';
 }

@@ -5,6 +5,7 @@ import type { CliIO } from '../io.js';
 import { ExitCode } from '../errors.js';
 import { withContext, type DataFlags } from '../context.js';
 import { printJson } from '../output.js';
+import { createProgress } from '../progress.js';
 
 export function registerKeyring(program: Command, io: CliIO): void {
   const keyring = program.command('keyring').description('the keys that seal credentials at rest');
@@ -14,10 +15,15 @@ export function registerKeyring(program: Command, io: CliIO): void {
     .option('--data <file>', 'data file (env CONNECTOR_GATEWAY_DATA)')
     .option('--json', 'print the report as JSON')
     .action(async (opts: DataFlags & { json?: boolean }) => {
+      const progress = createProgress(io);
       const out = await withContext(io, opts, async (ctx) => {
+        progress.step('making a new primary key…');
         const rotated = await rotateKeyRing({ env: ctx.env, dataFile: ctx.dataFile });
         ctx.vault.setKeyRing(rotated.ring);
+        const sealed = (await ctx.store.allConfigurations()).filter((r) => r.credentials_sealed).length;
+        progress.step(`re-sealing ${sealed} credential(s) under key ${rotated.ring.primary.kid}…`);
         const report = await resealAll(ctx.store, ctx.vault);
+        progress.step(`re-sealed ${report.resealed}, ${report.failed.length} failed`);
         await ctx.store.appendAudit(
           auditEvent({ organization_id: 'system', via: 'local' }, 'keyring.rotated', rotated.ring.primary.kid, new Date().toISOString(), report.failed.length ? 'failure' : 'success', {
             resealed: report.resealed,
