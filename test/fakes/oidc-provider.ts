@@ -55,7 +55,7 @@ export interface StartedOidcProvider {
   /** Drives login + consent for `accountId` starting at `authorizationUrl`; returns the callback URL (code, state, iss). */
   authorize(authorizationUrl: string | URL, accountId?: string): Promise<URL>;
   /** A JWT access token for `resource` (the audience) issued to `accountId` through a real code flow. */
-  mintAccessToken(opts: { accountId?: string; resource: string; scope?: string }): Promise<string>;
+  mintAccessToken(opts: { accountId?: string; resource: string; scope?: string; /** Issue it already expired by this many seconds (the provider refuses a negative TTL). */ expiredBySec?: number }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -81,6 +81,7 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const jwk = await signingKey(opts.keySlot ?? 'default');
+  let backdateSec = 0;
 
   const configuration: Configuration = {
     clients: [
@@ -108,6 +109,19 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
       Interaction: 600,
       RefreshToken: 24 * 3600,
       Session: 3600,
+    },
+    // Signed after this runs: moving iat/exp back yields a genuinely expired, validly signed token.
+    formats: {
+      customizers: {
+        jwt: async (_ctx, _token, jwt) => {
+          if (!backdateSec) return jwt;
+          for (const claim of ['iat', 'exp'] as const) {
+            const v = jwt.payload[claim];
+            if (typeof v === 'number') jwt.payload[claim] = v - backdateSec;
+          }
+          return jwt;
+        },
+      },
     },
     features: {
       devInteractions: { enabled: true },
@@ -155,7 +169,7 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
       }
     },
     authorize: (url, accountId = 'alice') => driveInteraction(new URL(String(url)), accountId),
-    async mintAccessToken({ accountId = 'alice', resource, scope = 'openid tools:read' }) {
+    async mintAccessToken({ accountId = 'alice', resource, scope = 'openid tools:read', expiredBySec }) {
       const verifier = randomBytes(32).toString('base64url');
       const challenge = createHash('sha256').update(verifier).digest('base64url');
       const auth = new URL('/auth', issuer);
@@ -172,6 +186,7 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
       const callback = await driveInteraction(auth, accountId);
       const code = callback.searchParams.get('code');
       if (!code) throw new Error(`no code in the callback: ${callback.search}`);
+      backdateSec = expiredBySec === undefined ? 0 : (opts.accessTokenTtl ?? 3600) + expiredBySec;
       const res = await fetch(new URL('/token', issuer), {
         method: 'POST',
         headers: {
@@ -180,6 +195,7 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
         },
         body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier, resource }),
       });
+      backdateSec = 0;
       const body = (await res.json()) as { access_token?: string; error?: string };
       if (!body.access_token) throw new Error(`token endpoint refused: ${body.error ?? res.status}`);
       return body.access_token;
