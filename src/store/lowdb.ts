@@ -8,7 +8,8 @@ import { pageAudit } from './audit-filter.js';
 import { planCreate, planDelete, planUpdate, toEvent, type Change } from './changes.js';
 import { checkPage } from './config-table.js';
 import { ChangeEmitter } from './emitter.js';
-import { createExclusive, currentIdentity, DurableFile, readSnapshot } from './file-io.js';
+import { statSync } from 'node:fs';
+import { createExclusive, currentIdentity, DurableFile, identityOf, readSnapshot } from './file-io.js';
 import { emptyDocument, parseDocument, serializeDocument } from './file-format.js';
 import { FileWatch } from './file-watch.js';
 import { deepFreeze, jsonCopy } from './json.js';
@@ -78,15 +79,18 @@ export class LowdbStore implements Store {
   }
 
   async getConfiguration(id: string): Promise<ConfigurationRecord | undefined> {
+    await this.#fresh();
     return this.#tables.configs.get(id);
   }
 
   async listConfigurations(owner: Owner, filter: ConfigurationFilter, page: ListOptions): Promise<Page<ConfigurationRecord>> {
     checkPage(page);
+    await this.#fresh();
     return this.#tables.configs.list(owner, filter, page);
   }
 
   async allConfigurations(): Promise<ConfigurationRecord[]> {
+    await this.#fresh();
     return this.#tables.configs.all();
   }
 
@@ -115,10 +119,12 @@ export class LowdbStore implements Store {
   }
 
   async findApiKeyByHash(secretHash: string): Promise<ApiKeyRecord | undefined> {
+    await this.#fresh();
     return this.#tables.keys.byHash(secretHash);
   }
 
   async getApiKey(id: string): Promise<ApiKeyRecord | undefined> {
+    await this.#fresh();
     return this.#tables.keys.get(id);
   }
 
@@ -232,6 +238,31 @@ export class LowdbStore implements Store {
     this.#identity = snap.identity;
     this.#generation = Math.max(this.#generation, doc.generation);
     return changes.map(toEvent);
+  }
+
+  /**
+   * Reads must see every write another process has acknowledged, not only those the file watch
+   * has reported yet: one stat per read (a few µs) tells whether the file changed since we last
+   * read or wrote it; only then do we reload. A bad file keeps the last good copy, as the watch does.
+   */
+  async #fresh(): Promise<void> {
+    if (this.#closed) return;
+    let now: string | undefined;
+    try {
+      now = identityOf(statSync(this.#opts.file));
+    } catch {
+      return; // gone or unreadable: the watch and the next write deal with it
+    }
+    if (now === this.#identity) return;
+    try {
+      const events = await this.#queue.run(DATA, async () => {
+        if (this.#closed || (await currentIdentity(this.#opts.file)) === this.#identity) return [];
+        return this.#reload();
+      });
+      this.#emitter.emit(events);
+    } catch (err) {
+      this.#log.error({ err, file: this.#opts.file }, 'cannot reload the data file changed by another process; serving the last good copy');
+    }
   }
 
   #onFileEvent(): void {

@@ -1,0 +1,235 @@
+/**
+ * Every fault × the custom MCP connector, through the gateway. Two moments can go wrong for an MCP
+ * upstream: discovery (connect, tools/list) and the call. Call faults are injected only into
+ * `tools/call` (initialize and tools/list work), on both of the gateway's call paths: the lean
+ * forwarding path (the default) and the SDK path (`leanCalls: false`). Discovery faults break
+ * every request of the upstream from the start.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client, Tool } from '@modelcontextprotocol/client';
+import type { ConfigurationRecord } from '../../src/domain/configuration.js';
+import { startMcpHarness } from '../helpers/mcp-harness.js';
+import { healthOf, routeOf } from '../helpers/connector-e2e.js';
+import { record } from '../helpers/records.js';
+import { startUpstream } from '../fakes/mcp-upstream.js';
+import { countHandles, expectHandlesSettled, type HandleCounts } from '../helpers/handles.js';
+import { MCP_FAULTS, startFaultServer, type Fault, type FaultRoute, type FaultServer } from './fault-server.js';
+import { connectEra, expectCleanFailure, timedCall, UNRESOLVABLE_HTTP, UNRESOLVABLE_HTTPS } from './support.js';
+
+/** The faulty configurations' own timeout_ms: their calls' deadline, and the SDK's connect timeout. */
+const TIMEOUT_MS = 2_000;
+/** The gateway's limits, roomier, so healthy configurations never miss them on a busy machine. */
+const LIMITS = { callTimeoutMs: 5_000, discoveryTimeoutMs: 4_000 };
+/** Far above the deadline, far below the SDK's own 60 s request timeout. */
+const BOUND_MS = 10_000;
+const TOKEN = 'mcp-upstream-secret-token-0000';
+
+const TIMED_OUT = /did not (finish|answer).* within 2000 ms/;
+const CLOSED = /could not reach the MCP server at http:\/\/127\.0\.0\.1:\d+\/r\d+\/mcp|closed|terminated/i;
+/** A stream that dies mid-event may go unnoticed until the deadline: either is a clear answer. */
+const CLOSED_OR_TIMED_OUT = new RegExp(`${CLOSED.source}|${TIMED_OUT.source}`, 'i');
+/** The upstream's answer could not be used: wording may vary, the kind must be clear. */
+const INVALID = /invalid|malformed|JSON|content.type|too large|larger than|limit/i;
+
+/** How each fault must be reported when it strikes `tools/call`. */
+const CALL_EXPECTED: Record<Fault, RegExp> = {
+  timeout: TIMED_OUT,
+  reset: CLOSED,
+  status_500: /the MCP server at \S+ answered 500 to tools\/call/,
+  html_502: /the MCP server at \S+ answered 502 to tools\/call/,
+  rate_limited_retry_after: /the MCP server at \S+ answered 429 to tools\/call/,
+  rate_limited: /the MCP server at \S+ answered 429 to tools\/call/,
+  malformed_json: INVALID,
+  wrong_content_type: INVALID,
+  slow_body: TIMED_OUT,
+  huge_body: INVALID,
+  huge_body_declared: INVALID,
+  die_mid_stream: CLOSED,
+  unauthorized: /the MCP server at \S+ answered 401 to tools\/call: check the configuration's credentials/,
+  sse_stall: TIMED_OUT,
+  sse_die_mid_event: CLOSED_OR_TIMED_OUT,
+};
+
+/** The same faults striking discovery (the first request is `initialize` or `server/discover`). */
+const DISCOVERY_EXPECTED: Record<Fault, RegExp> = {
+  ...CALL_EXPECTED,
+  timeout: /did not (finish|answer).* within 2000 ms/,
+  status_500: /the MCP server at \S+ answered 500 to connect/,
+  html_502: /the MCP server at \S+ answered 502 to connect/,
+  rate_limited_retry_after: /the MCP server at \S+ answered 429 to connect/,
+  rate_limited: /the MCP server at \S+ answered 429 to connect/,
+  unauthorized: /the MCP server at \S+ answered 401 to connect: check the configuration's credentials/,
+  // Reading 50 MB may outlast the discovery deadline on a busy machine.
+  huge_body: new RegExp(`${INVALID.source}|${TIMED_OUT.source}`, 'i'),
+  huge_body_declared: new RegExp(`${INVALID.source}|${TIMED_OUT.source}`, 'i'),
+};
+/** Faults in what the upstream sent, not in reaching it: "could not reach" would send people looking in the wrong place. */
+const PROTOCOL_FAULTS = new Set<Fault>(['malformed_json', 'wrong_content_type', 'huge_body', 'huge_body_declared']);
+
+type Harness = Awaited<ReturnType<typeof startMcpHarness>>;
+type CallPath = 'lean' | 'sdk';
+const PATHS: readonly CallPath[] = ['lean', 'sdk'];
+
+interface Principal {
+  client: Client;
+  tools: Tool[];
+  faulty: ConfigurationRecord;
+  healthyTool: string;
+  listMs: number;
+}
+
+let baseline: HandleCounts;
+let h: Harness;
+let sdk: Harness;
+let faults: FaultServer;
+let healthy: Awaited<ReturnType<typeof startUpstream>>;
+const clients: Client[] = [];
+let seq = 0;
+const callCases = new Map<string, { p: Principal; route: FaultRoute; h: Harness }>();
+const leanHarness = () => h;
+const discoveryCases = new Map<string, { p: Principal; route?: FaultRoute }>();
+
+async function principal(name: string, endpoint: string, path: CallPath = 'lean'): Promise<Principal> {
+  const h = path === 'lean' ? leanHarness() : sdk;
+  const user = `usr_mf${++seq}`;
+  const faulty = await h.store.createConfiguration(
+    record({ user_id: user, personal_connector_id: 'pc_custom_mcp', name, configuration: { endpoint, timeout_ms: TIMEOUT_MS } }),
+  );
+  h.credentials.byId.set(faulty.id, { type: 'bearer', token: TOKEN });
+  const ok = await h.store.createConfiguration(record({ user_id: user, personal_connector_id: 'pc_custom_mcp', name: 'Healthy', configuration: { endpoint: healthy.url } }));
+  const client = await connectEra(h.url, user, 'modern');
+  clients.push(client);
+  const started = performance.now();
+  const { tools } = await client.listTools();
+  const listMs = performance.now() - started;
+  const healthyTool = tools.find((t) => routeOf(t).configuration_id === ok.id && routeOf(t).upstream_tool === 'echo')?.name;
+  if (!healthyTool) {
+    const state = await healthOf(h, ok.id);
+    expect.fail(`the healthy configuration beside "${name}" lost its tools after ${Math.round(listMs)} ms: ${state.health_status} ${state.last_error ?? ''}`);
+  }
+  return { client, tools, faulty, healthyTool: healthyTool ?? '', listMs };
+}
+
+function probeTool(p: Principal): string | undefined {
+  return p.tools.find((t) => routeOf(t).configuration_id === p.faulty.id && routeOf(t).upstream_tool === 'probe')?.name;
+}
+
+async function expectHealthyAnswers(p: Principal, message: string): Promise<void> {
+  const r = await timedCall(p.client, p.healthyTool, { message });
+  expect(r.result.isError, r.text).toBeFalsy();
+  expect(r.text).toBe(message);
+}
+
+beforeAll(async () => {
+  baseline = countHandles();
+  faults = await startFaultServer();
+  healthy = await startUpstream();
+  h = await startMcpHarness({ limits: LIMITS });
+  sdk = await startMcpHarness({ limits: LIMITS, leanCalls: false });
+  for (const path of PATHS) {
+    for (const fault of MCP_FAULTS) {
+      const route = faults.route({ fault, mcp: 'call' });
+      callCases.set(`${path} ${fault}`, { p: await principal(`MCP ${fault}`, route.url, path), route, h: path === 'lean' ? h : sdk });
+    }
+  }
+  // Discovery faults: every principal lists at once, so the slow ones overlap instead of adding up.
+  await Promise.all([
+    ...MCP_FAULTS.map(async (fault) => {
+      const route = faults.route({ fault, mcp: 'all' });
+      discoveryCases.set(fault, { p: await principal(`Broken ${fault}`, route.url), route });
+    }),
+    principal('Broken dns', `${UNRESOLVABLE_HTTPS}/mcp`).then((p) => discoveryCases.set('dns', { p })),
+    principal('Broken http', `${UNRESOLVABLE_HTTP}/mcp`).then((p) => discoveryCases.set('http', { p })),
+  ]);
+});
+
+let closed = false;
+async function closeAll(): Promise<void> {
+  if (closed) return;
+  closed = true;
+  await Promise.all(clients.splice(0).map((c) => c.close().catch(() => {})));
+  await h?.close();
+  await sdk?.close();
+  await healthy?.close();
+  await faults?.close();
+}
+afterAll(closeAll);
+
+describe.each(PATHS)('a fault in tools/call (%s call path)', (path) => {
+  it.concurrent.each(MCP_FAULTS.map((f) => [f]))('%s: a clear isError within the deadline; the healthy configuration keeps answering; the next call recovers', async (fault) => {
+    const c = callCases.get(`${path} ${fault}`);
+    if (!c) throw new Error('case not set up');
+    const { p, route, h } = c;
+    const tool = probeTool(p);
+    expect(tool, 'discovery of the faulty configuration succeeded').toBeDefined();
+
+    const pending = timedCall(p.client, tool ?? '');
+    await expectHealthyAnswers(p, `during ${fault}`);
+    const call = await pending;
+    expectCleanFailure(call, { configuration: p.faulty.name, kind: CALL_EXPECTED[fault], boundMs: BOUND_MS });
+    expect(call.text).not.toContain(TOKEN);
+    if (PROTOCOL_FAULTS.has(fault)) expect(call.text).not.toMatch(/could not reach/);
+    expect(route.faulted).toBeGreaterThanOrEqual(1);
+    await expectHealthyAnswers(p, `after ${fault}`);
+
+    const cfg = await healthOf(h, p.faulty.id);
+    if (fault === 'unauthorized') {
+      expect(cfg.health_status).toBe('unhealthy');
+      expect(cfg.last_error).toMatch(CALL_EXPECTED.unauthorized);
+    } else {
+      // Call failures other than refused credentials leave the discovery's verdict in place.
+      expect(cfg.health_status, cfg.last_error).toBe('healthy');
+    }
+
+    // The upstream recovers: the next call goes through (a dropped session is reopened).
+    route.set(null);
+    const again = await timedCall(p.client, tool ?? '');
+    expect(again.result.isError, again.text).toBeFalsy();
+    expect(again.text).toBe('probe ok: probe');
+  });
+});
+
+describe('a fault from the first request (discovery)', () => {
+  it.concurrent.each(MCP_FAULTS.map((f) => [f]))('%s: listing answers with the healthy tools within the discovery deadline; the configuration is unhealthy and says why', async (fault) => {
+    const c = discoveryCases.get(fault);
+    if (!c) throw new Error('case not set up');
+    const { p } = c;
+    expect(p.listMs).toBeLessThan(BOUND_MS);
+    expect(probeTool(p)).toBeUndefined();
+    const cfg = await healthOf(h, p.faulty.id);
+    expect(cfg.health_status).toBe('unhealthy');
+    expect(cfg.last_error).toMatch(DISCOVERY_EXPECTED[fault]);
+    if (PROTOCOL_FAULTS.has(fault)) expect(cfg.last_error).not.toMatch(/could not reach/);
+    expect(cfg.last_error).not.toContain(TOKEN);
+    await expectHealthyAnswers(p, `after ${fault}`);
+  });
+
+  it.concurrent('a name that does not resolve (https, .invalid): unhealthy, naming the lookup failure', async () => {
+    const { p } = discoveryCases.get('dns') ?? {};
+    if (!p) throw new Error('case not set up');
+    expect(probeTool(p)).toBeUndefined();
+    const cfg = await healthOf(h, p.faulty.id);
+    expect(cfg.health_status).toBe('unhealthy');
+    expect(cfg.last_error).toMatch(/could not reach the MCP server at https:\/\/does-not-exist\.invalid\/mcp .*(ENOTFOUND|EAI_AGAIN)/);
+    await expectHealthyAnswers(p, 'after dns');
+  });
+
+  it.concurrent('a plain-http endpoint on a name that is not loopback: refused by the network guard before any lookup', async () => {
+    const { p } = discoveryCases.get('http') ?? {};
+    if (!p) throw new Error('case not set up');
+    expect(probeTool(p)).toBeUndefined();
+    const cfg = await healthOf(h, p.faulty.id);
+    expect(cfg.health_status).toBe('unhealthy');
+    expect(cfg.last_error).toMatch(/^configuration\.endpoint: must use https/);
+    await expectHealthyAnswers(p, 'after refusal');
+  });
+});
+
+describe('after the faults', () => {
+  it('no exchange with the fault server is left hanging, and nothing is left open once everything is closed', async () => {
+    await expect.poll(() => faults.hanging(), { timeout: 5_000 }).toEqual([]);
+    await closeAll();
+    await expect.poll(() => faults.openSockets).toBe(0);
+    await expectHandlesSettled(baseline);
+  });
+});
