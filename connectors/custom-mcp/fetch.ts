@@ -3,6 +3,7 @@ import type { Credentials, CredentialSource } from '../../src/domain/credentials
 import type { NetworkPolicy } from '../../src/domain/network.js';
 import { checkUrlAllowed, createGuardedLookup } from '../../src/http/network-guard.js';
 import type { CustomMcpConfig } from './config.js';
+import { UpstreamError } from '../../src/domain/errors.js';
 
 export type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Response>;
 
@@ -19,6 +20,7 @@ export function createUpstreamFetch(opts: {
   dispatcher: Agent;
   /** Records which credentials the last request used, for the 401 → refresh decision. */
   onCredentialsUsed?: (c: Credentials | undefined) => void;
+  maxMessageBytes?: number;
 }): FetchLike {
   const { config, credentials, network, dispatcher } = opts;
   return async (url, init) => {
@@ -34,9 +36,45 @@ export function createUpstreamFetch(opts: {
     // Redirects are not followed blindly: each hop must pass the policy again.
     // The SDK hands us a DOM RequestInit; undici's own fetch takes the same fields plus a dispatcher.
     const undiciInit = { ...(init as unknown as UndiciRequestInit), headers: Object.fromEntries(headers), dispatcher, redirect: 'manual' as const };
-    const response = await undiciFetch(url, undiciInit);
-    return response as unknown as Response;
+    const response = (await undiciFetch(url, undiciInit)) as unknown as Response;
+    return boundedResponse(response, opts.maxMessageBytes ?? MAX_UPSTREAM_MESSAGE_BYTES);
   };
+}
+
+/** Largest JSON body, or single SSE event, accepted from an upstream MCP server. */
+export const MAX_UPSTREAM_MESSAGE_BYTES = 10 * 1024 * 1024;
+
+/**
+ * The SDK reads bodies whole (`response.json()`), so a huge answer would be buffered entirely.
+ * This refuses a declared oversize at once and errors the stream as soon as a JSON body, or one
+ * SSE event, passes the bound: memory stays bounded whatever the upstream sends.
+ */
+export function boundedResponse(response: Response, maxBytes: number): Response {
+  const tooLarge = () => new UpstreamError('protocol', `the MCP server answered with a message larger than the ${maxBytes}-byte limit`);
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    void response.body?.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  if (!response.body) return response;
+  const sse = (response.headers.get('content-type') ?? '').startsWith('text/event-stream');
+  let count = 0;
+  const guard = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      // For SSE the bound is per event: count from the last blank line seen.
+      const boundary = sse ? lastEventBoundary(chunk) : -1;
+      count = boundary >= 0 ? chunk.length - boundary : count + chunk.length;
+      if (count > maxBytes) controller.error(tooLarge());
+      else controller.enqueue(chunk);
+    },
+  });
+  return new Response(response.body.pipeThrough(guard), { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+function lastEventBoundary(chunk: Uint8Array): number {
+  for (let i = chunk.length - 1; i > 0; i--) if (chunk[i] === 0x0a && chunk[i - 1] === 0x0a) return i + 1;
+  for (let i = chunk.length - 1; i > 2; i--) if (chunk[i] === 0x0a && chunk[i - 1] === 0x0d && chunk[i - 2] === 0x0a) return i + 1;
+  return -1;
 }
 
 export function authHeader(c: Credentials, config: CustomMcpConfig): [string, string] {

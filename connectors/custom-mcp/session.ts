@@ -203,6 +203,8 @@ export class CustomMcpSession implements ConnectorSession {
     if (status !== undefined && status >= 500) return new UpstreamError('server', `the MCP server at ${where} answered ${status} to ${what}`, { status });
     if (status !== undefined) return new UpstreamError('protocol', `the MCP server at ${where} answered ${status} to ${what}`, { status });
     if (e instanceof SdkError && e.code === 'REQUEST_TIMEOUT') return new UpstreamError('timeout', `the MCP server at ${where} did not answer ${what} within ${this.timeoutMs} ms`);
+    const bad = badContent(e);
+    if (bad) return new UpstreamError('protocol', `the MCP server at ${where} answered ${what} with ${bad}`);
     return new UpstreamError('network', `could not reach the MCP server at ${where} (${what}): ${shortReason(e)}`);
   }
 
@@ -227,6 +229,18 @@ function httpStatus(e: unknown): number | undefined {
 function looksLikeLegacySseServer(e: unknown): boolean {
   const s = httpStatus(e);
   return s === 404 || s === 405 || s === 400;
+}
+
+/** A reachable server that answered something that is not MCP: say what, not "could not reach". */
+function badContent(e: unknown): string | undefined {
+  let cur: unknown = e;
+  for (let i = 0; i < 6 && cur instanceof Error; i++) {
+    if (cur instanceof SyntaxError) return 'malformed JSON';
+    if (cur instanceof SdkError && cur.code === 'CLIENT_HTTP_UNEXPECTED_CONTENT') return `unexpected content (${cur.message.slice(0, 120)})`;
+    if (cur instanceof SdkError && cur.code === 'INVALID_RESULT') return 'a result that is not valid MCP';
+    cur = cur.cause;
+  }
+  return undefined;
 }
 
 function isConnectionLost(e: unknown): boolean {

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { request } from 'undici';
+import type { Readable } from 'node:stream';
+import { request, type Dispatcher } from 'undici';
+import { readLimited } from '../http/body.js';
 import type { RawForwarder } from '../domain/forwarding.js';
 import { errorMessage } from '../domain/errors.js';
 import type { PrincipalGateway } from '../gateway/principal-gateway.js';
@@ -19,6 +21,10 @@ const CLIENT_CAPABILITIES_META = 'io.modelcontextprotocol/clientCapabilities';
 const GATEWAY_CLIENT_INFO = { name: SERVER_INFO.name, version: SERVER_INFO.version };
 
 type Era = 'modern' | 'legacy';
+type Relayed = { outcome: 'success' | 'tool_error' | 'error' } | { outcome: 'protocol'; reason: string };
+
+/** Largest single message relayed from an upstream (the SDK path applies the same bound). */
+export const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 type JsonObject = Record<string, unknown>;
 
 interface ToolCall {
@@ -173,18 +179,20 @@ export class FastForwarder {
           return true;
         }
         const type = String(upstream.headers['content-type'] ?? '');
-        const outcome = type.startsWith('text/event-stream')
-          ? await this.relayStream(res, upstream.body, upstreamId, translate)
-          : await this.relayJson(res, await upstream.body.text(), era, call.id, upstreamId, translate);
-        if (outcome === 'protocol') report('upstream_error', 'protocol', 'the upstream answered with an invalid JSON-RPC message');
-        else if (outcome === 'error') report('upstream_error', 'protocol');
-        else report(outcome === 'tool_error' ? 'tool_error' : 'success');
+        const where = `the MCP server at ${fw.url.origin}${fw.url.pathname}`;
+        const relayed = type.startsWith('text/event-stream')
+          ? await this.relayStream(res, upstream.body, upstreamId, translate, (text) => this.streamFailure(res, era, call.id, link.failureText(text)), where)
+          : await this.relayJson(res, upstream, era, call.id, upstreamId, translate, (text) => link.failureText(text), where);
+        if (relayed.outcome === 'protocol') report('upstream_error', 'protocol', relayed.reason);
+        else if (relayed.outcome === 'error') report('upstream_error', 'protocol');
+        else report(relayed.outcome);
         return true;
       }
     } catch (e) {
       if (cancelled) {
         report('cancelled');
         if (!res.headersSent && !res.destroyed) this.writeSynthetic(res, era, call.id, 'Request cancelled');
+        else if (!res.writableEnded) res.end();
         return true;
       }
       const refused = (e as { code?: unknown }).code === 'ECONNREFUSED' || causeCode(e) === 'ECONNREFUSED';
@@ -196,7 +204,7 @@ export class FastForwarder {
       const kind = timedOut ? 'timeout' : 'network';
       const reason = timedOut ? `the call did not finish within ${timeoutMs} ms` : `could not reach the MCP server at ${fw.url.origin}${fw.url.pathname}: ${errorMessage(e)}`;
       if (!res.headersSent) this.writeSynthetic(res, era, call.id, link.failureText(reason));
-      else res.destroy();
+      else this.streamFailure(res, era, call.id, link.failureText(reason));
       report('upstream_error', kind, reason);
       return true;
     } finally {
@@ -209,35 +217,67 @@ export class FastForwarder {
   /** A single JSON response: restore the client's id (2025 era) and put our own server identity in `_meta`. */
   private async relayJson(
     res: ServerResponse,
-    text: string,
+    upstream: Dispatcher.ResponseData,
     era: Era,
     clientId: string | number,
     upstreamId: string | number,
     translate: (m: JsonObject) => JsonObject,
-  ): Promise<'success' | 'tool_error' | 'error' | 'protocol'> {
+    failureText: (reason: string) => string,
+    where: string,
+  ): Promise<Relayed> {
+    const refuse = (reason: string): Relayed => {
+      this.writeSynthetic(res, era, clientId, failureText(reason));
+      return { outcome: 'protocol', reason };
+    };
+    const type = String(upstream.headers['content-type'] ?? '');
+    if (!/^application\/json\b/i.test(type)) {
+      await upstream.body.dump();
+      return refuse(`${where} answered tools/call with content type ${JSON.stringify(type.slice(0, 60) || 'none')} instead of JSON`);
+    }
+    const length = upstream.headers['content-length'];
+    const read = await readLimited(upstream.body, MAX_MESSAGE_BYTES, typeof length === 'string' ? length : undefined);
+    if (!read.ok) return refuse(`${where} answered tools/call with a message larger than the ${MAX_MESSAGE_BYTES}-byte limit`);
     let message: unknown;
     try {
-      message = JSON.parse(text);
+      message = JSON.parse(read.bytes.toString('utf8'));
     } catch {
-      message = undefined;
+      return refuse(`${where} answered tools/call with malformed JSON`);
     }
     if (!isObject(message) || message.id !== upstreamId || (!isObject(message.result) && !isObject(message.error))) {
-      this.writeSynthetic(res, era, clientId, 'The upstream MCP server answered tools/call with an invalid message');
-      return 'protocol';
+      return refuse(`${where} answered tools/call with something that is not its JSON-RPC response`);
     }
     const out = translate(message);
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(out));
-    return outcomeOf(out);
+    return { outcome: outcomeOf(out) };
   }
 
-  /** An SSE response (progress before the result): relay event by event, rewriting only the final response. */
-  private async relayStream(res: ServerResponse, body: AsyncIterable<Buffer>, upstreamId: string | number, translate: (m: JsonObject) => JsonObject): Promise<'success' | 'tool_error' | 'error' | 'protocol'> {
+  /**
+   * An SSE response (progress before the result): relay event by event, rewriting only the final
+   * response. An event over the size limit, or a stream that ends without the response, still ends
+   * with a result for the caller: an isError naming the configuration.
+   */
+  private async relayStream(
+    res: ServerResponse,
+    body: Readable,
+    upstreamId: string | number,
+    translate: (m: JsonObject) => JsonObject,
+    fail: (reason: string) => void,
+    where: string,
+  ): Promise<Relayed> {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    const parser = new SseParser();
-    let outcome: 'success' | 'tool_error' | 'error' | 'protocol' = 'protocol';
+    const parser = new SseParser(MAX_MESSAGE_BYTES);
     for await (const chunk of body) {
-      for (const event of parser.push(chunk.toString('utf8'))) {
+      let events;
+      try {
+        events = parser.push((chunk as Buffer).toString('utf8'));
+      } catch {
+        body.destroy();
+        const reason = `${where} sent an event larger than the ${MAX_MESSAGE_BYTES}-byte limit`;
+        fail(reason);
+        return { outcome: 'protocol', reason };
+      }
+      for (const event of events) {
         if (event.data === '') continue; // priming events carry nothing for the client
         let message: unknown;
         try {
@@ -247,15 +287,27 @@ export class FastForwarder {
         }
         if (isObject(message) && message.id === upstreamId && (isObject(message.result) || isObject(message.error))) {
           const out = translate(message);
-          outcome = outcomeOf(out);
-          res.write(`event: message\ndata: ${JSON.stringify(out)}\n\n`);
-        } else {
-          res.write(`event: message\ndata: ${event.data}\n\n`);
+          res.end(`event: message\ndata: ${JSON.stringify(out)}\n\n`);
+          body.destroy();
+          return { outcome: outcomeOf(out) };
         }
+        res.write(`event: message\ndata: ${event.data}\n\n`);
       }
     }
-    res.end();
-    return outcome;
+    const reason = `${where} closed the stream without answering tools/call`;
+    fail(reason);
+    return { outcome: 'protocol', reason };
+  }
+
+  /** Ends a started SSE response with an isError result for the caller's request. */
+  private streamFailure(res: ServerResponse, era: Era, id: string | number, text: string): void {
+    if (res.writableEnded || res.destroyed) return;
+    const result: JsonObject = { content: [{ type: 'text', text }], isError: true };
+    if (era === 'modern') {
+      result.resultType = 'complete';
+      result._meta = { [SERVER_INFO_META]: SERVER_INFO };
+    }
+    res.end(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', id, result })}\n\n`);
   }
 
   private writeSynthetic(res: ServerResponse, era: Era, id: string | number, text: string): void {

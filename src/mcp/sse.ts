@@ -8,9 +8,15 @@ export interface SseEvent {
 export class SseParser {
   private buffer = '';
 
+  /** @param maxEventBytes an event (or an unfinished one) larger than this makes push() throw. */
+  constructor(private readonly maxEventBytes = Number.POSITIVE_INFINITY) {}
+
   /** Feeds a chunk; returns the events it completed (an event ends at a blank line). */
   push(chunk: string): SseEvent[] {
     this.buffer += chunk;
+    if (this.buffer.length > this.maxEventBytes && !/\r\n\r\n|\n\n|\r\r/.test(this.buffer.slice(0, this.maxEventBytes))) {
+      throw new RangeError(`an event exceeds ${this.maxEventBytes} bytes`);
+    }
     const events: SseEvent[] = [];
     for (;;) {
       const match = /\r\n\r\n|\n\n|\r\r/.exec(this.buffer);
