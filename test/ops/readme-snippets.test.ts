@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { startUpstream } from '../fakes/mcp-upstream.js';
 import { CLI, ROOT, tempEnv } from '../helpers/cli.js';
 
-const DOC = readFileSync(join(ROOT, 'docs/people.md'), 'utf8');
+const DOC = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
 /** The fenced blocks of one language, in order. */
 function blocks(lang: string): string[] {
@@ -25,12 +25,18 @@ interface ServerEntry {
 }
 
 function desktopEntries(): ServerEntry[] {
-  return blocks('json')
-    .map((b) => JSON.parse(b) as { mcpServers?: Record<string, ServerEntry> })
-    .flatMap((c) => Object.values(c.mcpServers ?? {}));
+  // Other JSON blocks in the README are fragments (settings entries): only whole documents count.
+  const parsed = blocks('json').flatMap((b) => {
+    try {
+      return [JSON.parse(b) as { mcpServers?: Record<string, ServerEntry> }];
+    } catch {
+      return [];
+    }
+  });
+  return parsed.flatMap((c) => Object.values(c.mcpServers ?? {}));
 }
 
-describe('the snippets in docs/people.md run as written', () => {
+describe('the snippets in README.md run as written', () => {
   let upstream: Awaited<ReturnType<typeof startUpstream>>;
   const env = tempEnv();
   beforeAll(async () => {
