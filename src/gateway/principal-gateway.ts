@@ -67,6 +67,12 @@ export class PrincipalGateway {
     return this.table.tools;
   }
 
+  /** The tools as JSON, serialized once per table (the lean tools/list answers with it as is). */
+  async toolsJson(): Promise<string> {
+    await this.listTools();
+    return this.table.signature;
+  }
+
   /** The current table without waiting (for the hot call path once loaded). */
   route(name: string): Route | undefined {
     return this.table.routes.get(name);

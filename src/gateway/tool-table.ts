@@ -14,7 +14,7 @@ export interface Route {
 export interface ToolTable {
   tools: Tool[];
   routes: Map<string, Route>;
-  /** Changes exactly when what a client sees in tools/list changes. */
+  /** `tools` as JSON: changes exactly when what a client sees in tools/list changes. */
   signature: string;
 }
 

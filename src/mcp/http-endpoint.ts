@@ -8,6 +8,7 @@ import type { Gateway } from '../gateway/gateway.js';
 import { createGatewayServer } from './server-factory.js';
 import { readJsonBody, writeJsonRpcError } from './http-body.js';
 import { asToolCall, FastForwarder } from './fast-forward.js';
+import { tryLeanList } from './lean-list.js';
 
 interface LegacySession {
   transport: NodeStreamableHTTPServerTransport;
@@ -36,6 +37,8 @@ export class McpHttpEndpoint {
   private readonly sessions = new Map<string, LegacySession>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly fast = new FastForwarder();
+  /** Per principal: the 2026-era serialization of its current tool table. */
+  private readonly modernTools = new Map<string, { raw: string; json: string }>();
 
   constructor(
     private readonly gateway: Gateway,
@@ -88,16 +91,41 @@ export class McpHttpEndpoint {
     await this.modernFor(key, principal).node(req, res, body);
   }
 
-  /** tools/call through the lean path, and 2025-era cancellations of calls it serves. */
+  /** tools/call and tools/list through the lean path, and 2025-era cancellations of calls it serves. */
   private async tryLean(req: IncomingMessage, res: ServerResponse, body: unknown, principal: Principal, session: string | undefined): Promise<boolean> {
     if (this.opts.leanCalls === false) return false;
     const call = asToolCall(body);
     if (call) return this.fast.tryForward(req, res, call, this.gateway.forOwner(ownerOf(principal)), session);
+    if (await tryLeanList(req, res, body, (era) => this.toolsJson(principal, era), session)) return true;
     if (session !== undefined && isCancellation(body) && this.fast.cancel(session, body.params.requestId)) {
       res.writeHead(202).end();
       return true;
     }
     return false;
+  }
+
+  /**
+   * The principal's tools as JSON for an era. 2025: the table as built. 2026: what the SDK's own
+   * 2026 encoder makes of it, computed once per table change through the principal's handler.
+   */
+  private async toolsJson(principal: Principal, era: 'modern' | 'legacy'): Promise<string> {
+    const gw = this.gateway.forOwner(ownerOf(principal));
+    const raw = await gw.toolsJson();
+    if (era === 'legacy') return raw;
+    const key = ownerKey(ownerOf(principal));
+    const cached = this.modernTools.get(key);
+    if (cached?.raw === raw) return cached.json;
+    const response = await this.modernFor(key, principal).handler.fetch(
+      new Request('http://gateway.internal/mcp', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': MODERN_REVISION, 'mcp-method': 'tools/list' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'tools/list', params: { _meta: ENCODER_ENVELOPE } }),
+      }),
+    );
+    const decoded = (await response.json()) as { result?: { tools?: unknown } };
+    const json = JSON.stringify(decoded.result?.tools ?? []);
+    this.modernTools.set(key, { raw, json });
+    return json;
   }
 
   private async handleLegacyWithoutSession(req: IncomingMessage, res: ServerResponse, body: unknown, key: string, principal: Principal): Promise<void> {
@@ -176,6 +204,13 @@ export class McpHttpEndpoint {
     this.modern.clear();
   }
 }
+
+const MODERN_REVISION = '2026-07-28';
+const ENCODER_ENVELOPE = {
+  'io.modelcontextprotocol/protocolVersion': MODERN_REVISION,
+  'io.modelcontextprotocol/clientInfo': { name: 'mcp-connector-gateway-encoder', version: '1' },
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
 
 function isCancellation(body: unknown): body is { params: { requestId: unknown } } {
   if (typeof body !== 'object' || body === null) return false;

@@ -1,0 +1,47 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SERVER_INFO } from './server-factory.js';
+
+const MODERN_REVISION = '2026-07-28';
+const PROTOCOL_VERSION_META = 'io.modelcontextprotocol/protocolVersion';
+const MODERN_TAIL = `,"resultType":"complete","ttlMs":0,"cacheScope":"private","_meta":${JSON.stringify({ 'io.modelcontextprotocol/serverInfo': SERVER_INFO })}`;
+
+/**
+ * tools/list without re-validating and re-serializing the whole table on every request: the
+ * table is serialized once per change (for the 2026 era through the SDK's own encoder, which drops
+ * 2025-only fields), and the answer is that string in the envelope the SDK would write for the
+ * client's era (checked against the SDK's own output in the tests).
+ * Paginated requests (a cursor) and anything unusual are left to the SDK path.
+ */
+export async function tryLeanList(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: unknown,
+  /** The tools array as JSON, as the SDK serializes it for that era. */
+  toolsJson: (era: 'modern' | 'legacy') => Promise<string>,
+  session: string | undefined,
+): Promise<boolean> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  const m = body as Record<string, unknown>;
+  if (m.jsonrpc !== '2.0' || m.method !== 'tools/list') return false;
+  if (typeof m.id !== 'string' && typeof m.id !== 'number') return false;
+  const params = m.params;
+  if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) return false;
+  const p = (params ?? {}) as Record<string, unknown>;
+  if (p.cursor !== undefined) return false;
+  const header = req.headers['mcp-protocol-version'];
+  let modern: boolean;
+  if (session !== undefined) {
+    if (typeof header === 'string' && header >= MODERN_REVISION) return false;
+    modern = false;
+  } else {
+    const meta = p._meta as Record<string, unknown> | undefined;
+    const method = req.headers['mcp-method'];
+    if (meta?.[PROTOCOL_VERSION_META] !== MODERN_REVISION || header !== MODERN_REVISION) return false;
+    if (method !== undefined && method !== 'tools/list') return false;
+    modern = true;
+  }
+  const tools = await toolsJson(modern ? 'modern' : 'legacy');
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(`{"result":{"tools":${tools}${modern ? MODERN_TAIL : ''}},"jsonrpc":"2.0","id":${JSON.stringify(m.id)}}`);
+  return true;
+}
