@@ -265,43 +265,69 @@ export class FastForwarder {
     fail: (reason: string) => void,
     where: string,
   ): Promise<Relayed> {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    // Like the SDK's 'auto' response mode: the stream is opened only when something precedes the
+    // response (progress); a response that comes first goes back as plain JSON, cheaper to read.
+    const openStream = () => {
+      if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    };
     const parser = new SseParser(MAX_MESSAGE_BYTES);
-    for await (const chunk of body) {
-      let events;
-      try {
-        events = parser.push((chunk as Buffer).toString('utf8'));
-      } catch {
-        body.destroy();
-        const reason = `${where} sent an event larger than the ${MAX_MESSAGE_BYTES}-byte limit`;
-        fail(reason);
-        return { outcome: 'protocol', reason };
-      }
-      for (const event of events) {
-        if (event.data === '') continue; // priming events carry nothing for the client
-        let message: unknown;
+    let answered: Relayed | undefined;
+    let linger: NodeJS.Timeout | undefined;
+    try {
+      for await (const chunk of body) {
+        // After the response the upstream closes the stream; reading to its end (instead of
+        // destroying it) keeps the pooled connection alive. One that lingers is cut after 5 s.
+        if (answered) continue;
+        let events;
         try {
-          message = JSON.parse(event.data);
+          events = parser.push((chunk as Buffer).toString('utf8'));
         } catch {
-          continue;
-        }
-        if (isObject(message) && message.id === upstreamId && (isObject(message.result) || isObject(message.error))) {
-          const out = translate(message);
-          res.end(`event: message\ndata: ${JSON.stringify(out)}\n\n`);
           body.destroy();
-          return { outcome: outcomeOf(out) };
+          const reason = `${where} sent an event larger than the ${MAX_MESSAGE_BYTES}-byte limit`;
+          fail(reason);
+          return { outcome: 'protocol', reason };
         }
-        res.write(`event: message\ndata: ${event.data}\n\n`);
+        for (const event of events) {
+          if (answered || event.data === '') continue; // priming events carry nothing for the client
+          let message: unknown;
+          try {
+            message = JSON.parse(event.data);
+          } catch {
+            continue;
+          }
+          if (isObject(message) && message.id === upstreamId && (isObject(message.result) || isObject(message.error))) {
+            const out = translate(message);
+            if (res.headersSent) res.end(`event: message\ndata: ${JSON.stringify(out)}\n\n`);
+            else {
+              res.writeHead(200, { 'content-type': 'application/json' });
+              res.end(JSON.stringify(out));
+            }
+            answered = { outcome: outcomeOf(out) };
+            linger = setTimeout(() => body.destroy(), 5_000);
+          } else {
+            openStream();
+            res.write(`event: message\ndata: ${event.data}\n\n`);
+          }
+        }
       }
+    } catch (e) {
+      if (!answered) throw e;
+    } finally {
+      clearTimeout(linger);
     }
+    if (answered) return answered;
     const reason = `${where} closed the stream without answering tools/call`;
     fail(reason);
     return { outcome: 'protocol', reason };
   }
 
-  /** Ends a started SSE response with an isError result for the caller's request. */
+  /** Ends the response (a started SSE stream, or plain JSON if none started) with an isError result. */
   private streamFailure(res: ServerResponse, era: Era, id: string | number, text: string): void {
     if (res.writableEnded || res.destroyed) return;
+    if (!res.headersSent) {
+      this.writeSynthetic(res, era, id, text);
+      return;
+    }
     const result: JsonObject = { content: [{ type: 'text', text }], isError: true };
     if (era === 'modern') {
       result.resultType = 'complete';
