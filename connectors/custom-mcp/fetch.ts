@@ -1,4 +1,4 @@
-import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
+import { Agent, fetch as undiciFetch, type Dispatcher, type RequestInit as UndiciRequestInit } from 'undici';
 import type { Credentials, CredentialSource } from '../../src/domain/credentials.js';
 import type { NetworkPolicy } from '../../src/domain/network.js';
 import { checkUrlAllowed, createGuardedLookup } from '../../src/http/network-guard.js';
@@ -17,7 +17,7 @@ export function createUpstreamFetch(opts: {
   config: CustomMcpConfig;
   credentials: CredentialSource;
   network: NetworkPolicy;
-  dispatcher: Agent;
+  dispatcher: Dispatcher;
   /** Records which credentials the last request used, for the 401 → refresh decision. */
   onCredentialsUsed?: (c: Credentials | undefined) => void;
   maxMessageBytes?: number;

@@ -6,26 +6,40 @@ import { checkUrlAllowed, isPolicyRefusal } from '../../src/http/network-guard.j
 import type { CustomMcpConfig } from './config.js';
 import { authHeader, createUpstreamAgent, createUpstreamFetch } from './fetch.js';
 import type { RawForwarder } from '../../src/domain/forwarding.js';
+import type { Dispatcher } from 'undici';
 
 const CLIENT_INFO = { name: 'mcp-connector-gateway', version: '0.1.0' };
 /** A generous default: long-running upstream tools report progress, which resets the clock. */
 const DEFAULT_TIMEOUT_MS = 60_000;
 
 /**
- * An MCP client to one remote server, kept open and shared by every call of the configuration.
- * Streamable HTTP in either protocol era (version negotiation), falling back to legacy SSE.
+ * An MCP client to one remote server, shared by every call of the configuration. Streamable HTTP
+ * in either protocol era (version negotiation), falling back to legacy SSE. A 2025-era session is
+ * kept open; a 2026-era upstream keeps only its discovery answer between operations.
  */
 export class CustomMcpSession implements ConnectorSession {
   private client: Client | undefined;
   private connecting: Promise<Client> | undefined;
+  /**
+   * A 2026-era upstream is stateless: once its `server/discover` answer is known, the SDK client
+   * is released between operations (reconnecting costs no round trip with this answer), and the
+   * lean path needs no client at all. Only a 2025-era session is kept open.
+   */
+  private discovered: { discover: NonNullable<ReturnType<Client['getDiscoverResult']>>; version: string } | undefined;
+  private inflight = 0;
   private lastCredentials: Credentials | undefined;
-  private readonly agent;
+  private readonly agent: Dispatcher;
+  private readonly ownsAgent: boolean;
   private readonly url: URL;
   private closed = false;
 
   private constructor(private readonly ctx: ConnectorOpenContext<CustomMcpConfig>) {
     this.url = checkUrlAllowed(ctx.config.endpoint, ctx.network, 'configuration.endpoint');
-    this.agent = createUpstreamAgent(ctx.network);
+    // The gateway's shared pool when it offers one: a thousand configurations must not mean a
+    // thousand connection pools. Otherwise (tests opening the connector alone) a pool of our own.
+    const shared = ctx.http.streamDispatcher?.(ctx.network);
+    this.agent = shared ?? createUpstreamAgent(ctx.network);
+    this.ownsAgent = shared === undefined;
   }
 
   static async open(ctx: ConnectorOpenContext<CustomMcpConfig>): Promise<CustomMcpSession> {
@@ -36,6 +50,7 @@ export class CustomMcpSession implements ConnectorSession {
       await s.close();
       throw e;
     }
+    s.releaseIfStateless();
     return s;
   }
 
@@ -55,13 +70,23 @@ export class CustomMcpSession implements ConnectorSession {
   private transport: StreamableHTTPClientTransport | undefined;
 
   forwarder(): RawForwarder | undefined {
+    if (this.closed) return undefined;
     const client = this.client;
-    const transport = this.transport;
-    const version = client?.getNegotiatedProtocolVersion();
-    if (!client || !transport || !version) return undefined;
-    const era = isModernRevision(version) ? 'modern' : 'legacy';
-    const sessionId = transport.sessionId;
-    if (era === 'legacy' && !sessionId) return undefined; // a stateless 2025 server: keep the SDK path
+    let era: 'modern' | 'legacy';
+    let version: string;
+    let sessionId: string | undefined;
+    if (this.discovered) {
+      era = 'modern';
+      version = this.discovered.version;
+    } else {
+      const transport = this.transport;
+      const negotiated = client?.getNegotiatedProtocolVersion();
+      if (!client || !transport || !negotiated) return undefined;
+      era = isModernRevision(negotiated) ? 'modern' : 'legacy';
+      version = negotiated;
+      sessionId = transport.sessionId;
+      if (era === 'legacy' && !sessionId) return undefined; // a stateless 2025 server: keep the SDK path
+    }
     return {
       era,
       protocolVersion: version,
@@ -79,6 +104,7 @@ export class CustomMcpSession implements ConnectorSession {
       },
       refresh: async (used, signal) => (await this.ctx.credentials.refresh(used, signal)) !== undefined,
       reset: () => {
+        if (era === 'modern') this.discovered = undefined;
         if (this.client === client) void this.reset();
       },
     };
@@ -95,12 +121,18 @@ export class CustomMcpSession implements ConnectorSession {
     const streamable = new Client(CLIENT_INFO, { versionNegotiation: { mode: 'auto' } });
     try {
       const transport = new StreamableHTTPClientTransport(this.url, { fetch });
-      await streamable.connect(transport, { signal, timeout: Math.min(this.timeoutMs, 30_000) });
+      const prior = this.discovered ? { prior: { kind: 'modern' as const, discover: this.discovered.discover } } : {};
+      await streamable.connect(transport, { signal, timeout: Math.min(this.timeoutMs, 30_000), ...prior });
       const adopted = this.adopt(streamable);
       this.transport = transport;
+      const version = streamable.getNegotiatedProtocolVersion();
+      const discover = streamable.getDiscoverResult();
+      if (version && isModernRevision(version) && discover) this.discovered = { discover, version };
       return adopted;
     } catch (e) {
       await streamable.close().catch(() => {});
+      // The upstream may have changed (restarted on another SDK): negotiate afresh next time.
+      this.discovered = undefined;
       if (!looksLikeLegacySseServer(e)) throw await this.translate(e, 'connect');
     }
     // A 2024-11-05 server: only the legacy HTTP+SSE transport answers.
@@ -130,12 +162,16 @@ export class CustomMcpSession implements ConnectorSession {
   }
 
   async check(signal: AbortSignal): Promise<void> {
-    const c = await this.connected(signal);
-    try {
-      await c.listTools(undefined, { signal, timeout: this.timeoutMs });
-    } catch (e) {
-      throw await this.translate(e, 'tools/list');
-    }
+    await this.withReauth(signal, (c) => c.listTools(undefined, { signal, timeout: this.timeoutMs }), 'tools/list');
+  }
+
+  /** Between operations a 2026-era upstream needs no open client: release it. */
+  private releaseIfStateless(): void {
+    if (this.inflight > 0 || !this.discovered || !this.client) return;
+    const c = this.client;
+    this.client = undefined;
+    this.transport = undefined;
+    void c.close().catch(() => {});
   }
 
   async listTools(signal: AbortSignal): Promise<Tool[]> {
@@ -161,6 +197,16 @@ export class CustomMcpSession implements ConnectorSession {
 
   /** One retry after a 401 with OAuth2 credentials that the source could refresh. */
   private async withReauth<T>(signal: AbortSignal, op: (c: Client) => Promise<T>, what: string): Promise<T> {
+    this.inflight++;
+    try {
+      return await this.withReauthInner(signal, op, what);
+    } finally {
+      this.inflight--;
+      this.releaseIfStateless();
+    }
+  }
+
+  private async withReauthInner<T>(signal: AbortSignal, op: (c: Client) => Promise<T>, what: string): Promise<T> {
     const c = await this.connected(signal);
     try {
       return await op(c);
@@ -211,7 +257,7 @@ export class CustomMcpSession implements ConnectorSession {
   async close(): Promise<void> {
     this.closed = true;
     await this.reset();
-    await this.agent.close().catch(() => {});
+    if (this.ownsAgent) await this.agent.close().catch(() => {});
   }
 }
 

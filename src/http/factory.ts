@@ -1,4 +1,4 @@
-import { Agent } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { silentLogger, type Logger } from '../domain/logger.js';
 import type { NetworkPolicy } from '../domain/network.js';
 import { UndiciHttpClient } from './client.js';
@@ -36,7 +36,8 @@ function policyKey(p: NetworkPolicy): string {
 /**
  * One set of keep-alive pools shared by every client. The address check lives in the Agent's
  * `connect.lookup`, so it sees the address actually dialled; since that check depends on the
- * policy, there is one Agent per distinct policy (at most four), each pooling per origin.
+ * policy, there is one Agent per distinct policy (at most four), each pooling per origin, plus
+ * one per policy for MCP connections, whose event streams must not hit a body timeout.
  */
 export function createHttpClientFactory(opts: HttpClientFactoryOptions = {}): ClosableHttpClientFactory {
   const agents = new Map<string, Agent>();
@@ -49,14 +50,15 @@ export function createHttpClientFactory(opts: HttpClientFactoryOptions = {}): Cl
     log: opts.log ?? silentLogger,
   };
 
-  function agentFor(policy: NetworkPolicy): Agent {
-    const key = policyKey(policy);
+  function agentFor(policy: NetworkPolicy, kind: 'api' | 'stream' = 'api'): Agent {
+    const key = `${policyKey(policy)}/${kind}`;
     let agent = agents.get(key);
     if (!agent) {
       agent = new Agent({
         connect: { lookup: createGuardedLookup({ ...policy }, opts.resolver), timeout: opts.connectTimeoutMs ?? 10_000 },
         headersTimeout: opts.headersTimeoutMs ?? 60_000,
-        bodyTimeout: opts.bodyTimeoutMs ?? 60_000,
+        // Long-lived MCP event streams may stay silent for minutes; their callers bound them by signal.
+        bodyTimeout: kind === 'stream' ? 0 : (opts.bodyTimeoutMs ?? 60_000),
         keepAliveTimeout: opts.keepAliveTimeoutMs ?? 10_000,
       });
       agents.set(key, agent);
@@ -68,6 +70,10 @@ export function createHttpClientFactory(opts: HttpClientFactoryOptions = {}): Cl
     create(clientOpts: HttpClientOptions): HttpClient {
       if (closed) throw new Error('the HTTP client factory is closed');
       return new UndiciHttpClient(agentFor(clientOpts.network), clientOpts, defaults);
+    },
+    streamDispatcher(network: NetworkPolicy): Dispatcher {
+      if (closed) throw new Error('the HTTP client factory is closed');
+      return agentFor(network, 'stream');
     },
     async close() {
       closed = true;

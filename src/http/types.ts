@@ -1,5 +1,6 @@
 import type { Credentials, CredentialSource } from '../domain/credentials.js';
 import type { NetworkPolicy } from '../domain/network.js';
+import type { Dispatcher } from 'undici';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type QueryValue = string | number | boolean | undefined | null | readonly (string | number)[];
@@ -55,4 +56,9 @@ export interface HttpClientOptions {
 /** Shared by every connector so keep-alive pools are per origin, not per configuration. */
 export interface HttpClientFactory {
   create(opts: HttpClientOptions): HttpClient;
+  /**
+   * The shared pool for connectors that speak another protocol over HTTP (MCP): same address
+   * checks at dial time, no body timeout (event streams idle). Optional for test doubles.
+   */
+  streamDispatcher?(network: NetworkPolicy): Dispatcher;
 }
