@@ -9,6 +9,7 @@ import { createGatewayServer } from './server-factory.js';
 import { readJsonBody, writeJsonRpcError } from './http-body.js';
 import { asToolCall, FastForwarder } from './fast-forward.js';
 import { tryLeanList } from './lean-list.js';
+import { MODERN_REVISION, PROTOCOL_VERSION_META } from './era-translation.js';
 
 interface LegacySession {
   transport: NodeStreamableHTTPServerTransport;
@@ -205,9 +206,8 @@ export class McpHttpEndpoint {
   }
 }
 
-const MODERN_REVISION = '2026-07-28';
 const ENCODER_ENVELOPE = {
-  'io.modelcontextprotocol/protocolVersion': MODERN_REVISION,
+  [PROTOCOL_VERSION_META]: MODERN_REVISION,
   'io.modelcontextprotocol/clientInfo': { name: 'mcp-connector-gateway-encoder', version: '1' },
   'io.modelcontextprotocol/clientCapabilities': {},
 };

@@ -1,9 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SERVER_INFO } from './server-factory.js';
+import { MODERN_REVISION, PROTOCOL_VERSION_META, SERVER_INFO_META } from './era-translation.js';
 
-const MODERN_REVISION = '2026-07-28';
-const PROTOCOL_VERSION_META = 'io.modelcontextprotocol/protocolVersion';
-const MODERN_TAIL = `,"resultType":"complete","ttlMs":0,"cacheScope":"private","_meta":${JSON.stringify({ 'io.modelcontextprotocol/serverInfo': SERVER_INFO })}`;
+const MODERN_TAIL = `,"resultType":"complete","ttlMs":0,"cacheScope":"private","_meta":${JSON.stringify({ [SERVER_INFO_META]: SERVER_INFO })}`;
 
 /**
  * tools/list without re-validating and re-serializing the whole table on every request: the

@@ -1,0 +1,145 @@
+import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import { readLimited } from '../http/body.js';
+import { SERVER_INFO } from './server-factory.js';
+import { SseParser } from './sse.js';
+import { isObject, outcomeOf, SERVER_INFO_META, type Era, type JsonObject } from './era-translation.js';
+
+/** Largest single message relayed from an upstream (the SDK path applies the same bound). */
+export const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+
+export type Relayed = { outcome: 'success' | 'tool_error' | 'error' } | { outcome: 'protocol'; reason: string };
+
+/** A single JSON response: restore the client's id (2025 era) and put our own server identity in `_meta`. */
+export async function relayJson(
+  res: ServerResponse,
+  upstream: Dispatcher.ResponseData,
+  era: Era,
+  clientId: string | number,
+  upstreamId: string | number,
+  translate: (m: JsonObject) => JsonObject,
+  failureText: (reason: string) => string,
+  where: string,
+): Promise<Relayed> {
+  const refuse = (reason: string): Relayed => {
+    writeSynthetic(res, era, clientId, failureText(reason));
+    return { outcome: 'protocol', reason };
+  };
+  const type = String(upstream.headers['content-type'] ?? '');
+  if (!/^application\/json\b/i.test(type)) {
+    await upstream.body.dump();
+    return refuse(`${where} answered tools/call with content type ${JSON.stringify(type.slice(0, 60) || 'none')} instead of JSON`);
+  }
+  const length = upstream.headers['content-length'];
+  const read = await readLimited(upstream.body, MAX_MESSAGE_BYTES, typeof length === 'string' ? length : undefined);
+  if (!read.ok) return refuse(`${where} answered tools/call with a message larger than the ${MAX_MESSAGE_BYTES}-byte limit`);
+  let message: unknown;
+  try {
+    message = JSON.parse(read.bytes.toString('utf8'));
+  } catch {
+    return refuse(`${where} answered tools/call with malformed JSON`);
+  }
+  if (!isObject(message) || message.id !== upstreamId || (!isObject(message.result) && !isObject(message.error))) {
+    return refuse(`${where} answered tools/call with something that is not its JSON-RPC response`);
+  }
+  const out = translate(message);
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(out));
+  return { outcome: outcomeOf(out) };
+}
+
+/**
+ * An SSE response (progress before the result): relay event by event, rewriting only the final
+ * response. An event over the size limit, or a stream that ends without the response, still ends
+ * with a result for the caller: an isError naming the configuration.
+ */
+export async function relayStream(
+  res: ServerResponse,
+  body: Readable,
+  upstreamId: string | number,
+  translate: (m: JsonObject) => JsonObject,
+  fail: (reason: string) => void,
+  where: string,
+): Promise<Relayed> {
+  // Like the SDK's 'auto' response mode: the stream is opened only when something precedes the
+  // response (progress); a response that comes first goes back as plain JSON, cheaper to read.
+  const openStream = () => {
+    if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  };
+  const parser = new SseParser(MAX_MESSAGE_BYTES);
+  let answered: Relayed | undefined;
+  let linger: NodeJS.Timeout | undefined;
+  try {
+    for await (const chunk of body) {
+      // After the response the upstream closes the stream; reading to its end (instead of
+      // destroying it) keeps the pooled connection alive. One that lingers is cut after 5 s.
+      if (answered) continue;
+      let events;
+      try {
+        events = parser.push((chunk as Buffer).toString('utf8'));
+      } catch {
+        body.destroy();
+        const reason = `${where} sent an event larger than the ${MAX_MESSAGE_BYTES}-byte limit`;
+        fail(reason);
+        return { outcome: 'protocol', reason };
+      }
+      for (const event of events) {
+        if (answered || event.data === '') continue; // priming events carry nothing for the client
+        let message: unknown;
+        try {
+          message = JSON.parse(event.data);
+        } catch {
+          continue;
+        }
+        if (isObject(message) && message.id === upstreamId && (isObject(message.result) || isObject(message.error))) {
+          const out = translate(message);
+          if (res.headersSent) res.end(`event: message\ndata: ${JSON.stringify(out)}\n\n`);
+          else {
+            res.writeHead(200, { 'content-type': 'application/json' });
+            res.end(JSON.stringify(out));
+          }
+          answered = { outcome: outcomeOf(out) };
+          linger = setTimeout(() => body.destroy(), 5_000);
+        } else {
+          openStream();
+          res.write(`event: message\ndata: ${event.data}\n\n`);
+        }
+      }
+    }
+  } catch (e) {
+    if (!answered) throw e;
+  } finally {
+    clearTimeout(linger);
+  }
+  if (answered) return answered;
+  const reason = `${where} closed the stream without answering tools/call`;
+  fail(reason);
+  return { outcome: 'protocol', reason };
+}
+
+/** Ends the response (a started SSE stream, or plain JSON if none started) with an isError result. */
+export function streamFailure(res: ServerResponse, era: Era, id: string | number, text: string): void {
+  if (res.writableEnded || res.destroyed) return;
+  if (!res.headersSent) {
+    writeSynthetic(res, era, id, text);
+    return;
+  }
+  const result: JsonObject = { content: [{ type: 'text', text }], isError: true };
+  if (era === 'modern') {
+    result.resultType = 'complete';
+    result._meta = { [SERVER_INFO_META]: SERVER_INFO };
+  }
+  res.end(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', id, result })}\n\n`);
+}
+
+export function writeSynthetic(res: ServerResponse, era: Era, id: string | number, text: string): void {
+  if (res.headersSent || res.destroyed) return;
+  const result: JsonObject = { content: [{ type: 'text', text }], isError: true };
+  if (era === 'modern') {
+    result.resultType = 'complete';
+    result._meta = { [SERVER_INFO_META]: SERVER_INFO };
+  }
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ jsonrpc: '2.0', id, result }));
+}
