@@ -11,7 +11,7 @@ import { freePort } from '../test/helpers/everything.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const CLI = join(ROOT, 'dist/src/cli/main.js');
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
+export const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
 /** A child process that prints one JSON line when ready. */
 export async function spawnJsonLine<T>(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; value: T }> {

@@ -6,7 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import type { Client } from '@modelcontextprotocol/client';
 import { ms, stats, table, type BenchSection } from './lib.js';
-import { mcpClient, startGateway, startUpstreams } from './harness.js';
+import { mcpClient, spawnJsonLine, startGateway, startUpstreams, stop, TSX } from './harness.js';
 
 const SEQUENTIAL = Number(process.env.BENCH_CALLS ?? 2000);
 const CONCURRENT_MS = Number(process.env.BENCH_WINDOW_MS ?? 3000);
@@ -33,26 +33,37 @@ async function throughput(c: Client, tool: string, concurrency: number, windowMs
 export async function proxyComparison(era: 'modern' | 'legacy'): Promise<string[][]> {
   const up = await startUpstreams(1);
   const gw = await startGateway(up.urls);
+  const upstreamUrl = new URL(up.urls[0]!);
+  const pipe = await spawnJsonLine<{ port: number }>(TSX, ['bench/fixtures/byte-pipe.ts', '--target-port', upstreamUrl.port]);
   try {
     const direct = await mcpClient(up.urls[0]!, { era });
+    const viaPipe = await mcpClient(`http://127.0.0.1:${pipe.value.port}${upstreamUrl.pathname}`, { era });
     const viaGateway = await mcpClient(gw.mcpUrl, { bearer: gw.secret, era });
     const gwTool = 'upstream_0_echo';
     for (let i = 0; i < 300; i++) {
       await echo(direct, 'echo');
+      await echo(viaPipe, 'echo');
       await echo(viaGateway, gwTool);
     }
     const d: number[] = [];
+    const p: number[] = [];
     const g: number[] = [];
+    const paths: [Client, string, number[]][] = [
+      [direct, 'echo', d],
+      [viaPipe, 'echo', p],
+      [viaGateway, gwTool, g],
+    ];
     for (let i = 0; i < SEQUENTIAL; i++) {
-      // Interleaved, alternating order: both see the same machine noise.
-      const pair: [Client, string, number[]][] = i % 2 ? [[direct, 'echo', d], [viaGateway, gwTool, g]] : [[viaGateway, gwTool, g], [direct, 'echo', d]];
-      for (const [c, t, out] of pair) {
+      // Interleaved, rotating order: every path sees the same machine noise.
+      for (let k = 0; k < paths.length; k++) {
+        const [c, t, out] = paths[(i + k) % paths.length]!;
         const t0 = performance.now();
         await echo(c, t);
         out.push(performance.now() - t0);
       }
     }
     const sd = stats(d);
+    const sp = stats(p);
     const sg = stats(g);
     const tputD: number[] = [];
     const tputG: number[] = [];
@@ -63,42 +74,84 @@ export async function proxyComparison(era: 'modern' | 'legacy'): Promise<string[
     const bestD = Math.max(...tputD);
     const bestG = Math.max(...tputG);
     await direct.close();
+    await viaPipe.close();
     await viaGateway.close();
     return [
       [`${era}, c=1`, 'direct', ms(sd.median), ms(sd.p99), (1000 / sd.mean).toFixed(0), '1.00'],
+      [`${era}, c=1`, 'bare TCP byte pipe (floor)', ms(sp.median), ms(sp.p99), (1000 / sp.mean).toFixed(0), `${(sp.median / sd.median).toFixed(2)} (+${ms(sp.median - sd.median)} ms median)`],
       [`${era}, c=1`, 'gateway', ms(sg.median), ms(sg.p99), (1000 / sg.mean).toFixed(0), `${(sg.median / sd.median).toFixed(2)} (+${ms(sg.median - sd.median)} ms median)`],
       [`${era}, c=32`, 'direct', '', '', bestD.toFixed(0), '1.00'],
       [`${era}, c=32`, 'gateway', '', '', bestG.toFixed(0), `${(bestG / bestD).toFixed(2)} of direct throughput`],
     ];
   } finally {
+    await stop(pipe.child);
     await gw.close();
     await up.close();
   }
 }
 
+const LIST_ENVELOPE = {
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
+
+/** tools/list as raw HTTP: what the server costs, without the client SDK's parsing of 1,000 tools. */
+async function rawList(url: string, bearer?: string): Promise<number> {
+  const t0 = performance.now();
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: LIST_ENVELOPE } }),
+  });
+  const body = (await r.json()) as { result?: { tools?: unknown[] } };
+  if (!body.result?.tools?.length) throw new Error('tools/list returned no tools');
+  return performance.now() - t0;
+}
+
 export async function toolsListTiming(): Promise<string[][]> {
   const up = await startUpstreams(20, { tools: 49, listDelay: 'spread' });
+  // The same 1,000 tools from one SDK server, as the baseline for the client's own cost.
+  const single = await startUpstreams(1, { tools: 999 });
   const gw = await startGateway(up.urls);
   try {
     const c = await mcpClient(gw.mcpUrl, { bearer: gw.secret });
     const t0 = performance.now();
     const cold = await c.listTools();
     const coldMs = performance.now() - t0;
+    const direct = await mcpClient(single.urls[0]!);
+    await direct.listTools();
     const warm: number[] = [];
+    const warmDirect: number[] = [];
+    const rawGw: number[] = [];
+    const rawDirect: number[] = [];
     for (let i = 0; i < 200; i++) {
-      const t = performance.now();
+      let t = performance.now();
       await c.listTools();
       warm.push(performance.now() - t);
+      t = performance.now();
+      await direct.listTools();
+      warmDirect.push(performance.now() - t);
+      rawGw.push(await rawList(gw.mcpUrl, gw.secret));
+      rawDirect.push(await rawList(single.urls[0]!));
     }
     await c.close();
-    const w = stats(warm);
+    await direct.close();
+    const show = (x: number[]) => {
+      const s = stats(x);
+      return `median ${ms(s.median)}, p99 ${ms(s.p99)}`;
+    };
     return [
-      ['cold (20 upstreams, tools/list delays 50–250 ms)', `${cold.tools.length} tools`, ms(coldMs), 'slowest upstream: 250 ms; sum of delays: 3000 ms'],
-      ['warm', `${cold.tools.length} tools`, `median ${ms(w.median)}, p99 ${ms(w.p99)}`, ''],
+      ['cold (20 upstreams, tools/list delays 50–250 ms)', `${cold.tools.length} tools`, ms(coldMs), 'slowest upstream: 250 ms; sum of delays: 3,000 ms'],
+      ['warm, SDK client, through the gateway', `${cold.tools.length} tools`, show(warm), 'includes the client SDK decoding 1,000 tools'],
+      ['warm, SDK client, one SDK server with the same 1,000 tools (baseline)', '1000 tools', show(warmDirect), 'the client-side floor for this size'],
+      ['warm, raw HTTP, through the gateway', `${cold.tools.length} tools`, show(rawGw), 'the server side: no client SDK decoding'],
+      ['warm, raw HTTP, one SDK server (baseline)', '1000 tools', show(rawDirect), ''],
     ];
   } finally {
     await gw.close();
     await up.close();
+    await single.close();
   }
 }
 

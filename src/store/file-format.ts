@@ -1,16 +1,22 @@
+import { randomBytes } from 'node:crypto';
 import { StorageError } from '../domain/errors.js';
 
 /**
  * The data file:
- *   {"schema_version":1,"generation":N,"configurations":[…],"api_keys":[…]}
- * one record per line, so a person can read and diff it. `generation` counts writes; the audit log
- * lives beside it in `<file>.audit.jsonl` (append-only, so logging never rewrites the data file).
+ *   {"schema_version":1,"generation":N,"epoch":"…","configurations":[…],"api_keys":[…]}
+ * one record per line, so a person can read and diff it. `generation` counts writes; writes newer
+ * than the file wait in `<file>.journal` (see journal-format.ts) until they are folded in. `epoch`
+ * is drawn when a file is created and kept by every rewrite: journal lines carry it, so a journal
+ * left beside a file that was replaced (moved away, restored) is never replayed into it. The audit
+ * log lives in `<file>.audit.jsonl` (append-only, so logging never rewrites the data file).
  */
 export const SCHEMA_VERSION = 1;
 
 export interface RawDocument {
   schema_version: number;
   generation: number;
+  /** Absent in files written before the journal existed: the next write adds one. */
+  epoch?: string;
   configurations: unknown[];
   api_keys: unknown[];
 }
@@ -60,14 +66,16 @@ export function parseDocument(text: string, path: string): RawDocument {
   const apiKeys = doc.api_keys ?? [];
   if (!Array.isArray(configurations)) throw corrupt(path, 'configurations must be an array');
   if (!Array.isArray(apiKeys)) throw corrupt(path, 'api_keys must be an array');
-  return { schema_version: SCHEMA_VERSION, generation, configurations, api_keys: apiKeys };
+  const epoch = doc.epoch;
+  if (epoch !== undefined && (typeof epoch !== 'string' || !/^[0-9a-f]{8,64}$/.test(epoch))) throw corrupt(path, 'epoch must be a hex string');
+  return { schema_version: SCHEMA_VERSION, generation, ...(epoch !== undefined ? { epoch } : {}), configurations, api_keys: apiKeys };
 }
 
 /** Builds the file from records already serialised (the table caches each record's JSON). */
-export function serializeDocument(generation: number, configurationLines: readonly string[], apiKeys: readonly unknown[]): string {
+export function serializeDocument(generation: number, configurationLines: readonly string[], apiKeys: readonly unknown[], epoch?: string): string {
   const keys = apiKeys.map((k) => JSON.stringify(k));
   return (
-    `{"schema_version":${SCHEMA_VERSION},"generation":${generation},\n"configurations":[` +
+    `{"schema_version":${SCHEMA_VERSION},"generation":${generation},${epoch !== undefined ? `"epoch":${JSON.stringify(epoch)},` : ''}\n"configurations":[` +
     (configurationLines.length ? '\n' + configurationLines.join(',\n') + '\n' : '') +
     '],\n"api_keys":[' +
     (keys.length ? '\n' + keys.join(',\n') + '\n' : '') +
@@ -75,6 +83,10 @@ export function serializeDocument(generation: number, configurationLines: readon
   );
 }
 
-export function emptyDocument(): string {
-  return serializeDocument(0, [], []);
+export function newEpoch(): string {
+  return randomBytes(8).toString('hex');
+}
+
+export function emptyDocument(epoch: string = newEpoch()): string {
+  return serializeDocument(0, [], [], epoch);
 }

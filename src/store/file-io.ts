@@ -15,29 +15,30 @@ export async function currentIdentity(path: string): Promise<string | undefined>
     return identityOf(await stat(path));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw ioError('cannot read', path, e);
+    throw ioError('cannot read the data file', path, e);
   }
 }
 
+/** `what` names the action and the file's role ("cannot read the data file"); never its content. */
 export function ioError(what: string, path: string, e: unknown): StorageError {
   const code = (e as NodeJS.ErrnoException).code ?? String(e);
-  return new StorageError(`${what} the data file ${path}: ${code}`, 'storage_io', e);
+  return new StorageError(`${what} ${path}: ${code}`, 'storage_io', e);
 }
 
 /** Text and identity of the same version (one descriptor), or undefined when there is no file. */
-export async function readSnapshot(path: string): Promise<{ text: string; identity: string } | undefined> {
+export async function readSnapshot(path: string): Promise<{ text: string; identity: string; size: number } | undefined> {
   let fh;
   try {
     fh = await open(path, 'r');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw ioError('cannot open', path, e);
+    throw ioError('cannot open the data file', path, e);
   }
   try {
     const st = await fh.stat();
-    return { text: await fh.readFile('utf8'), identity: identityOf(st) };
+    return { text: await fh.readFile('utf8'), identity: identityOf(st), size: st.size };
   } catch (e) {
-    throw ioError('cannot read', path, e);
+    throw ioError('cannot read the data file', path, e);
   } finally {
     await fh.close();
   }
@@ -63,7 +64,7 @@ export async function createExclusive(path: string, text: string, mode: number):
   }
 }
 
-async function fsyncPath(path: string): Promise<Stats> {
+export async function fsyncPath(path: string): Promise<Stats> {
   const fh = await open(path, 'r');
   try {
     await fh.sync();
@@ -89,18 +90,17 @@ export class DurableFile {
     this.#adapter = new TextFile(path);
   }
 
-  /** Writes and returns the identity of the version written. */
-  async write(text: string): Promise<string> {
+  /** Writes and returns the identity and size of the version written. */
+  async write(text: string): Promise<{ identity: string; size: number }> {
     try {
       await this.#adapter.write(text);
       // steno creates its temp file with the default mode (0644 under a usual umask): narrow it back.
       await chmod(this.path, 0o600);
-      if (!this.fsync) return identityOf(await stat(this.path));
-      const st = await fsyncPath(this.path);
-      await fsyncPath(dirname(this.path));
-      return identityOf(st);
+      const st = this.fsync ? await fsyncPath(this.path) : await stat(this.path);
+      if (this.fsync) await fsyncPath(dirname(this.path));
+      return { identity: identityOf(st), size: st.size };
     } catch (e) {
-      throw ioError('cannot write', this.path, e);
+      throw ioError('cannot write the data file', this.path, e);
     }
   }
 }

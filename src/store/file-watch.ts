@@ -3,10 +3,10 @@ import { basename, dirname } from 'node:path';
 import type { Logger } from '../domain/logger.js';
 
 /**
- * Calls `onChange` soon after the data file may have changed. Watches the folder, not the file:
- * atomic writes rename a new inode over the name, which a watch on the old inode would miss. A slow
- * poll backs it up (network filesystems, exhausted inotify watches); `onChange` must be cheap when
- * nothing changed (a stat).
+ * Calls `onChange` soon after one of `paths` (the data file and its journal, in one folder) may have
+ * changed. Watches the folder, not the files: atomic writes rename a new inode over the name, which a
+ * watch on the old inode would miss. A slow poll backs it up (network filesystems, exhausted inotify
+ * watches); `onChange` must be cheap when nothing changed (a stat).
  */
 export class FileWatch {
   #watcher: FSWatcher | undefined;
@@ -15,14 +15,15 @@ export class FileWatch {
   #closed = false;
 
   constructor(
-    path: string,
+    paths: readonly [string, ...string[]],
     private readonly onChange: () => void,
     opts: { pollMs: number; debounceMs: number; log: Logger },
   ) {
-    const name = basename(path);
+    const path = paths[0];
+    const names = new Set(paths.map((p) => basename(p)));
     try {
       this.#watcher = watch(dirname(path), { persistent: false }, (_event, filename) => {
-        if (filename === null || filename === name) this.#schedule(opts.debounceMs);
+        if (filename === null || names.has(filename)) this.#schedule(opts.debounceMs);
       });
       this.#watcher.on('error', (err) => {
         opts.log.warn({ err, file: path }, 'file watch failed; falling back to polling');

@@ -9,9 +9,13 @@ import { planCreate, planDelete, planUpdate, toEvent, type Change } from './chan
 import { checkPage } from './config-table.js';
 import { ChangeEmitter } from './emitter.js';
 import { statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { createExclusive, currentIdentity, DurableFile, identityOf, readSnapshot } from './file-io.js';
-import { emptyDocument, parseDocument, serializeDocument } from './file-format.js';
+import { emptyDocument, newEpoch, parseDocument, serializeDocument } from './file-format.js';
 import { FileWatch } from './file-watch.js';
+import { JournalFile } from './journal-file.js';
+import { encodeEntry, parseJournal } from './journal-format.js';
+import { continuing, entryChange, mergeJournal } from './journal-replay.js';
 import { deepFreeze, jsonCopy } from './json.js';
 import { KeyedQueue } from './lease-queue.js';
 import { acquireLock } from './lockfile.js';
@@ -30,16 +34,38 @@ export interface LowdbStoreOptions {
   lockTimeoutMs?: number;
   /** Safety-net poll of the file, besides the folder watch (default 2 s). */
   pollMs?: number;
+  /**
+   * Fold the journal into the data file when it would grow past this many bytes (default: a quarter
+   * of the data file, at least 256 KiB, so rewrites stay a small share of the bytes written).
+   */
+  journalMaxBytes?: number;
 }
 
 const DATA = 'data';
+const MIN_JOURNAL_BYTES = 256 * 1024;
+
+/** What this store last read or wrote of the two files: what "caught up" means. */
+interface DiskState {
+  dataId: string | undefined;
+  dataBytes: number;
+  epoch: string | undefined;
+  /** The generation of the last write applied in memory: the data file's plus the journal lines replayed. */
+  generation: number;
+  journalId: string | undefined;
+  /** Bytes of whole lines consumed; a torn tail after them is cut off by the next append. */
+  journalBytes: number;
+  journalLines: number;
+  /** The journal holds lines this data file cannot use (another epoch, or a failed truncate): fold at the next write. */
+  stale: boolean;
+}
 
 /**
- * The default store: one JSON file shared by every process that opens it (a server and the CLI).
- * Reads come from memory. Each write is read-modify-write under a cross-process lock file: reload if
- * another process changed the file, plan the change against fresh data, rewrite the file atomically,
- * fsync, then apply in memory and emit. Changes by other processes arrive through a folder watch and
- * come out as per-record events.
+ * The default store: a JSON data file plus its journal (`<file>.journal`), shared by every process
+ * that opens them (a server and the CLI). Reads come from memory. Each write is read-modify-write
+ * under a cross-process lock file: catch up with what other processes wrote, plan the change against
+ * fresh data, append it to the journal and fsync (or, when the journal is big, rewrite the data file
+ * atomically with everything and empty the journal), then apply in memory and emit. Changes by other
+ * processes arrive through a folder watch and come out as per-record events.
  */
 export class LowdbStore implements Store {
   readonly kind = 'lowdb';
@@ -49,9 +75,9 @@ export class LowdbStore implements Store {
   readonly #file: DurableFile;
   readonly #audit: AuditLog;
   readonly #log: Logger;
-  readonly #opts: Required<Omit<LowdbStoreOptions, 'log'>>;
-  #identity: string | undefined;
-  #generation = 0;
+  readonly #opts: Required<Omit<LowdbStoreOptions, 'log' | 'journalMaxBytes'>> & Pick<LowdbStoreOptions, 'journalMaxBytes'>;
+  readonly #journal: JournalFile;
+  #disk: DiskState = { dataId: undefined, dataBytes: 0, epoch: undefined, generation: 0, journalId: undefined, journalBytes: 0, journalLines: 0, stale: false };
   #watch: FileWatch | undefined;
   #closed = false;
 
@@ -60,6 +86,7 @@ export class LowdbStore implements Store {
     this.#opts = { fsync: true, lockTtlMs: 10_000, lockTimeoutMs: 30_000, pollMs: 2_000, ...opts };
     this.#emitter = new ChangeEmitter(this.#log);
     this.#file = new DurableFile(opts.file, this.#opts.fsync);
+    this.#journal = new JournalFile(`${opts.file}.journal`, this.#opts.fsync);
     this.#audit = new AuditLog(`${opts.file}.audit.jsonl`, this.#log);
   }
 
@@ -69,8 +96,8 @@ export class LowdbStore implements Store {
     if (await createExclusive(opts.file, emptyDocument(), 0o600).catch((e) => Promise.reject(new StorageError(`cannot create the data file ${opts.file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 'storage_io', e)))) {
       store.#log.info({ file: opts.file }, 'created an empty data file');
     }
-    await store.#reload();
-    store.#watch = new FileWatch(opts.file, () => store.#onFileEvent(), { pollMs: store.#opts.pollMs, debounceMs: 5, log: store.#log });
+    await store.#catchUp(false);
+    store.#watch = new FileWatch([opts.file, store.#journal.path], () => store.#onFileEvent(), { pollMs: store.#opts.pollMs, debounceMs: 5, log: store.#log });
     return store;
   }
 
@@ -180,8 +207,10 @@ export class LowdbStore implements Store {
     if (this.#closed) return;
     this.#closed = true;
     this.#watch?.close();
-    // Let a write in flight finish (and release its lock) before returning.
-    await this.#queue.run(DATA, async () => undefined);
+    // After the writes in flight (queued before this), under the lock like any write.
+    await this.#queue.run(DATA, () => this.#foldOnClose()).catch((err: unknown) => {
+      this.#log.warn({ err, file: this.#opts.file }, 'cannot fold the journal into the data file on close; it stays in the journal, which the next open replays');
+    });
     this.#emitter.clear();
   }
 
@@ -190,91 +219,208 @@ export class LowdbStore implements Store {
   }
 
   /**
-   * The one write path. `plan` runs under the lock against data just reloaded if needed; it may
-   * throw (not found, conflict, invalid) or return undefined (nothing to do: no write, no event).
+   * The one write path. `plan` runs under the lock against data just caught up with what other
+   * processes wrote; it may throw (not found, conflict, invalid) or return undefined (nothing to do:
+   * no write, no event). The change is appended to the journal (one line, fsynced) or, when the
+   * journal is due, folded into a rewrite of the data file.
    */
   async #write<C extends Change>(plan: (t: Tables) => C | undefined): Promise<C | undefined> {
     this.#assertOpen();
     const events: ChangeEvent[] = [];
     try {
-      return await this.#queue.run(DATA, async () => {
-        const release = await acquireLock(`${this.#opts.file}.lock`, { ttlMs: this.#opts.lockTtlMs, timeoutMs: this.#opts.lockTimeoutMs });
-        try {
-          if ((await currentIdentity(this.#opts.file)) !== this.#identity) events.push(...(await this.#reload()));
+      return await this.#queue.run(DATA, () =>
+        this.#locked(async () => {
+          events.push(...(await this.#catchUp(true)));
           const change = plan(this.#tables);
           if (!change) return undefined;
           this.#tables.apply(change);
+          const g = this.#disk.generation + 1;
           try {
-            this.#identity = await this.#file.write(serializeDocument(this.#generation + 1, this.#tables.configs.jsonLines(), this.#tables.keys.all()));
-            this.#generation++;
+            const epoch = this.#disk.epoch;
+            const line = epoch === undefined ? '' : encodeEntry(epoch, g, change, change.kind === 'configuration' && change.op !== 'deleted' ? this.#tables.configs.json(change.after.id) : undefined);
+            if (epoch === undefined || this.#foldDue(line.length)) await this.#fold(g);
+            else await this.#append(line, g);
           } catch (e) {
             this.#tables.revert(change);
             throw e;
           }
           events.push(toEvent(change));
           return change;
-        } finally {
-          await release();
-        }
-      });
+        }),
+      );
     } finally {
       this.#emitter.emit(events);
     }
   }
 
-  /** Reads the file and applies what changed; returns the events. Throws (memory untouched) on a bad file. */
-  async #reload(): Promise<ChangeEvent[]> {
+  async #locked<T>(fn: () => Promise<T>): Promise<T> {
+    const release = await acquireLock(`${this.#opts.file}.lock`, { ttlMs: this.#opts.lockTtlMs, timeoutMs: this.#opts.lockTimeoutMs });
+    try {
+      return await fn();
+    } finally {
+      await release();
+    }
+  }
+
+  /** The data file is missing, from before the journal, followed by lines it cannot use, or the journal is big enough. */
+  #foldDue(lineBytes: number): boolean {
+    const d = this.#disk;
+    if (d.dataId === undefined || d.stale) return true;
+    const limit = this.#opts.journalMaxBytes ?? Math.max(MIN_JOURNAL_BYTES, Math.floor(d.dataBytes / 4));
+    return d.journalBytes + lineBytes > limit;
+  }
+
+  #set(patch: Partial<DiskState>): void {
+    this.#disk = { ...this.#disk, ...patch };
+  }
+
+  async #append(line: string, g: number): Promise<void> {
+    const r = await this.#journal.append(line, this.#disk.journalBytes);
+    this.#set({ journalId: r.identity, journalBytes: r.size, journalLines: this.#disk.journalLines + 1, generation: g });
+  }
+
+  /**
+   * Rewrites the data file with everything in memory at generation `g`, then empties the journal.
+   * A crash in between leaves lines at or below `g`, which a replay skips. Under the lock only.
+   */
+  async #fold(g: number): Promise<void> {
+    const epoch = this.#disk.epoch ?? newEpoch();
+    const written = await this.#file.write(serializeDocument(g, this.#tables.configs.jsonLines(), this.#tables.keys.all(), epoch));
+    this.#set({ dataId: written.identity, dataBytes: written.size, epoch, generation: g });
+    try {
+      const journalId = await this.#journal.truncate();
+      this.#set({ journalId, journalBytes: 0, journalLines: 0, stale: false });
+    } catch (err) {
+      // The write is safe in the data file; the old lines are below `g` and skipped. Retry at the next write.
+      this.#log.warn({ err, file: this.#journal.path }, 'cannot empty the journal after folding it into the data file');
+      this.#disk.stale = true;
+    }
+  }
+
+  /**
+   * Brings memory up to date with the files and returns the events. Cheap when nothing changed (two
+   * stats); reads only the new journal lines when only the journal grew; else reads everything.
+   * Throws (memory untouched) on a bad data file or journal.
+   */
+  async #catchUp(locked: boolean): Promise<ChangeEvent[]> {
+    const dataId = await currentIdentity(this.#opts.file);
+    if (dataId === undefined) {
+      // Removed by someone: keep what we have; the next write puts it back.
+      if (this.#disk.dataId !== undefined) this.#log.warn({ file: this.#opts.file }, 'the data file disappeared; it will be written again on the next change');
+      this.#disk.dataId = undefined;
+      return [];
+    }
+    if (dataId === this.#disk.dataId) {
+      if ((await this.#journal.identity()) === this.#disk.journalId) return [];
+      const events = await this.#readTail();
+      if (events) return events;
+    }
+    return this.#reload(locked);
+  }
+
+  /** Applies the lines appended since we last looked; undefined when they do not simply continue. */
+  async #readTail(): Promise<ChangeEvent[] | undefined> {
+    const d = this.#disk;
+    const read = await this.#journal.read(d.journalBytes);
+    if (!read || read.size < d.journalBytes || d.stale) return undefined;
+    let parsed;
+    try {
+      parsed = parseJournal(read.buf, this.#journal.path, d.epoch, d.journalLines + 1);
+    } catch {
+      return undefined; // a full reload says what is wrong, or finds it was a fold in progress
+    }
+    const entries = parsed.foreign === 0 ? continuing(parsed.entries, d.generation) : undefined;
+    if (!entries || entries.length !== parsed.entries.length) return undefined;
+    const events: ChangeEvent[] = [];
+    for (const e of entries) {
+      const change = entryChange(this.#tables, e);
+      if (!change) continue;
+      this.#tables.apply(change);
+      events.push(toEvent(change));
+    }
+    this.#set({
+      journalId: read.identity,
+      journalBytes: d.journalBytes + parsed.cleanBytes,
+      journalLines: d.journalLines + entries.length,
+      generation: entries.at(-1)?.g ?? d.generation,
+    });
+    return events;
+  }
+
+  /**
+   * Reads the data file and the whole journal and applies what changed. Without the lock, a fold by
+   * another process between the two reads can leave a gap between them: then read again holding it.
+   */
+  async #reload(locked: boolean): Promise<ChangeEvent[]> {
     const snap = await readSnapshot(this.#opts.file);
     if (!snap) {
-      // Removed by someone: keep what we have; the next write puts it back.
-      this.#log.warn({ file: this.#opts.file }, 'the data file disappeared; it will be written again on the next change');
-      this.#identity = undefined;
+      this.#disk.dataId = undefined;
       return [];
     }
     const doc = parseDocument(snap.text, this.#opts.file);
-    const { changes, recache } = diffDocument(this.#tables, doc, this.#opts.file);
+    const read = await this.#journal.read(0);
+    const parsed = read ? parseJournal(read.buf, this.#journal.path, doc.epoch) : undefined;
+    const entries = continuing(parsed?.entries ?? [], doc.generation);
+    if (!entries) {
+      if (!locked) return this.#locked(() => this.#reload(true));
+      throw new StorageError(
+        `journal ${this.#journal.path} does not continue the data file ${this.#opts.file} (at generation ${doc.generation}); the files were left untouched; restore both from one backup, or move the journal away to keep only the data file`,
+        'storage_corrupt',
+      );
+    }
+    if (parsed && parsed.foreign > 0) this.#log.warn({ file: this.#journal.path }, 'the journal holds lines of another data file; they are ignored and dropped at the next write');
+    const { changes, recache } = diffDocument(this.#tables, mergeJournal(doc, entries), this.#opts.file);
     for (const c of changes) this.#tables.apply(c);
     for (const r of recache) this.#tables.configs.put(r.record, r.json);
-    this.#identity = snap.identity;
-    this.#generation = Math.max(this.#generation, doc.generation);
+    this.#disk = {
+      dataId: snap.identity,
+      dataBytes: snap.size,
+      epoch: doc.epoch,
+      generation: entries.at(-1)?.g ?? doc.generation,
+      journalId: read?.identity,
+      journalBytes: parsed?.cleanBytes ?? 0,
+      journalLines: (parsed?.entries.length ?? 0) + (parsed?.foreign ?? 0),
+      stale: (parsed?.foreign ?? 0) > 0,
+    };
     return changes.map(toEvent);
   }
 
   /**
    * Reads must see every write another process has acknowledged, not only those the file watch
-   * has reported yet: one stat per read (a few µs) tells whether the file changed since we last
-   * read or wrote it; only then do we reload. A bad file keeps the last good copy, as the watch does.
+   * has reported yet: two stats per read (a few µs) tell whether the data file or the journal
+   * changed since we last read or wrote them; only then do we catch up. A bad file keeps the last
+   * good copy, as the watch does.
    */
   async #fresh(): Promise<void> {
     if (this.#closed) return;
-    let now: string | undefined;
     try {
-      now = identityOf(statSync(this.#opts.file));
+      const data = statSync(this.#opts.file, { throwIfNoEntry: false });
+      if (!data) return; // gone: the watch and the next write deal with it
+      if (identityOf(data) === this.#disk.dataId && this.#journal.identitySync() === this.#disk.journalId) return;
     } catch {
-      return; // gone or unreadable: the watch and the next write deal with it
+      return; // unreadable: the watch and the next write deal with it
     }
-    if (now === this.#identity) return;
-    try {
-      const events = await this.#queue.run(DATA, async () => {
-        if (this.#closed || (await currentIdentity(this.#opts.file)) === this.#identity) return [];
-        return this.#reload();
-      });
-      this.#emitter.emit(events);
-    } catch (err) {
-      this.#log.error({ err, file: this.#opts.file }, 'cannot reload the data file changed by another process; serving the last good copy');
-    }
+    this.#onFileEvent();
+    await this.#queue.run(DATA, async () => undefined);
   }
 
   #onFileEvent(): void {
     void this.#queue
-      .run(DATA, async () => {
-        if (this.#closed) return [];
-        if ((await currentIdentity(this.#opts.file)) === this.#identity) return [];
-        return this.#reload();
-      })
+      .run(DATA, async () => (this.#closed ? [] : this.#catchUp(false)))
       .then(
         (events) => this.#emitter.emit(events),
         (err: unknown) => this.#log.error({ err, file: this.#opts.file }, 'cannot reload the data file changed by another process; serving the last good copy'),
       );
   }
+
+  /** Folds the journal into the data file, so a closed store leaves one self-contained file. */
+  async #foldOnClose(): Promise<void> {
+    const pending = async () => ((await stat(this.#journal.path).catch(() => undefined))?.size ?? 0) > 0 || this.#disk.stale;
+    if (!(await pending())) return;
+    await this.#locked(async () => {
+      await this.#catchUp(true);
+      if (this.#disk.dataId !== undefined && (await pending())) await this.#fold(this.#disk.generation);
+    });
+  }
+
 }

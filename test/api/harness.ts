@@ -99,7 +99,8 @@ export async function startApi(opts: { healthCheck?: HealthCheck; settings?: Rec
       }
       return { status: res.status, headers: res.headers, text, json };
     },
-    dataFileText: () => readFile(dataFile, 'utf8'),
+    // The data file and its journal: together they are what is stored.
+    dataFileText: async () => (await readFile(dataFile, 'utf8')) + '\u0000' + (await readFile(`${dataFile}.journal`, 'utf8').catch(() => '')),
     async close() {
       await server.close();
       await ctx.close();

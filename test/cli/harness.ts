@@ -67,7 +67,8 @@ export async function cliHarness(): Promise<CliHarness> {
       if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
       return JSON.parse(r.stdout) as T;
     },
-    dataFileText: () => readFile(dataFile, 'utf8'),
+    // The data file and its journal: together they are what is stored.
+    dataFileText: async () => (await readFile(dataFile, 'utf8')) + '\u0000' + (await readFile(`${dataFile}.journal`, 'utf8').catch(() => '')),
     close: () => rm(dir, { recursive: true, force: true }),
   };
   return h;

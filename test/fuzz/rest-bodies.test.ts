@@ -129,7 +129,8 @@ afterAll(async () => {
 
 async function snapshot(): Promise<string> {
   const audit = await readFile(`${srv.dataFile}.audit.jsonl`, 'utf8').catch(() => '');
-  return (await readFile(srv.dataFile, 'utf8')) + '\u0000' + audit;
+  const journal = await readFile(`${srv.dataFile}.journal`, 'utf8').catch(() => '');
+  return (await readFile(srv.dataFile, 'utf8')) + '\u0000' + journal + '\u0000' + audit;
 }
 
 /** Sends one body and checks the invariants; returns the response. */

@@ -4,7 +4,7 @@ import { loadSettings, oauthClientSecret, type Settings } from '../../config/set
 import { keyFilePath, KEY_ENV, parseEnvKeys } from '../../crypto/index.js';
 import { readKeyFileSync } from '../../crypto/key-file.js';
 import { errorMessage } from '../../domain/errors.js';
-import { parseDocument } from '../../store/file-format.js';
+import { mergedDocument, readJournal } from '../../store/read-document.js';
 
 export interface Check {
   name: string;
@@ -37,7 +37,8 @@ export async function checkDataFile(file: string): Promise<{ check: Check; state
     return { check: { name: 'data file', status: 'fail', message: `cannot read ${file} (${code ?? 'error'}); check its owner and permissions` }, state: undefined };
   }
   try {
-    const doc = parseDocument(text, file);
+    // The data file plus its journal (writes not folded in yet): what a running server serves.
+    const doc = mergedDocument(text, await readJournal(file), file);
     const sealedCount = doc.configurations.filter((c) => typeof c === 'object' && c !== null && 'credentials_sealed' in c).length;
     return {
       check: { name: 'data file', status: 'ok', message: `${file} (schema_version ${doc.schema_version}, ${doc.configurations.length} configuration(s), ${doc.api_keys.length} API key(s))` },

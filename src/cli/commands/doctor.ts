@@ -46,7 +46,7 @@ async function runDoctor(io: CliIO, file: string, opts: DataFlags & { skipHealth
   checks.push(...settings.checks);
   const key = checkKey(io.env, file, data.state);
   checks.push(key.check);
-  const secretFiles = [{ label: 'data file', path: file }, { label: 'audit log', path: `${file}.audit.jsonl` }];
+  const secretFiles = [{ label: 'data file', path: file }, { label: 'journal', path: `${file}.journal` }, { label: 'audit log', path: `${file}.audit.jsonl` }];
   if (!io.env[KEY_ENV]?.trim()) secretFiles.push({ label: 'key file', path: keyFilePath(file) });
   const settingsFile = io.env.CONNECTOR_GATEWAY_CONFIG;
   if (settingsFile) secretFiles.push({ label: 'settings file', path: settingsFile });

@@ -9,7 +9,8 @@ import { makeRecord } from './fixtures.js';
 
 const [file, countText, user, then] = process.argv.slice(2);
 if (!file || !countText || !user) throw new Error('usage: writer-child.ts <file> <count> <user> [delete=<id>|rename=<id>]');
-const store = await LowdbStore.open({ file });
+const max = process.env.CG_JOURNAL_MAX_BYTES; // a small one makes every few writes a fold
+const store = await LowdbStore.open({ file, ...(max ? { journalMaxBytes: Number(max) } : {}) });
 const ids: string[] = [];
 for (let i = 0; i < Number(countText); i++) {
   ids.push((await store.createConfiguration(makeRecord({ user_id: user, name: `${user} #${i}` }))).id);
