@@ -1,5 +1,12 @@
 #!/usr/bin/env node
+import { setFlagsFromString } from 'node:v8';
 import { processIO } from './io.js';
+
+// A gateway allocates in bursts (discovering a principal's configurations) and then mostly idles;
+// with V8's default heap growth that garbage stays resident until the next burst. Sized for
+// footprint, RSS stays near the live heap: 1,000 configurations and 100 sessions in ~145 MB
+// instead of ~215 MB (bench/memory.bench.ts), with no measurable cost on the call path.
+setFlagsFromString('--optimize-for-size');
 import { runCli } from './program.js';
 
 // `connector-gateway configs list | head`: a closed pipe is the reader's choice, not an error.
