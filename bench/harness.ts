@@ -36,16 +36,23 @@ export async function stop(child: ChildProcess): Promise<void> {
   await new Promise((r) => child.once('exit', r));
 }
 
-/** A data file with an API key and one custom MCP configuration per upstream URL, then the real server on it. */
-export async function startGateway(upstreamUrls: string[], opts: { nodeArgs?: string[] } = {}) {
+/**
+ * A data file with an API key and one custom MCP configuration per upstream URL, then the real
+ * server on it. `principals` > 1 gives each further principal the same configurations and its own key.
+ */
+export async function startGateway(upstreamUrls: string[], opts: { nodeArgs?: string[]; principals?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'cgw-bench-'));
   const env = { ...process.env, CONNECTOR_GATEWAY_KEY: randomBytes(32).toString('base64'), CONNECTOR_GATEWAY_ALLOW_LOOPBACK: '1', LOG_LEVEL: 'warn', CONNECTOR_GATEWAY_LOG_LEVEL: 'warn' };
   const dataFile = join(dir, 'data.json');
   const ctx = await openAppContext({ dataFile, env });
-  const key = await ctx.apiKeys.create({ organization_id: 'org_bench', user_id: 'usr_bench' });
-  const principal = { organization_id: 'org_bench', user_id: 'usr_bench', via: 'api_key' as const };
-  for (const [i, url] of upstreamUrls.entries()) {
-    await ctx.configurations.create(principal, { personal_connector_id: 'pc_custom_mcp', name: `Upstream ${i}`, configuration: { endpoint: url } });
+  const secrets: string[] = [];
+  for (let p = 0; p < (opts.principals ?? 1); p++) {
+    const user = p === 0 ? 'usr_bench' : `usr_bench${p}`;
+    secrets.push((await ctx.apiKeys.create({ organization_id: 'org_bench', user_id: user })).secret);
+    const principal = { organization_id: 'org_bench', user_id: user, via: 'api_key' as const };
+    for (const [i, url] of upstreamUrls.entries()) {
+      await ctx.configurations.create(principal, { personal_connector_id: 'pc_custom_mcp', name: `Upstream ${i}`, configuration: { endpoint: url } });
+    }
   }
   await ctx.close();
   const port = await freePort();
@@ -60,7 +67,7 @@ export async function startGateway(upstreamUrls: string[], opts: { nodeArgs?: st
     }
   }
   if (!ready) throw new Error(`the gateway did not start (exit code ${child.exitCode})`);
-  return { url, mcpUrl: `${url}/mcp`, secret: key.secret, child, close: () => stop(child) };
+  return { url, mcpUrl: `${url}/mcp`, secret: secrets[0]!, secrets, child, close: () => stop(child) };
 }
 
 export async function mcpClient(url: string, opts: { bearer?: string; era?: 'modern' | 'legacy' } = {}) {
