@@ -8,8 +8,7 @@
  * process. Run alone: `npx tsx bench/connector.bench.ts`. This file is also the child for (fake)
  * and (b), selected by `--serve-fake` / `--serve-bare <fake url>`.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -22,13 +21,12 @@ import type { Client } from '@modelcontextprotocol/client';
 import { Server, createMcpHandler } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { openAppContext } from '../src/app/context.js';
-import { freePort } from '../test/helpers/everything.js';
 import { FAKE_GITHUB_TOKEN, startFakeGithub } from '../test/fakes/github.js';
-import { CLI, mcpClient, spawnJsonLine, stop } from './harness.js';
+import { mcpClient, spawnJsonLine, spawnServer, stop } from './harness.js';
 import { ms, stats, table, type BenchSection } from './lib.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
+const TSX = join(ROOT, 'node_modules/.bin/tsx'); // the fake and the bare server run from sources
 const SELF = fileURLToPath(import.meta.url);
 const CALLS = Number(process.env.BENCH_CALLS ?? 1500);
 const WARMUP = 300;
@@ -105,26 +103,13 @@ async function startGithubGateway(fakeUrl: string) {
     { personal_connector_id: 'pc_github', name: 'Bench GitHub', configuration: { api_base_url: fakeUrl, repository: 'acme/backend' }, credentials: { type: 'api_key', api_key: FAKE_GITHUB_TOKEN } },
   );
   await ctx.close();
-  const port = await freePort();
-  // The built CLI when there is one (`npm run bench` builds first), else the sources through tsx.
-  const [cmd, args] = existsSync(CLI) ? [process.execPath, [CLI]] : [TSX, [join(ROOT, 'src/cli/main.ts')]];
-  const child = spawn(cmd, [...args, 'serve', '--transport', 'http', '--port', String(port), '--data', dataFile], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const url = `http://127.0.0.1:${port}`;
-  let ready = false;
-  for (let i = 0; i < 200 && !ready && child.exitCode === null; i++) {
-    try {
-      ready = (await fetch(`${url}/healthz`)).ok;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  if (!ready) throw new Error(`the gateway did not start (exit code ${child.exitCode})`);
+  const server = await spawnServer(dataFile, env);
   return {
-    mcpUrl: `${url}/mcp`,
+    mcpUrl: server.mcpUrl,
     secret: key.secret,
-    via: cmd === process.execPath ? 'dist/src/cli/main.js' : 'tsx src/cli/main.ts',
+    via: 'dist/src/cli/main.js',
     async close() {
-      await stop(child);
+      await server.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

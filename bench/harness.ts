@@ -55,19 +55,25 @@ export async function startGateway(upstreamUrls: string[], opts: { nodeArgs?: st
     }
   }
   await ctx.close();
+  const server = await spawnServer(dataFile, env, opts.nodeArgs);
+  return { ...server, secret: secrets[0]!, secrets };
+}
+
+/** The built server (`serve --transport http`) on a free loopback port, once /healthz answers. */
+export async function spawnServer(dataFile: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []) {
   const port = await freePort();
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, 'serve', '--transport', 'http', '--port', String(port), '--data', dataFile], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--transport', 'http', '--host', '127.0.0.1', '--port', String(port), '--data', dataFile], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const url = `http://127.0.0.1:${port}`;
-  let ready = false;
-  for (let i = 0; i < 200 && !ready && child.exitCode === null; i++) {
-    try {
-      ready = (await fetch(`${url}/healthz`)).ok;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  for (let i = 0; i < 300 && child.exitCode === null; i++) {
+    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    if (ok) return { url, mcpUrl: `${url}/mcp`, child, pid: child.pid!, close: () => stop(child) };
+    await new Promise((r) => setTimeout(r, 100));
   }
-  if (!ready) throw new Error(`the gateway did not start (exit code ${child.exitCode})`);
-  return { url, mcpUrl: `${url}/mcp`, secret: secrets[0]!, secrets, child, close: () => stop(child) };
+  await stop(child);
+  throw new Error(`the gateway did not start (exit code ${child.exitCode})`);
 }
 
 export async function mcpClient(url: string, opts: { bearer?: string; era?: 'modern' | 'legacy' } = {}) {
