@@ -1,4 +1,4 @@
-import { loadSettings, type Settings } from '../config/settings.js';
+import { loadSettings, networkPolicy, type Settings } from '../config/settings.js';
 import type { Logger } from '../domain/logger.js';
 import { loadKeyRing, Vault, type LoadedKeyRing } from '../crypto/index.js';
 import { openStore } from '../store/index.js';
@@ -70,7 +70,7 @@ export async function openAppContext(opts: AppContextOptions): Promise<AppContex
     unseal: async (s, b) => vault.open(s, b),
   };
   let healthCheck: HealthCheck = opts.healthCheck ?? (async () => ({ ok: false, error: 'no health check is available in this process' }));
-  const configurations = new ConfigurationService({ store, registry, sealer, healthCheck: (r) => healthCheck(r), log });
+  const configurations = new ConfigurationService({ store, registry, sealer, healthCheck: (r) => healthCheck(r), network: networkPolicy(settings), log });
   const apiKeys = new ApiKeyService({ store });
   const oauthClients = createOAuthClients(settings, { env });
   let closed = false;

@@ -12,6 +12,8 @@ import { ID_PREFIX, newId } from '../domain/ids.js';
 import { silentLogger, type Logger } from '../domain/logger.js';
 import { ownerKey, ownerOf, type Owner, type Principal } from '../domain/principal.js';
 import type { Page, Store } from '../store/types.js';
+import type { NetworkPolicy } from '../domain/network.js';
+import { checkUrlAllowed } from '../http/network-guard.js';
 import type { ConnectorRegistry } from '../../connectors/registry.js';
 import { applyUpdate, requireConnector, validateCreate, validateUpdate, type CredentialsChange } from './configuration-rules.js';
 import { jsonEqual } from './json.js';
@@ -32,11 +34,14 @@ export interface ConfigurationServiceDeps {
   registry: ConnectorRegistry;
   sealer: CredentialSealer;
   healthCheck: HealthCheck;
+  /** When given, URLs in a configuration are checked against it on every save (scheme, literal addresses). */
+  network?: NetworkPolicy;
   clock?: Clock;
   log?: Logger;
 }
 
 export const LIST_LIMIT = { default: 10, min: 1, max: 100 } as const;
+const URL_FIELDS = ['endpoint', 'api_base_url', 'site_url'] as const;
 const LAST_ERROR_MAX = 2000;
 
 /**
@@ -50,6 +55,7 @@ export class ConfigurationService {
   private readonly healthCheck: HealthCheck;
   private readonly clock: Clock;
   private readonly log: Logger;
+  private readonly network: NetworkPolicy | undefined;
   /** The store version behind each object handed out, for ETags, without putting it in the object. */
   private readonly versions = new WeakMap<ConfigurationObject, number>();
 
@@ -60,6 +66,20 @@ export class ConfigurationService {
     this.healthCheck = deps.healthCheck;
     this.clock = deps.clock ?? systemClock;
     this.log = deps.log ?? silentLogger;
+    this.network = deps.network;
+  }
+
+  /**
+   * A configuration's URLs (custom endpoint, API base, Jira site) must be reachable under the
+   * network policy: refused here, at save time, with the field named, rather than at the first
+   * call. Names are resolved, and checked again, only when a connection is made.
+   */
+  private checkUrls(configuration: Record<string, unknown>): void {
+    if (!this.network) return;
+    for (const field of URL_FIELDS) {
+      const value = configuration[field];
+      if (typeof value === 'string') checkUrlAllowed(value, this.network, `configuration.${field}`);
+    }
   }
 
   /** The version (ETag) of an object this service returned. */
@@ -70,6 +90,7 @@ export class ConfigurationService {
   async create(principal: Principal, body: unknown): Promise<ConfigurationObject> {
     const owner = ownerOf(principal);
     const { input } = validateCreate(this.registry, body, owner);
+    this.checkUrls(input.configuration);
     const now = this.now();
     const id = newId(ID_PREFIX.configuration);
     const sealed = input.credentials ? await this.sealer.seal(input.credentials, bindingOf({ id, organization_id: owner.organization_id })) : undefined;
@@ -133,7 +154,7 @@ export class ConfigurationService {
     const credentials = await this.credentialsChange(current, patch.credentials);
     const now = this.now();
     // Validate against what we read, so a refused request never reaches the store's write path.
-    applyUpdate(current, patch, def, credentials, now);
+    this.checkUrls(applyUpdate(current, patch, def, credentials, now).configuration);
     const owner = ownerKey(ownerOf(principal));
     const stored = await this.store.updateConfiguration(
       id,

@@ -30,7 +30,7 @@ export interface CliHarness {
 export async function cliHarness(): Promise<CliHarness> {
   const dir = await mkdtemp(join(tmpdir(), 'cgw-cli-'));
   const dataFile = join(dir, 'data.json');
-  const env: NodeJS.ProcessEnv = { CONNECTOR_GATEWAY_DATA: dataFile, CONNECTOR_GATEWAY_KEY: TEST_KEY, CONNECTOR_GATEWAY_LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = { CONNECTOR_GATEWAY_DATA: dataFile, CONNECTOR_GATEWAY_KEY: TEST_KEY, CONNECTOR_GATEWAY_LOG_LEVEL: 'warn', CONNECTOR_GATEWAY_ALLOW_LOOPBACK: '1' };
   const h: CliHarness = {
     dir,
     dataFile,

@@ -25,7 +25,7 @@ interface Server {
 function startServe(h: CliHarness): Server {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'serve', '--transport', 'http', '--host', '127.0.0.1', '--port', '0'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: h.dir, ...h.env, CONNECTOR_GATEWAY_LOG_LEVEL: 'debug', CONNECTOR_GATEWAY_ALLOW_LOOPBACK: '' },
+    env: { PATH: process.env.PATH ?? '', HOME: h.dir, ...h.env, CONNECTOR_GATEWAY_LOG_LEVEL: 'debug', CONNECTOR_GATEWAY_ALLOW_LOOPBACK: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

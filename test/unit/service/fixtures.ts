@@ -1,3 +1,4 @@
+import type { NetworkPolicy } from '../../../src/domain/network.js';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Sealed } from '../../../src/domain/configuration.js';
 import type { Credentials } from '../../../src/domain/credentials.js';
@@ -35,7 +36,7 @@ export const bob: Principal = { organization_id: 'org_a', user_id: 'usr_bob', vi
 export const carol: Principal = { organization_id: 'org_b', user_id: 'usr_carol', via: 'local' };
 export const keyOnly: Principal = { organization_id: 'org_a', api_key_id: 'key_robot', via: 'api_key' };
 
-export function serviceFixture(opts: { healthCheck?: HealthCheck; now?: () => Date } = {}) {
+export function serviceFixture(opts: { healthCheck?: HealthCheck; now?: () => Date; network?: NetworkPolicy } = {}) {
   const store = new MemoryStore();
   const sealer = testSealer();
   const registry = builtinRegistry();
@@ -45,6 +46,7 @@ export function serviceFixture(opts: { healthCheck?: HealthCheck; now?: () => Da
     sealer,
     healthCheck: opts.healthCheck ?? (async () => ({ ok: true })),
     ...(opts.now ? { clock: opts.now } : {}),
+    ...(opts.network ? { network: opts.network } : {}),
   });
   return { store, sealer, registry, svc };
 }
