@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/client';
@@ -10,6 +10,8 @@ import { builtMainPath, nextSteps } from '../../src/cli/commands/first-run.js';
 import { pathToFileURL } from 'node:url';
 import { startUpstream } from '../fakes/mcp-upstream.js';
 import { CLI, ROOT, tempEnv } from '../helpers/cli.js';
+import { startGateway } from '../../bench/harness.js';
+import { tmpdir } from 'node:os';
 
 const DOC = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
@@ -61,11 +63,28 @@ describe('the snippets in README.md run as written', () => {
     await client.close();
   });
 
-  it('Claude Desktop over HTTP through mcp-remote: the API key travels in an env variable, not in the arguments', () => {
+  it('Claude Desktop over HTTP through mcp-remote: runs as written, the API key travelling in an env variable', async () => {
     const entry = desktopEntries().find((e) => e.args.includes('mcp-remote'));
     expect(entry).toMatchObject({ command: 'npx', args: ['mcp-remote', 'http://127.0.0.1:3333/mcp', '--header', 'Authorization: Bearer ${CGW_KEY}'] });
     expect(Object.keys(entry!.env ?? {})).toEqual(['CGW_KEY']);
     expect(DOC).not.toMatch(/npx (-y )?mcp-connector-gateway/);
+    // The same command and arguments against a real server: only the address differs (a free port).
+    const server = await startGateway([upstream.url]);
+    try {
+      const [, , ...rest] = entry!.args;
+      const args = [server.mcpUrl, ...rest];
+      const client = new Client({ name: 'claude-desktop-remote-snippet', version: '1' });
+      await client.connect(
+        new StdioClientTransport({ command: join(ROOT, 'node_modules/.bin/mcp-remote'), args, env: { PATH: process.env.PATH ?? '', HOME: mkdtempSync(join(tmpdir(), 'cgw-remote-home-')), CGW_KEY: server.secret }, stderr: 'pipe' }),
+      );
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      expect(names).toContain('upstream_0_echo');
+      const r = await client.callTool({ name: 'upstream_0_echo', arguments: { message: 'via mcp-remote' } });
+      expect(JSON.stringify(r.content)).toContain('via mcp-remote');
+      await client.close();
+    } finally {
+      await server.close();
+    }
   });
 
   it('the Inspector command for stdio prints the tool list', async () => {
