@@ -4,11 +4,9 @@ import { CredentialsSchema, type Credentials } from '../domain/credentials.js';
 import { StorageError, ValidationError } from '../domain/errors.js';
 import type { KeyRing } from './keyring.js';
 
-/** What a sealed blob is bound to: moving it to another record or organization makes it unopenable. */
-export interface SealBinding {
-  configurationId: string;
-  organizationId: string;
-}
+import type { SealBinding } from '../domain/sealing.js';
+
+export type { SealBinding } from '../domain/sealing.js';
 
 const ALGORITHM = 'aes-256-gcm';
 const IV_BYTES = 12;

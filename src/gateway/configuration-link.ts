@@ -199,7 +199,7 @@ export class ConfigurationLink {
       const reason = timedOut ? this.deadlineError('call', timeoutMs) : e;
       const described = describeFailure(reason);
       return {
-        result: { content: [{ type: 'text', text: `${capitalize(this.label)} failed: ${described}` }], isError: true },
+        result: { content: [{ type: 'text', text: this.failureText(described) }], isError: true },
         failure: reason instanceof UpstreamError ? reason.kind : isGatewayError(reason) ? reason.code : 'internal',
         reason: described,
       };

@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PayloadTooLargeError } from '../domain/errors.js';
+import { readBody } from '../api/http-io.js';
 
 export type BodyRead = { ok: true; value: unknown } | { ok: false };
 
@@ -12,25 +14,16 @@ export async function readJsonBody(req: IncomingMessage, res: ServerResponse, ma
     writeJsonRpcError(res, 415, -32000, 'Unsupported Media Type: Content-Type must be application/json');
     return { ok: false };
   }
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (Number.isFinite(declared) && declared > maxBytes) {
+  let text: string;
+  try {
+    text = await readBody(req, maxBytes);
+  } catch (e) {
+    if (!(e instanceof PayloadTooLargeError)) throw e;
     writeJsonRpcError(res, 413, -32000, `Payload Too Large: the body exceeds ${maxBytes} bytes`);
-    req.resume();
     return { ok: false };
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      writeJsonRpcError(res, 413, -32000, `Payload Too Large: the body exceeds ${maxBytes} bytes`);
-      req.destroy();
-      return { ok: false };
-    }
-    chunks.push(chunk);
-  }
   try {
-    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
+    return { ok: true, value: JSON.parse(text) };
   } catch {
     writeJsonRpcError(res, 400, -32700, 'Parse error: the body is not valid JSON');
     return { ok: false };

@@ -1,14 +1,9 @@
 import type { ConfigurationRecord, Sealed } from '../domain/configuration.js';
 import type { Credentials } from '../domain/credentials.js';
 
-/**
- * What a sealed credential is bound to: unsealing it under another configuration or organization
- * fails, so a blob copied between records is useless.
- */
-export interface SealBinding {
-  configurationId: string;
-  organizationId: string;
-}
+import type { SealBinding } from '../domain/sealing.js';
+
+export { bindingOf, type SealBinding } from '../domain/sealing.js';
 
 /** The slice of the vault the services need; src/app adapts the crypto module to it. */
 export interface CredentialSealer {
@@ -28,7 +23,3 @@ export type HealthCheck = (record: ConfigurationRecord) => Promise<HealthResult>
 export type Clock = () => Date;
 
 export const systemClock: Clock = () => new Date();
-
-export function bindingOf(r: { id: string; organization_id: string }): SealBinding {
-  return { configurationId: r.id, organizationId: r.organization_id };
-}
