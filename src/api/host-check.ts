@@ -10,7 +10,7 @@ export function hostGuard(allowedHostnames: readonly string[]): (req: IncomingMe
   const allowed = new Set(allowedHostnames.map((h) => h.toLowerCase()));
   return (req) => {
     const host = req.headers.host;
-    const hostname = host ? hostnameOf(`http://${host}`) : undefined;
+    const hostname = host ? plainHostname(host) ?? hostnameOf(`http://${host}`) : undefined;
     if (!hostname || !allowed.has(hostname)) {
       throw new ForbiddenError(`Host header ${JSON.stringify(host ?? '')} is not allowed; add it to allowed_hosts in the settings file if this server is behind a proxy`, 'invalid_host');
     }
@@ -22,6 +22,15 @@ export function hostGuard(allowedHostnames: readonly string[]): (req: IncomingMe
       }
     }
   };
+}
+
+/**
+ * `name[:port]` or `[v6][:port]` with nothing unusual in it, lowercased, without parsing a URL
+ * (this runs on every request). Anything else goes through the URL parser.
+ */
+function plainHostname(host: string): string | undefined {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::\d{1,5})?$/.exec(host);
+  return m ? m[1]!.toLowerCase() : undefined;
 }
 
 function hostnameOf(url: string): string | undefined {

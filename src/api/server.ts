@@ -45,6 +45,11 @@ export async function createHttpServer(ctx: ApiContext & { apiKeys: ApiKeyServic
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     guard(req);
+    // The MCP endpoint is most of the traffic: recognised without parsing a URL.
+    if (opts.mcpHandler && isMcpPath(req.url)) {
+      await opts.mcpHandler(req, res, await authenticate(req));
+      return;
+    }
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/healthz') {
       sendJson(res, 200, { status: 'ok' });
@@ -93,4 +98,8 @@ export async function createHttpServer(ctx: ApiContext & { apiKeys: ApiKeyServic
         server.closeAllConnections();
       }),
   };
+}
+
+function isMcpPath(url: string | undefined): boolean {
+  return url === '/mcp' || (url !== undefined && url.startsWith('/mcp?'));
 }

@@ -6,6 +6,7 @@ import type { PrincipalGateway } from '../gateway/principal-gateway.js';
 import type { Route } from '../gateway/tool-table.js';
 import type { ToolCallOutcome } from '../gateway/types.js';
 import { isObject, MODERN_REVISION, PROTOCOL_VERSION_META, rewriteResponse, upstreamParams, type Era, type JsonObject } from './era-translation.js';
+import { exchange } from '../http/exchange.js';
 import { relayJson, relayStream, streamFailure, writeSynthetic } from './relay.js';
 
 interface ToolCall {
@@ -127,7 +128,8 @@ export class FastForwarder {
     try {
       for (let attempt = 0; ; attempt++) {
         const { headers, credentials } = await fw.headers(controller.signal);
-        const upstream = await request(fw.url, {
+        const upstream = await exchange(fw.dispatcher, {
+          url: fw.url,
           method: 'POST',
           headers: {
             ...headers,
@@ -137,10 +139,9 @@ export class FastForwarder {
             ...(upstreamEra === 'modern' ? { 'mcp-method': 'tools/call', 'mcp-name': route.upstreamName } : {}),
           },
           body: payload,
-          dispatcher: fw.dispatcher,
           signal: controller.signal,
         });
-        const status = upstream.statusCode;
+        const status = upstream.status;
         if (status === 401 && attempt === 0 && credentials?.type === 'oauth2' && (await fw.refresh(credentials, controller.signal))) {
           await upstream.body.dump();
           continue;

@@ -1,7 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
-import { readLimited } from '../http/body.js';
+import { StringDecoder } from 'node:string_decoder';
+import type { ExchangeBody, ExchangeHead } from '../http/exchange.js';
 import { SERVER_INFO } from './server-factory.js';
 import { SseParser } from './sse.js';
 import { isObject, outcomeOf, SERVER_INFO_META, type Era, type JsonObject } from './era-translation.js';
@@ -14,7 +13,7 @@ export type Relayed = { outcome: 'success' | 'tool_error' | 'error' } | { outcom
 /** A single JSON response: restore the client's id (2025 era) and put our own server identity in `_meta`. */
 export async function relayJson(
   res: ServerResponse,
-  upstream: Dispatcher.ResponseData,
+  upstream: ExchangeHead,
   era: Era,
   clientId: string | number,
   upstreamId: string | number,
@@ -31,12 +30,30 @@ export async function relayJson(
     await upstream.body.dump();
     return refuse(`${where} answered tools/call with content type ${JSON.stringify(type.slice(0, 60) || 'none')} instead of JSON`);
   }
-  const length = upstream.headers['content-length'];
-  const read = await readLimited(upstream.body, MAX_MESSAGE_BYTES, typeof length === 'string' ? length : undefined);
-  if (!read.ok) return refuse(`${where} answered tools/call with a message larger than the ${MAX_MESSAGE_BYTES}-byte limit`);
+  const tooLarge = `${where} answered tools/call with a message larger than the ${MAX_MESSAGE_BYTES}-byte limit`;
+  if (Number(upstream.headers['content-length'] ?? 0) > MAX_MESSAGE_BYTES) {
+    upstream.body.abort(new Error('too large'));
+    return refuse(tooLarge);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let over = false;
+  try {
+    await upstream.body.consume((chunk) => {
+      if (over) return;
+      size += chunk.length;
+      if (size > MAX_MESSAGE_BYTES) {
+        over = true;
+        upstream.body.abort(new Error('too large'));
+      } else chunks.push(chunk);
+    });
+  } catch (e) {
+    if (!over) throw e;
+  }
+  if (over) return refuse(tooLarge);
   let message: unknown;
   try {
-    message = JSON.parse(read.bytes.toString('utf8'));
+    message = JSON.parse(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
   } catch {
     return refuse(`${where} answered tools/call with malformed JSON`);
   }
@@ -56,7 +73,7 @@ export async function relayJson(
  */
 export async function relayStream(
   res: ServerResponse,
-  body: Readable,
+  body: ExchangeBody,
   upstreamId: string | number,
   translate: (m: JsonObject) => JsonObject,
   fail: (reason: string) => void,
@@ -68,51 +85,63 @@ export async function relayStream(
     if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   };
   const parser = new SseParser(MAX_MESSAGE_BYTES);
+  // A character split across two chunks must not turn into two replacement characters.
+  const decoder = new StringDecoder('utf8');
   let answered: Relayed | undefined;
+  let refused: Relayed | undefined;
   let linger: NodeJS.Timeout | undefined;
-  try {
-    for await (const chunk of body) {
-      // After the response the upstream closes the stream; reading to its end (instead of
-      // destroying it) keeps the pooled connection alive. One that lingers is cut after 5 s.
-      if (answered) continue;
-      let events;
+  // A slow client holds the upstream back instead of growing our buffers.
+  const onDrain = () => body.resume();
+  res.on('drain', onDrain);
+  const onChunk = (chunk: Buffer): boolean => {
+    // After the response the upstream closes the stream; reading to its end (instead of
+    // cutting it) keeps the pooled connection alive. One that lingers is cut after 5 s.
+    if (answered || refused) return true;
+    let events;
+    try {
+      events = parser.push(decoder.write(chunk));
+    } catch {
+      const reason = `${where} sent an event larger than the ${MAX_MESSAGE_BYTES}-byte limit`;
+      refused = { outcome: 'protocol', reason };
+      body.abort(new Error(reason));
+      fail(reason);
+      return true;
+    }
+    let more = true;
+    for (const event of events) {
+      if (answered || event.data === '') continue; // priming events carry nothing for the client
+      let message: unknown;
       try {
-        events = parser.push((chunk as Buffer).toString('utf8'));
+        message = JSON.parse(event.data);
       } catch {
-        body.destroy();
-        const reason = `${where} sent an event larger than the ${MAX_MESSAGE_BYTES}-byte limit`;
-        fail(reason);
-        return { outcome: 'protocol', reason };
+        continue;
       }
-      for (const event of events) {
-        if (answered || event.data === '') continue; // priming events carry nothing for the client
-        let message: unknown;
-        try {
-          message = JSON.parse(event.data);
-        } catch {
-          continue;
+      if (isObject(message) && message.id === upstreamId && (isObject(message.result) || isObject(message.error))) {
+        const out = translate(message);
+        if (res.headersSent) res.end(`event: message\ndata: ${JSON.stringify(out)}\n\n`);
+        else {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(out));
         }
-        if (isObject(message) && message.id === upstreamId && (isObject(message.result) || isObject(message.error))) {
-          const out = translate(message);
-          if (res.headersSent) res.end(`event: message\ndata: ${JSON.stringify(out)}\n\n`);
-          else {
-            res.writeHead(200, { 'content-type': 'application/json' });
-            res.end(JSON.stringify(out));
-          }
-          answered = { outcome: outcomeOf(out) };
-          linger = setTimeout(() => body.destroy(), 5_000);
-        } else {
-          openStream();
-          res.write(`event: message\ndata: ${event.data}\n\n`);
-        }
+        answered = { outcome: outcomeOf(out) };
+        linger = setTimeout(() => body.abort(new Error('the upstream kept the answered stream open')), 5_000);
+      } else {
+        openStream();
+        more = res.write(`event: message\ndata: ${event.data}\n\n`);
       }
     }
+    return more || answered !== undefined;
+  };
+  try {
+    await body.consume(onChunk);
   } catch (e) {
-    if (!answered) throw e;
+    if (!answered && !refused) throw e;
   } finally {
     clearTimeout(linger);
+    res.off('drain', onDrain);
   }
   if (answered) return answered;
+  if (refused) return refused;
   const reason = `${where} closed the stream without answering tools/call`;
   fail(reason);
   return { outcome: 'protocol', reason };
