@@ -1,0 +1,63 @@
+/**
+ * The lean path's SSE relay on its own, fed an upstream answer cut into chunks at awkward places:
+ * inside a multi-byte character, inside the `data:` line, between the two newlines that end an event.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExchangeBody } from '../../src/http/exchange.js';
+import { relayStream } from '../../src/mcp/relay.js';
+
+const TEXT = 'héllo wörld 🌍 — ok';
+const EVENT = Buffer.from(`id: 1\ndata: \n\nevent: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', id: 'up-1', result: { content: [{ type: 'text', text: TEXT }] } })}\n\n`, 'utf8');
+
+function chunksOf(bytes: Buffer, cuts: number[]): Buffer[] {
+  const out: Buffer[] = [];
+  let from = 0;
+  for (const at of [...cuts, bytes.length]) {
+    out.push(bytes.subarray(from, at));
+    from = at;
+  }
+  return out;
+}
+
+function bodyOf(chunks: Buffer[]): ExchangeBody {
+  return {
+    async consume(onChunk) {
+      for (const c of chunks) onChunk(c);
+    },
+    dump: async () => undefined,
+    resume: () => undefined,
+    abort: () => undefined,
+  };
+}
+
+describe('relayStream', () => {
+  let url = '';
+  let chunks: Buffer[] = [];
+  const server = createServer((_req, res) => {
+    void relayStream(res, bodyOf(chunks), 'up-1', (m) => ({ ...m, id: 7 }), (reason) => res.end(reason), 'the upstream');
+  });
+  beforeAll(async () => {
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  const multiByte = [...EVENT.entries()].filter(([, b]) => b >= 0x80 && b < 0xc0).map(([i]) => i);
+  const cases: [string, number[]][] = [
+    ['whole', []],
+    ['inside every multi-byte character', multiByte],
+    ['one byte at a time', Array.from({ length: EVENT.length - 1 }, (_, i) => i + 1)],
+    ['between the closing newlines', [EVENT.length - 1]],
+  ];
+  it.each(cases)('relays the answer intact when cut %s', async (_name, cuts) => {
+    chunks = chunksOf(EVENT, cuts);
+    const r = await fetch(url);
+    // The answer came first (after a priming event): plain JSON, with the client's id restored.
+    expect(r.headers.get('content-type')).toBe('application/json');
+    const body = (await r.json()) as { id: number; result: { content: { text: string }[] } };
+    expect(body.id).toBe(7);
+    expect(body.result.content[0]!.text).toBe(TEXT);
+  });
+});
