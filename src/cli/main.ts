@@ -2,11 +2,15 @@
 import { setFlagsFromString } from 'node:v8';
 import { processIO } from './io.js';
 
-// A gateway allocates in bursts (discovering a principal's configurations) and then mostly idles;
-// with V8's default heap growth that garbage stays resident until the next burst. Sized for
-// footprint, RSS stays near the live heap: 1,000 configurations and 100 sessions in ~145 MB
-// instead of ~215 MB (bench/memory.bench.ts), with no measurable cost on the call path.
-setFlagsFromString('--optimize-for-size');
+// V8 tuned for footprint keeps RSS near the live heap (1,000 configurations and 100 sessions in
+// ~140 MB instead of ~165–190 MB, bench/memory.bench.ts) but its compiler then inlines less: each
+// proxied call costs the gateway ~0.2 ms more CPU. Speed is the default; memory is a choice.
+const optimizeFor = process.env.CONNECTOR_GATEWAY_OPTIMIZE_FOR || undefined;
+if (optimizeFor !== undefined && optimizeFor !== 'speed' && optimizeFor !== 'memory') {
+  process.stderr.write(`error: CONNECTOR_GATEWAY_OPTIMIZE_FOR must be "speed" or "memory", not ${JSON.stringify(optimizeFor)}\n`);
+  process.exit(2);
+}
+if (optimizeFor === 'memory') setFlagsFromString('--optimize-for-size');
 import { runCli } from './program.js';
 
 // `connector-gateway configs list | head`: a closed pipe is the reader's choice, not an error.

@@ -106,6 +106,16 @@ describe('configs', () => {
     expect((await h.run(['configs', 'list', '--nope'])).code).toBe(2);
     expect((await h.run(['--help'])).code).toBe(0);
   });
+
+  it('CONNECTOR_GATEWAY_OPTIMIZE_FOR takes speed or memory; anything else exits 2 naming the variable', async () => {
+    for (const mode of ['speed', 'memory']) {
+      const ok = await h.spawn(['connectors', 'list', '--json'], { env: { CONNECTOR_GATEWAY_OPTIMIZE_FOR: mode } });
+      expect(ok.code).toBe(0);
+    }
+    const bad = await h.spawn(['connectors', 'list'], { env: { CONNECTOR_GATEWAY_OPTIMIZE_FOR: 'fast' } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('CONNECTOR_GATEWAY_OPTIMIZE_FOR must be "speed" or "memory", not "fast"');
+  });
 });
 
 describe('connectors and keys', () => {
