@@ -62,11 +62,34 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
 export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   const text = await readBody(req, limit);
   if (text.trim() === '') return undefined;
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch {
     throw new ValidationError('request body is not valid JSON', undefined, 'invalid_json');
   }
+  const tooDeep = pathDeeperThan(value, MAX_JSON_DEPTH);
+  if (tooDeep !== undefined) {
+    throw new ValidationError(`${tooDeep} is nested deeper than ${MAX_JSON_DEPTH} levels; flatten the value`, tooDeep, 'too_deep');
+  }
+  return value;
+}
+
+/** No configuration needs more; recursive code downstream (merge patch, validation) stays far from the stack limit. */
+export const MAX_JSON_DEPTH = 64;
+
+/** The dotted path of the first value nested deeper than `max` (counted from the body), or undefined. */
+export function pathDeeperThan(root: unknown, max: number): string | undefined {
+  // Iterative: the point is to survive input that would overflow a recursive walk.
+  const stack: { value: unknown; path: string[] }[] = [{ value: root, path: [] }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (path.length >= max) return path.join('.') || 'body';
+    const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value);
+    for (const [k, v] of entries) if (typeof v === 'object' && v !== null) stack.push({ value: v, path: [...path, k] });
+  }
+  return undefined;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

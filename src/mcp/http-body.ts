@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PayloadTooLargeError } from '../domain/errors.js';
-import { readBody } from '../api/http-io.js';
+import { pathDeeperThan, readBody } from '../api/http-io.js';
 
 export type BodyRead = { ok: true; value: unknown } | { ok: false };
 
@@ -22,13 +22,23 @@ export async function readJsonBody(req: IncomingMessage, res: ServerResponse, ma
     writeJsonRpcError(res, 413, -32000, `Payload Too Large: the body exceeds ${maxBytes} bytes`);
     return { ok: false };
   }
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(text) };
+    value = JSON.parse(text);
   } catch {
     writeJsonRpcError(res, 400, -32700, 'Parse error: the body is not valid JSON');
     return { ok: false };
   }
+  const tooDeep = pathDeeperThan(value, MAX_MESSAGE_DEPTH);
+  if (tooDeep !== undefined) {
+    writeJsonRpcError(res, 400, -32600, `Invalid Request: ${tooDeep} is nested deeper than ${MAX_MESSAGE_DEPTH} levels`);
+    return { ok: false };
+  }
+  return { ok: true, value };
 }
+
+/** Far beyond any real tool argument, far below what would overflow a recursive encoder. */
+const MAX_MESSAGE_DEPTH = 256;
 
 export function writeJsonRpcError(res: ServerResponse, status: number, code: number, message: string): void {
   if (res.headersSent) return;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type ApiHarness } from './harness.js';
 import { REFUSALS } from '../unit/service/refusals.js';
+import { pathDeeperThan } from '../../src/api/http-io.js';
 
 const BASE = '/v1/personal_connectors/configurations';
 const gh = (extra: Record<string, unknown> = {}) => ({
@@ -162,6 +163,28 @@ describe('REST edges', () => {
     expect(r.json.error?.code).toBe('invalid_json');
     expect((await h.request('POST', BASE, { body: [1, 2] })).status).toBe(400);
     expect((await h.request('POST', BASE)).status).toBe(400);
+  });
+
+  it('400 naming the field for bodies nested too deep, on create and on a merge patch; the record is unchanged', async () => {
+    const deep = (levels: number) => '{"a":'.repeat(levels) + '1' + '}'.repeat(levels);
+    const c = await h.request('POST', BASE, { body: gh() });
+    const before = await h.request('GET', `${BASE}/${c.json.id!}`);
+    // 10,000 levels used to overflow the stack in the merge patch (a 500 found by the REST fuzz suite).
+    for (const [method, path, raw] of [
+      ['POST', BASE, `{"personal_connector_id":"pc_github","name":"x","configuration":{"repository":"a/b","custom":${deep(10_000)}}}`],
+      ['PATCH', `${BASE}/${c.json.id!}`, `{"configuration":${deep(10_000)}}`],
+    ] as const) {
+      const r = await h.request(method, path, { raw, headers: { 'content-type': 'application/json' } });
+      expect(r.status).toBe(400);
+      expect(r.json.error?.code).toBe('too_deep');
+      expect(r.json.error?.param).toMatch(/^configuration\.(custom\.)?a\.a/);
+      expect(r.json.error?.message).toContain('nested deeper than 64 levels');
+    }
+    expect((await h.request('GET', `${BASE}/${c.json.id!}`)).json).toEqual(before.json);
+    // The bound itself: 64 levels below the body pass, one more does not.
+    const nest = (levels: number): unknown => (levels === 0 ? 1 : { a: nest(levels - 1) });
+    expect(pathDeeperThan(nest(64), 64)).toBeUndefined();
+    expect(pathDeeperThan(nest(65), 64)).toBe(Array(64).fill('a').join('.'));
   });
 
   it('413 past the body limit', async () => {

@@ -197,6 +197,16 @@ describe('fuzz: JSON-RPC to /mcp', () => {
     for (const body of raws) expect(await send({ headers: base, body })).toBeLessThan(500);
     expect(await send({ headers: { ...base, 'content-type': 'text/plain' }, body: '{}' })).toBe(415);
     expect(await send({ headers: base, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { pad: 'x'.repeat(2 * 1024 * 1024) } }) })).toBe(413);
+    // Arguments nested 10,000 deep: refused before any recursive encoder sees them.
+    const deep = '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000);
+    const r = await fetch(srv.mcpUrl, {
+      method: 'POST',
+      headers: { ...base, 'mcp-protocol-version': '2025-11-25', authorization: `Bearer ${srv.principals[0]!.secret}` },
+      body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"up_echo","arguments":${deep}}}`,
+    });
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as { error: { code: number; message: string } }).error).toMatchObject({ code: -32600, message: expect.stringContaining('params.arguments.a.a') });
+    await stillWorks();
   });
 
   it('both eras still answer valid requests, and the server never logged an internal error', async () => {
