@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickupConnector } from '../../connectors/clickup/index.js';
 import { FAKE_PERSONAL_TOKEN, startFakeClickup, type FakeClickup } from '../fakes/clickup.js';
-import { expectNamespacedTools, expectOk, freshUser, healthOf, rpcErrorCode, routeOf, startConnectorE2E, textOf, type ConnectorE2E } from '../helpers/connector-e2e.js';
+import { expectNamespacedTools, expectOk, expectRevocationReported, freshUser, rpcErrorCode, routeOf, startConnectorE2E, textOf, type ConnectorE2E } from '../helpers/connector-e2e.js';
 
 const REVOCABLE = 'pk_184_REVOCABLEE2ETOKEN00000000';
 let env: ConnectorE2E<FakeClickup>;
@@ -88,17 +88,7 @@ describe('ClickUp through the gateway', () => {
   it('a revoked token turns the configuration unhealthy with a useful last_error', async () => {
     const user = freshUser('curevoke');
     const conf = await env.addConfiguration({ user, connector: 'pc_clickup', name: 'Revocable', configuration: { api_base_url: env.fake.url }, credentials: { type: 'api_key', api_key: REVOCABLE } });
-    const c = await env.connect(user);
-    expectOk(await c.callTool({ name: 'revocable_list_workspaces', arguments: {} }));
-    env.fake.revokeToken(REVOCABLE);
-    const r = await c.callTool({ name: 'revocable_list_workspaces', arguments: {} });
-    expect(r.isError).toBe(true);
-    expect(textOf(r)).toContain('"Revocable"');
-    expect(textOf(r)).not.toContain(REVOCABLE);
-    const after = await healthOf(env.h, conf.id);
-    expect(after.health_status).toBe('unhealthy');
-    expect(after.last_error).toMatch(/401|credentials/i);
-    expect(after.last_error).not.toContain(REVOCABLE);
+    await expectRevocationReported(env.h, { client: await env.connect(user), tool: 'revocable_list_workspaces', configuration: conf, revoke: () => env.fake.revokeToken(REVOCABLE), secrets: [REVOCABLE] });
   });
 
   it('read_only: write tools are neither listed nor callable', async () => {

@@ -6,6 +6,7 @@ import {
   connectClient,
   expectNamespacedTools,
   expectOk,
+  expectRevocationReported,
   freshUser,
   healthOf,
   restartedHarness,
@@ -104,22 +105,16 @@ describe('GitHub through the gateway', () => {
   it('a revoked token turns the configuration unhealthy with a useful last_error', async () => {
     const user = freshUser('ghrevoke');
     const conf = await env.addConfiguration({ user, connector: 'pc_github', name: 'Revocable', configuration: { api_base_url: env.fake.url }, credentials: { type: 'bearer', token: REVOCABLE } });
-    const c = await env.connect(user);
-    expectOk(await c.callTool({ name: 'revocable_get_me', arguments: {} }));
-    expect((await healthOf(env.h, conf.id)).health_status).toBe('healthy');
-
-    env.fake.revokeToken(REVOCABLE);
-    const r = await c.callTool({ name: 'revocable_get_me', arguments: {} });
-    expect(r.isError).toBe(true);
-    expect(textOf(r)).toContain('"Revocable"');
-    expect(textOf(r)).toContain(conf.id);
-    expect(textOf(r)).not.toContain(REVOCABLE);
-
-    const after = await healthOf(env.h, conf.id);
-    expect(after.health_status).toBe('unhealthy');
-    expect(after.last_error).toMatch(/401|credentials/i);
+    const { result, after } = await expectRevocationReported(env.h, {
+      client: await env.connect(user),
+      tool: 'revocable_get_me',
+      configuration: conf,
+      revoke: () => env.fake.revokeToken(REVOCABLE),
+      secrets: [REVOCABLE],
+      afterFirstCall: async () => expect((await healthOf(env.h, conf.id)).health_status).toBe('healthy'),
+    });
+    expect(textOf(result)).toContain(conf.id);
     expect(after.last_error).toMatch(/Bad credentials/);
-    expect(after.last_error).not.toContain(REVOCABLE);
   });
 
   it('read_only: write tools are neither listed nor callable', async () => {

@@ -163,6 +163,29 @@ export async function healthOf(h: McpHarness, id: string): Promise<Configuration
 }
 
 /**
+ * What every connector must do when the service revokes its token: the first call works, the next
+ * is an isError naming the configuration, the configuration turns unhealthy with a last_error
+ * about the refusal, and `secrets` appear in neither. Returns both for connector-specific checks.
+ */
+export async function expectRevocationReported(
+  h: McpHarness,
+  opts: { client: Client; tool: string; configuration: ConfigurationRecord; revoke: () => void; secrets: readonly string[]; afterFirstCall?: () => Promise<void> },
+): Promise<{ result: CallToolResult; after: ConfigurationRecord }> {
+  expectOk(await opts.client.callTool({ name: opts.tool, arguments: {} }));
+  await opts.afterFirstCall?.();
+  opts.revoke();
+  const result = await opts.client.callTool({ name: opts.tool, arguments: {} });
+  expect(result.isError).toBe(true);
+  expect(textOf(result)).toContain(`"${opts.configuration.name}"`);
+  for (const secret of opts.secrets) expect(textOf(result)).not.toContain(secret);
+  const after = await healthOf(h, opts.configuration.id);
+  expect(after.health_status).toBe('unhealthy');
+  expect(after.last_error).toMatch(/401|credentials/i);
+  for (const secret of opts.secrets) expect(after.last_error).not.toContain(secret);
+  return { result, after };
+}
+
+/**
  * A second gateway process in miniature: a fresh harness whose store holds copies of these records
  * (same ids, names and creation times), as after a restart on the same data file.
  */
