@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PayloadTooLargeError, ValidationError } from '../domain/errors.js';
+import { pathDeeperThan } from '../domain/json.js';
 
 /**
  * Reads the whole body up to `limit` bytes. A declared Content-Length over the limit is refused
@@ -76,21 +77,8 @@ export async function readJson(req: IncomingMessage, limit: number): Promise<unk
 }
 
 /** No configuration needs more; recursive code downstream (merge patch, validation) stays far from the stack limit. */
-export const MAX_JSON_DEPTH = 64;
+const MAX_JSON_DEPTH = 64;
 
-/** The dotted path of the first value nested deeper than `max` (counted from the body), or undefined. */
-export function pathDeeperThan(root: unknown, max: number): string | undefined {
-  // Iterative: the point is to survive input that would overflow a recursive walk.
-  const stack: { value: unknown; path: string[] }[] = [{ value: root, path: [] }];
-  while (stack.length > 0) {
-    const { value, path } = stack.pop()!;
-    if (typeof value !== 'object' || value === null) continue;
-    if (path.length >= max) return path.join('.') || 'body';
-    const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value);
-    for (const [k, v] of entries) if (typeof v === 'object' && v !== null) stack.push({ value: v, path: [...path, k] });
-  }
-  return undefined;
-}
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);

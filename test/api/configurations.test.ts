@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type ApiHarness } from './harness.js';
 import { REFUSALS } from '../unit/service/refusals.js';
-import { pathDeeperThan } from '../../src/api/http-io.js';
+import { pathDeeperThan } from '../../src/domain/json.js';
 
 const BASE = '/v1/personal_connectors/configurations';
 const gh = (extra: Record<string, unknown> = {}) => ({
