@@ -61,7 +61,8 @@ async function createConfiguration(baseUrl: string, secret: string, name: string
 }
 
 type Mode = 'speed' | 'memory';
-const MODES: Mode[] = ['speed', 'memory'];
+/** BENCH_MEMORY_MODES=speed (say) runs one mode only, for experiments. */
+const MODES: Mode[] = (['speed', 'memory'] as const).filter((m) => (process.env.BENCH_MEMORY_MODES ?? 'speed,memory').split(',').includes(m));
 
 /** The whole scenario on a fresh data file, the server started with CONNECTOR_GATEWAY_OPTIMIZE_FOR=`mode`. */
 async function scenario(mode: Mode, upstreamUrls: string[]): Promise<{ rows: string[][]; withSessions: number }> {

@@ -1,19 +1,7 @@
 #!/usr/bin/env node
-import { setFlagsFromString } from 'node:v8';
-import { processIO } from './io.js';
-
-// V8 tuned for footprint (--optimize-for-size) keeps RSS near the live heap: 1,000 configurations
-// and 100 sessions in ~135 MB instead of ~165 MB (bench/memory.bench.ts). But its compiler then
-// optimizes less and each proxied call costs the gateway ~0.2 ms more CPU, so speed is the default.
-const optimizeFor = process.env.CONNECTOR_GATEWAY_OPTIMIZE_FOR || undefined;
-if (optimizeFor !== undefined && optimizeFor !== 'speed' && optimizeFor !== 'memory') {
-  process.stderr.write(`error: CONNECTOR_GATEWAY_OPTIMIZE_FOR must be "speed" or "memory", not ${JSON.stringify(optimizeFor)}\n`);
-  process.exit(2);
-}
-// Speed keeps V8's compiler as it is and only grows the old generation by 10% past the live heap
-// (default: up to 2x), so the garbage of a discovery burst does not stay resident for long.
-setFlagsFromString(optimizeFor === 'memory' ? '--optimize-for-size' : '--heap-growing-percent=10');
-import { runCli } from './program.js';
+// V8's flags are set before the rest of the program loads: static imports would all be loaded
+// (and the young generation grown by their loading) before the first line of this module runs.
+import './v8-startup.js';
 
 // `connector-gateway configs list | head`: a closed pipe is the reader's choice, not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -37,5 +25,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+const { processIO } = await import('./io.js');
+const { runCli } = await import('./program.js');
 const code = await runCli(process.argv.slice(2), processIO(), { onShutdown: (fn) => handlers.push(fn) });
 process.exitCode = code;
