@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -42,7 +42,17 @@ export async function stop(child: ChildProcess): Promise<void> {
  */
 export async function startGateway(upstreamUrls: string[], opts: { nodeArgs?: string[]; principals?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'cgw-bench-'));
-  const env = { ...process.env, CONNECTOR_GATEWAY_KEY: randomBytes(32).toString('base64'), CONNECTOR_GATEWAY_ALLOW_LOOPBACK: '1', LOG_LEVEL: 'warn', CONNECTOR_GATEWAY_LOG_LEVEL: 'warn' };
+  // Throughput runs make tens of thousands of calls a minute from one principal: no /mcp rate limit.
+  const settingsFile = join(dir, 'settings.json');
+  writeFileSync(settingsFile, JSON.stringify({ limits: { mcp_rate_limit_per_minute: 0 } }));
+  const env = {
+    ...process.env,
+    CONNECTOR_GATEWAY_KEY: randomBytes(32).toString('base64'),
+    CONNECTOR_GATEWAY_ALLOW_LOOPBACK: '1',
+    CONNECTOR_GATEWAY_CONFIG: settingsFile,
+    LOG_LEVEL: 'warn',
+    CONNECTOR_GATEWAY_LOG_LEVEL: 'warn',
+  };
   const dataFile = join(dir, 'data.json');
   const ctx = await openAppContext({ dataFile, env });
   const secrets: string[] = [];
@@ -55,8 +65,13 @@ export async function startGateway(upstreamUrls: string[], opts: { nodeArgs?: st
     }
   }
   await ctx.close();
-  const server = await spawnServer(dataFile, env, opts.nodeArgs);
+  const server = await spawnServer(dataFile, env, opts.nodeArgs ?? gatewayNodeArgs());
   return { ...server, secret: secrets[0]!, secrets };
+}
+
+/** BENCH_GATEWAY_NODE_ARGS: Node/V8 flags for the gateway process only (A/B runs of V8 settings). */
+function gatewayNodeArgs(): string[] {
+  return (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
 }
 
 /** The built server (`serve --transport http`) on a free loopback port, once /healthz answers. */

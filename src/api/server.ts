@@ -1,12 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NotFoundError } from '../domain/errors.js';
-import type { Principal } from '../domain/principal.js';
+import { principalLabel, type Principal } from '../domain/principal.js';
 import { apiKeyVerifier, bearerAuthenticator } from './authenticate.js';
 import { sendError } from './errors.js';
 import { createApiHandler } from './handler.js';
 import { allowedHostnames, hostGuard } from './host-check.js';
 import { sendJson } from './http-io.js';
+import { RateLimiter } from './rate-limit.js';
 import type { ApiContext, Authenticate } from './types.js';
 import type { ApiKeyService } from '../service/api-keys.js';
 
@@ -42,12 +43,19 @@ export async function createHttpServer(ctx: ApiContext & { apiKeys: ApiKeyServic
   const api = createApiHandler(ctx, { authenticate });
   const guard = hostGuard(allowedHostnames(opts.host, ctx.settings.allowed_hosts));
   const extra = opts.extraRoutes ?? [];
+  // Its own budget: a tool-calling agent makes far more requests than a person using the REST API.
+  const mcpLimiter = new RateLimiter(ctx.settings.limits.mcp_rate_limit_per_minute);
+  const serveMcp = async (mcp: NonNullable<HttpServerOptions['mcpHandler']>, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const principal = await authenticate(req);
+    mcpLimiter.take(principalLabel(principal));
+    await mcp(req, res, principal);
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     guard(req);
     // The MCP endpoint is most of the traffic: recognised without parsing a URL.
     if (opts.mcpHandler && isMcpPath(req.url)) {
-      await opts.mcpHandler(req, res, await authenticate(req));
+      await serveMcp(opts.mcpHandler, req, res);
       return;
     }
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -57,7 +65,7 @@ export async function createHttpServer(ctx: ApiContext & { apiKeys: ApiKeyServic
     }
     if (await api(req, res)) return;
     if (path === '/mcp' && opts.mcpHandler) {
-      await opts.mcpHandler(req, res, await authenticate(req));
+      await serveMcp(opts.mcpHandler, req, res);
       return;
     }
     const route = extra.find((r) => r.path === path);

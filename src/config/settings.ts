@@ -54,6 +54,7 @@ export const SettingsSchema = z.strictObject({
       upstream_max_bytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(10 * 1024 * 1024),
       refresh_skew_ms: z.number().int().min(0).max(3_600_000).default(60_000),
       rate_limit_per_minute: z.number().int().min(0).max(1_000_000).default(600),
+      mcp_rate_limit_per_minute: z.number().int().min(0).max(10_000_000).default(6000),
     })
     .default({
       discovery_timeout_ms: 10_000,
@@ -62,6 +63,7 @@ export const SettingsSchema = z.strictObject({
       upstream_max_bytes: 10 * 1024 * 1024,
       refresh_skew_ms: 60_000,
       rate_limit_per_minute: 600,
+      mcp_rate_limit_per_minute: 6000,
     }),
   auth: z.strictObject({ oidc: OidcAuthSettingsSchema.optional() }).default({}),
   /** Hostnames accepted in Host/Origin besides the bind address (when served behind a proxy). */

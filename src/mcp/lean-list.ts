@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SERVER_INFO } from './server-factory.js';
 import { MODERN_REVISION, PROTOCOL_VERSION_META, SERVER_INFO_META } from './era-translation.js';
+import { endJson } from './relay.js';
 
 const MODERN_TAIL = `,"resultType":"complete","ttlMs":0,"cacheScope":"private","_meta":${JSON.stringify({ [SERVER_INFO_META]: SERVER_INFO })}`;
 
@@ -40,7 +41,6 @@ export async function tryLeanList(
     modern = true;
   }
   const tools = await toolsJson(modern ? 'modern' : 'legacy');
-  res.writeHead(200, { 'content-type': 'application/json' });
-  res.end(`{"result":{"tools":${tools}${modern ? MODERN_TAIL : ''}},"jsonrpc":"2.0","id":${JSON.stringify(m.id)}}`);
+  endJson(res, `{"result":{"tools":${tools}${modern ? MODERN_TAIL : ''}},"jsonrpc":"2.0","id":${JSON.stringify(m.id)}}`);
   return true;
 }

@@ -61,8 +61,7 @@ export async function relayJson(
     return refuse(`${where} answered tools/call with something that is not its JSON-RPC response`);
   }
   const out = translate(message);
-  res.writeHead(200, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(out));
+  endJson(res, JSON.stringify(out));
   return { outcome: outcomeOf(out) };
 }
 
@@ -119,10 +118,7 @@ export async function relayStream(
       if (isObject(message) && message.id === upstreamId && (isObject(message.result) || isObject(message.error))) {
         const out = translate(message);
         if (res.headersSent) res.end(`event: message\ndata: ${JSON.stringify(out)}\n\n`);
-        else {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify(out));
-        }
+        else endJson(res, JSON.stringify(out));
         answered = { outcome: outcomeOf(out) };
         linger = setTimeout(() => body.abort(new Error('the upstream kept the answered stream open')), 5_000);
       } else {
@@ -169,6 +165,14 @@ export function writeSynthetic(res: ServerResponse, era: Era, id: string | numbe
     result.resultType = 'complete';
     result._meta = { [SERVER_INFO_META]: SERVER_INFO };
   }
-  res.writeHead(200, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ jsonrpc: '2.0', id, result }));
+  endJson(res, JSON.stringify({ jsonrpc: '2.0', id, result }));
+}
+
+/**
+ * A whole JSON answer with its length: headers and body leave in one write, and the client knows
+ * where the body ends without chunked framing.
+ */
+export function endJson(res: ServerResponse, body: string): void {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
 }

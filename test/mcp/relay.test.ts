@@ -56,7 +56,11 @@ describe('relayStream', () => {
     const r = await fetch(url);
     // The answer came first (after a priming event): plain JSON, with the client's id restored.
     expect(r.headers.get('content-type')).toBe('application/json');
-    const body = (await r.json()) as { id: number; result: { content: { text: string }[] } };
+    // With its length (multi-byte characters counted in bytes), not chunked.
+    const raw = Buffer.from(await r.arrayBuffer());
+    expect(r.headers.get('transfer-encoding')).toBeNull();
+    expect(Number(r.headers.get('content-length'))).toBe(raw.length);
+    const body = JSON.parse(raw.toString('utf8')) as { id: number; result: { content: { text: string }[] } };
     expect(body.id).toBe(7);
     expect(body.result.content[0]!.text).toBe(TEXT);
   });
