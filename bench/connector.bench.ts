@@ -23,13 +23,12 @@ import { toNodeHandler } from '@modelcontextprotocol/node';
 import { openAppContext } from '../src/app/context.js';
 import { FAKE_GITHUB_TOKEN, startFakeGithub } from '../test/fakes/github.js';
 import { mcpClient, spawnJsonLine, spawnServer, stop } from './harness.js';
-import { ms, stats, table, type BenchSection } from './lib.js';
+import { ms, stats, table, WARMUP_CALLS as WARMUP, type BenchSection } from './lib.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX = join(ROOT, 'node_modules/.bin/tsx'); // the fake and the bare server run from sources
 const SELF = fileURLToPath(import.meta.url);
 const CALLS = Number(process.env.BENCH_CALLS ?? 1500);
-const WARMUP = 300;
 const ISSUE_PATH = '/repos/acme/backend/issues/1';
 /** What pc_github sends on every request (connectors/github/index.ts and the HTTP client's User-Agent). */
 const GITHUB_HEADERS = {

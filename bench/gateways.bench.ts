@@ -10,14 +10,13 @@ import { pathToFileURL } from 'node:url';
 import { Client, SSEClientTransport } from '@modelcontextprotocol/client';
 import { startEverything } from '../test/helpers/everything.js';
 import { mcpClient, startGateway } from './harness.js';
-import { ms, stats, table, type BenchSection } from './lib.js';
+import { ms, stats, table, WARMUP_CALLS as WARMUP, type BenchSection } from './lib.js';
 import { startMcpHub, startMcpProxy } from './fixtures/other-gateways.js';
 import { cpuPerCall, echo, interleaved, throughput, type CallPath } from './fixtures/measure.js';
 import { clockTickMs } from './fixtures/proc.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const ROUNDS = Number(process.env.BENCH_CALLS ?? (QUICK ? 200 : 1500));
-const WARMUP = QUICK ? 50 : 300;
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? (QUICK ? 500 : 3000));
 const CPU_CALLS = QUICK ? 300 : 2000;
 const CONCURRENCY = 32;

@@ -5,11 +5,12 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { Client } from '@modelcontextprotocol/client';
-import { ms, stats, table, type BenchSection } from './lib.js';
+import { ms, stats, table, WARMUP_CALLS, type BenchSection } from './lib.js';
 import { mcpClient, spawnJsonLine, startGateway, startUpstreams, stop, TSX } from './harness.js';
 
 const SEQUENTIAL = Number(process.env.BENCH_CALLS ?? 2000);
 const CONCURRENT_MS = Number(process.env.BENCH_WINDOW_MS ?? 3000);
+const LIST_WARMUP = process.env.BENCH_QUICK === '1' ? 10 : 300;
 
 async function echo(c: Client, tool: string): Promise<void> {
   const r = await c.callTool({ name: tool, arguments: { message: 'ping' } });
@@ -40,7 +41,7 @@ export async function proxyComparison(era: 'modern' | 'legacy'): Promise<string[
     const viaPipe = await mcpClient(`http://127.0.0.1:${pipe.value.port}${upstreamUrl.pathname}`, { era });
     const viaGateway = await mcpClient(gw.mcpUrl, { bearer: gw.secret, era });
     const gwTool = 'upstream_0_echo';
-    for (let i = 0; i < 300; i++) {
+    for (let i = 0; i < WARMUP_CALLS; i++) {
       await echo(direct, 'echo');
       await echo(viaPipe, 'echo');
       await echo(viaGateway, gwTool);
@@ -131,6 +132,13 @@ export async function toolsListTiming(): Promise<string[][]> {
     const warmDirect: number[] = [];
     const rawGw: number[] = [];
     const rawDirect: number[] = [];
+    // Both servers keep getting faster for their first few hundred lists (JIT), as calls do.
+    for (let i = 0; i < LIST_WARMUP; i++) {
+      await c.listTools();
+      await direct.listTools();
+      await rawList(gw.mcpUrl, gw.secret);
+      await rawList(single.urls[0]!);
+    }
     for (let i = 0; i < 200; i++) {
       let t = performance.now();
       await c.listTools();
@@ -168,11 +176,11 @@ export default async function proxyBench(): Promise<BenchSection> {
   return {
     title: 'Proxy: direct vs. through the gateway (HTTP, SDK v2 client, SDK v2 upstream `echo`)',
     markdown: [
-      `${SEQUENTIAL} interleaved calls per side at concurrency 1; best of two ${CONCURRENT_MS} ms windows at concurrency 32. Latencies in ms.`,
+      `${WARMUP_CALLS} warm-up calls per path, then ${SEQUENTIAL} interleaved calls per path at concurrency 1; best of two ${CONCURRENT_MS} ms windows at concurrency 32. Latencies in ms.`,
       '',
       table(['case', 'path', 'median', 'p99', 'calls/s', 'ratio to direct'], rows),
       '',
-      'tools/list for one principal with 20 configurations of 50 tools:',
+      `tools/list for one principal with 20 configurations of 50 tools; warm figures after ${LIST_WARMUP} warm-up rounds, then 200 rounds:`,
       '',
       table(['case', 'size', 'time (ms)', 'note'], list),
     ].join('\n'),
