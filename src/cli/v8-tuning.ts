@@ -4,7 +4,7 @@ import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 export type OptimizeFor = 'speed' | 'memory';
 
 /** The young generation's semi-space size where `speed` stops growing it (see capYoungGeneration). */
-export const SEMI_SPACE_TARGET_BYTES = 4 * 1024 * 1024;
+export const SEMI_SPACE_TARGET_BYTES = 2 * 1024 * 1024;
 
 /** CONNECTOR_GATEWAY_OPTIMIZE_FOR, or an error message naming the variable and its values. */
 export function parseOptimizeFor(raw: string | undefined): OptimizeFor | { error: string } {
@@ -38,9 +38,10 @@ export function tuneV8(mode: OptimizeFor, execArgv: readonly string[] = process.
 /**
  * V8 doubles each semi-space of the young generation up to 16 MB under allocation pressure and
  * keeps it: ~25 MB of RSS the gateway does not need (a proxied call leaves a few tens of KB of
- * garbage). Measured with 1,000 configurations and 100 sessions: 161-166 MB uncapped, 138 MB with
- * 4 MB semi-spaces, 134 MB with 2 MB; smaller semi-spaces mean more scavenges (~1 ms each at
- * concurrency 32), 4 MB about one per 100 calls. The size limit can only be set before the heap
+ * garbage). Measured with 1,000 configurations and 100 sessions: 161-166 MB uncapped, 137-146 MB
+ * with a 4 MB target (an overshoot to 8 MB costs the margin), 134 MB with 2 MB. Smaller semi-spaces
+ * mean more scavenges (~1 ms each at concurrency 32, one per ~50 calls at 2 MB), a cost within this
+ * machine's noise once they run on the main thread. The size limit can only be set before the heap
  * exists (--max-semi-space-size), but the growth factor is read at every resize. Growth is off
  * while the modules load (a synchronous burst no observer could interrupt; this must run before
  * them), then allowed after each GC while a semi-space is under the target. A burst between two
