@@ -19,7 +19,7 @@ export function parseOptimizeFor(raw: string | undefined): OptimizeFor | { error
  * grows the old generation by only 10% past the live heap (default: up to 2x) so a discovery
  * burst's garbage does not stay resident, and caps the young generation.
  */
-export function tuneV8(mode: OptimizeFor, execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): void {
+export function tuneV8(mode: OptimizeFor): void {
   if (mode === 'memory') {
     setFlagsFromString('--optimize-for-size');
     return;
@@ -32,7 +32,7 @@ export function tuneV8(mode: OptimizeFor, execArgv: readonly string[] = process.
   setFlagsFromString('--no-parallel-scavenge');
   setFlagsFromString('--no-concurrent-array-buffer-sweeping');
   // An operator's own young-generation sizing wins.
-  if (![...execArgv, nodeOptions].some((a) => /semi[-_]space/.test(a))) capYoungGeneration();
+  if (![...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => /semi[-_]space/.test(a))) capYoungGeneration();
 }
 
 /**
