@@ -2,14 +2,15 @@
  * Gateways side by side: server-everything's `echo` called (a) directly, (b) through this gateway
  * (a pc_custom_mcp configuration on server-everything's Streamable HTTP URL), (c) through mcp-proxy
  * (wrapping server-everything over stdio) and (d) through mcp-hub (HTTP upstream, SSE front).
- * One SDK v2 client per path, 2025 protocol era everywhere (mcp-hub's SSE front knows no other),
+ * A minimal Node HTTP relay (bench/fixtures/http-relay.ts) runs beside them as the floor of an
+ * HTTP-to-HTTP hop. One SDK v2 client per path, 2025 protocol era everywhere (mcp-hub's SSE front knows no other),
  * warm, same run. Also CPU time per call charged to each gateway process and to its upstream.
  * Run alone: npx tsx bench/gateways.bench.ts (after npm run build).
  */
 import { pathToFileURL } from 'node:url';
 import { Client, SSEClientTransport } from '@modelcontextprotocol/client';
 import { startEverything } from '../test/helpers/everything.js';
-import { mcpClient, startGateway } from './harness.js';
+import { benchFetch, mcpClient, spawnJsonLine, startGateway, stop, TSX } from './harness.js';
 import { ms, stats, table, WARMUP_CALLS as WARMUP, type BenchSection } from './lib.js';
 import { startMcpHub, startMcpProxy } from './fixtures/other-gateways.js';
 import { cpuPerCall, echo, interleaved, throughput, type CallPath } from './fixtures/measure.js';
@@ -43,7 +44,7 @@ async function attempt<T>(name: string, failures: string[], start: () => Promise
 
 async function legacySseClient(url: string): Promise<Client> {
   const client = new Client({ name: 'bench', version: '1' }, { versionNegotiation: { mode: 'legacy' } });
-  await client.connect(new SSEClientTransport(new URL(url)));
+  await client.connect(new SSEClientTransport(new URL(url), { fetch: benchFetch }));
   return client;
 }
 
@@ -55,6 +56,15 @@ async function startContenders(closers: Closer[], failures: string[]): Promise<C
   const direct = await mcpClient(everything.url, { era: 'legacy' });
   closers.push(() => direct.close());
   out.push({ name: 'direct', client: direct, tool: 'echo', front: 'Streamable HTTP', upstreamLink: '–', pid: undefined, upstreamPid: upPid });
+
+  const relay = await attempt('minimal Node HTTP relay', failures, async () => {
+    const r = await spawnJsonLine<{ port: number }>(process.execPath, ['--import', 'tsx', 'bench/fixtures/http-relay.ts', '--target', everything.url]);
+    closers.push(() => stop(r.child));
+    const client = await mcpClient(`http://127.0.0.1:${r.value.port}/mcp`, { era: 'legacy' });
+    closers.push(() => client.close());
+    return { name: 'minimal Node HTTP relay (floor)', client, tool: 'echo', front: 'Streamable HTTP', upstreamLink: 'Streamable HTTP', pid: r.child.pid!, upstreamPid: upPid };
+  });
+  if (relay) out.push(relay);
 
   const ours = await attempt('this gateway', failures, async () => {
     const gw = await startGateway([everything.url]);
@@ -162,6 +172,8 @@ export default async function gatewaysBench(): Promise<BenchSection> {
         '### How each path was set up',
         '',
         '- **direct**: `mcp-server-everything streamableHttp` (PORT=free port), SDK v2 client on its /mcp.',
+        '- **minimal Node HTTP relay (floor)**: bench/fixtures/http-relay.ts, node:http in front of an undici pool to the direct URL, MCP headers copied, bodies streamed, nothing else: ' +
+          'what any gateway made of Node\'s own HTTP parts pays for answering over HTTP and calling an HTTP upstream. Not a product; it authenticates nobody.',
         '- **this gateway**: `connector-gateway serve --transport http` (built, `node dist/src/cli/main.js`) on a fresh data file with one API key and one pc_custom_mcp configuration whose endpoint is the direct URL; tool `upstream_0_echo`.',
         '- **mcp-proxy**: `mcp-proxy --host 127.0.0.1 --port N --server stream -- mcp-server-everything stdio`: it spawns its own server-everything over stdio and multiplexes every client onto that one connection; tool `echo` at /mcp.',
         '- **mcp-hub**: `mcp-hub --port N --config FILE` with `{"mcpServers": {"everything": {"url": <direct URL>}}}`; its MCP front is HTTP+SSE only (GET /mcp, POST /messages), so the client uses the SDK\'s SSEClientTransport; tool `everything__echo`. ' +

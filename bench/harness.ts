@@ -40,7 +40,8 @@ export async function stop(child: ChildProcess): Promise<void> {
  * A data file with an API key and one custom MCP configuration per upstream URL, then the real
  * server on it. `principals` > 1 gives each further principal the same configurations and its own key.
  */
-export async function startGateway(upstreamUrls: string[], opts: { nodeArgs?: string[]; principals?: number } = {}) {
+/** `cli`: another build's main.js, for A/B runs of two builds against the same upstream. */
+export async function startGateway(upstreamUrls: string[], opts: { nodeArgs?: string[]; principals?: number; cli?: string } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'cgw-bench-'));
   // Throughput runs make tens of thousands of calls a minute from one principal: no /mcp rate limit.
   const settingsFile = join(dir, 'settings.json');
@@ -65,7 +66,7 @@ export async function startGateway(upstreamUrls: string[], opts: { nodeArgs?: st
     }
   }
   await ctx.close();
-  const server = await spawnServer(dataFile, env, opts.nodeArgs ?? gatewayNodeArgs());
+  const server = await spawnServer(dataFile, env, opts.nodeArgs ?? gatewayNodeArgs(), opts.cli);
   return { ...server, secret: secrets[0]!, secrets };
 }
 
@@ -75,9 +76,9 @@ function gatewayNodeArgs(): string[] {
 }
 
 /** The built server (`serve --transport http`) on a free loopback port, once /healthz answers. */
-export async function spawnServer(dataFile: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []) {
+export async function spawnServer(dataFile: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = [], cli = CLI) {
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--transport', 'http', '--host', '127.0.0.1', '--port', String(port), '--data', dataFile], {
+  const child = spawn(process.execPath, [...nodeArgs, cli, 'serve', '--transport', 'http', '--host', '127.0.0.1', '--port', String(port), '--data', dataFile], {
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -91,8 +92,19 @@ export async function spawnServer(dataFile: string, env: NodeJS.ProcessEnv, node
   throw new Error(`the gateway did not start (exit code ${child.exitCode})`);
 }
 
+/**
+ * The fetch every bench client uses. The SDK transports hand one transport-wide AbortSignal to
+ * every POST; Node's fetch leaves an abort listener per request on it until a full GC collects the
+ * request, and past 1,500 listeners it emits a MaxListenersExceeded warning (an Error with a stack,
+ * written to stderr) on every call. That is client-side cost that depends on GC timing and lands
+ * on whichever path happens to be measured. The benches never abort a POST, so POSTs go without the
+ * signal; the standalone GET stream keeps it, so close() still ends it.
+ */
+export const benchFetch: typeof fetch = (url, init) => fetch(url, init?.method === 'POST' ? { ...init, signal: undefined } : init);
+
 export async function mcpClient(url: string, opts: { bearer?: string; era?: 'modern' | 'legacy' } = {}) {
   const client = new Client({ name: 'bench', version: '1' }, { versionNegotiation: opts.era === 'legacy' ? { mode: 'legacy' } : { mode: 'auto' } });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), opts.bearer ? { requestInit: { headers: { Authorization: `Bearer ${opts.bearer}` } } } : {}));
+  const requestInit = opts.bearer ? { requestInit: { headers: { Authorization: `Bearer ${opts.bearer}` } } } : {};
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { ...requestInit, fetch: benchFetch }));
   return client;
 }

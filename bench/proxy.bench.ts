@@ -4,31 +4,23 @@
  * Also tools/list for one principal with 20 configurations of 50 tools: cold and warm.
  */
 import { pathToFileURL } from 'node:url';
-import type { Client } from '@modelcontextprotocol/client';
 import { ms, stats, table, WARMUP_CALLS, type BenchSection } from './lib.js';
 import { mcpClient, spawnJsonLine, startGateway, startUpstreams, stop, TSX } from './harness.js';
+import { echo, interleaved, throughput, type CallPath } from './fixtures/measure.js';
 
 const SEQUENTIAL = Number(process.env.BENCH_CALLS ?? 2000);
 const CONCURRENT_MS = Number(process.env.BENCH_WINDOW_MS ?? 3000);
 const LIST_WARMUP = process.env.BENCH_QUICK === '1' ? 10 : 300;
 
-async function echo(c: Client, tool: string): Promise<void> {
-  const r = await c.callTool({ name: tool, arguments: { message: 'ping' } });
-  if (r.isError) throw new Error(`echo failed: ${JSON.stringify(r.content)}`);
+/** The paths of the proxy comparison, direct first: the floors, then the gateway. */
+interface ProxyPath extends CallPath {
+  /** Measured at concurrency 32 too. */
+  concurrent: boolean;
 }
 
-async function throughput(c: Client, tool: string, concurrency: number, windowMs: number): Promise<number> {
-  let done = 0;
-  const end = performance.now() + windowMs;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) {
-        await echo(c, tool);
-        done++;
-      }
-    }),
-  );
-  return done / (windowMs / 1000);
+function addedRow(era: string, p: ProxyPath, s: ReturnType<typeof stats>, direct: ReturnType<typeof stats>): string[] {
+  const ratio = p.name === 'direct' ? '1.00' : `${(s.median / direct.median).toFixed(2)} (+${ms(s.median - direct.median)} ms median)`;
+  return [`${era}, c=1`, p.name, ms(s.median), ms(s.p99), (1000 / s.mean).toFixed(0), ratio];
 }
 
 export async function proxyComparison(era: 'modern' | 'legacy'): Promise<string[][]> {
@@ -36,55 +28,28 @@ export async function proxyComparison(era: 'modern' | 'legacy'): Promise<string[
   const gw = await startGateway(up.urls);
   const upstreamUrl = new URL(up.urls[0]!);
   const pipe = await spawnJsonLine<{ port: number }>(TSX, ['bench/fixtures/byte-pipe.ts', '--target-port', upstreamUrl.port]);
+  const relay = await spawnJsonLine<{ port: number }>(process.execPath, ['--import', 'tsx', 'bench/fixtures/http-relay.ts', '--target', upstreamUrl.href]);
+  const paths: ProxyPath[] = [];
   try {
-    const direct = await mcpClient(up.urls[0]!, { era });
-    const viaPipe = await mcpClient(`http://127.0.0.1:${pipe.value.port}${upstreamUrl.pathname}`, { era });
-    const viaGateway = await mcpClient(gw.mcpUrl, { bearer: gw.secret, era });
-    const gwTool = 'upstream_0_echo';
-    for (let i = 0; i < WARMUP_CALLS; i++) {
-      await echo(direct, 'echo');
-      await echo(viaPipe, 'echo');
-      await echo(viaGateway, gwTool);
-    }
-    const d: number[] = [];
-    const p: number[] = [];
-    const g: number[] = [];
-    const paths: [Client, string, number[]][] = [
-      [direct, 'echo', d],
-      [viaPipe, 'echo', p],
-      [viaGateway, gwTool, g],
-    ];
-    for (let i = 0; i < SEQUENTIAL; i++) {
-      // Interleaved, rotating order: every path sees the same machine noise.
-      for (let k = 0; k < paths.length; k++) {
-        const [c, t, out] = paths[(i + k) % paths.length]!;
-        const t0 = performance.now();
-        await echo(c, t);
-        out.push(performance.now() - t0);
-      }
-    }
-    const sd = stats(d);
-    const sp = stats(p);
-    const sg = stats(g);
-    const tputD: number[] = [];
-    const tputG: number[] = [];
+    paths.push({ name: 'direct', client: await mcpClient(up.urls[0]!, { era }), tool: 'echo', concurrent: true });
+    paths.push({ name: 'bare TCP byte pipe (floor)', client: await mcpClient(`http://127.0.0.1:${pipe.value.port}${upstreamUrl.pathname}`, { era }), tool: 'echo', concurrent: false });
+    paths.push({ name: 'minimal Node HTTP relay (floor)', client: await mcpClient(`http://127.0.0.1:${relay.value.port}${upstreamUrl.pathname}`, { era }), tool: 'echo', concurrent: true });
+    paths.push({ name: 'gateway', client: await mcpClient(gw.mcpUrl, { bearer: gw.secret, era }), tool: 'upstream_0_echo', concurrent: true });
+    for (let i = 0; i < WARMUP_CALLS; i++) for (const p of paths) await echo(p);
+    const samples = (await interleaved(paths, SEQUENTIAL)).map(stats);
+    const rows = paths.map((p, i) => addedRow(era, p, samples[i]!, samples[0]!));
+    const concurrent = paths.filter((p) => p.concurrent);
+    const best = concurrent.map(() => 0);
     for (let round = 0; round < 2; round++) {
-      tputD.push(await throughput(direct, 'echo', 32, CONCURRENT_MS));
-      tputG.push(await throughput(viaGateway, gwTool, 32, CONCURRENT_MS));
+      for (const [i, p] of concurrent.entries()) best[i] = Math.max(best[i]!, await throughput(p, 32, CONCURRENT_MS));
     }
-    const bestD = Math.max(...tputD);
-    const bestG = Math.max(...tputG);
-    await direct.close();
-    await viaPipe.close();
-    await viaGateway.close();
-    return [
-      [`${era}, c=1`, 'direct', ms(sd.median), ms(sd.p99), (1000 / sd.mean).toFixed(0), '1.00'],
-      [`${era}, c=1`, 'bare TCP byte pipe (floor)', ms(sp.median), ms(sp.p99), (1000 / sp.mean).toFixed(0), `${(sp.median / sd.median).toFixed(2)} (+${ms(sp.median - sd.median)} ms median)`],
-      [`${era}, c=1`, 'gateway', ms(sg.median), ms(sg.p99), (1000 / sg.mean).toFixed(0), `${(sg.median / sd.median).toFixed(2)} (+${ms(sg.median - sd.median)} ms median)`],
-      [`${era}, c=32`, 'direct', '', '', bestD.toFixed(0), '1.00'],
-      [`${era}, c=32`, 'gateway', '', '', bestG.toFixed(0), `${(bestG / bestD).toFixed(2)} of direct throughput`],
-    ];
+    for (const [i, p] of concurrent.entries()) {
+      rows.push([`${era}, c=32`, p.name, '', '', best[i]!.toFixed(0), i === 0 ? '1.00' : `${(best[i]! / best[0]!).toFixed(2)} of direct throughput`]);
+    }
+    return rows;
   } finally {
+    for (const p of paths) await p.client.close();
+    await stop(relay.child);
     await stop(pipe.child);
     await gw.close();
     await up.close();
@@ -179,6 +144,10 @@ export default async function proxyBench(): Promise<BenchSection> {
       `${WARMUP_CALLS} warm-up calls per path, then ${SEQUENTIAL} interleaved calls per path at concurrency 1; best of two ${CONCURRENT_MS} ms windows at concurrency 32. Latencies in ms.`,
       '',
       table(['case', 'path', 'median', 'p99', 'calls/s', 'ratio to direct'], rows),
+      '',
+      'The floors: the byte pipe (bench/fixtures/byte-pipe.ts) is one more TCP hop with no parsing; the minimal Node HTTP relay (bench/fixtures/http-relay.ts: node:http in front, an undici pool behind, ' +
+        'MCP headers copied, bodies streamed, no authentication, routing or logs) is what any gateway made of Node\'s own HTTP parts pays for answering over HTTP and calling an HTTP upstream. ' +
+        "The gateway's own work (API key, routing, credentials, audit, metrics) is its distance from the relay.",
       '',
       `tools/list for one principal with 20 configurations of 50 tools; warm figures after ${LIST_WARMUP} warm-up rounds, then 200 rounds:`,
       '',

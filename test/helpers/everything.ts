@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { childLog } from './child-log.js';
 
 const BIN = fileURLToPath(new URL('../../node_modules/.bin/mcp-server-everything', import.meta.url));
 
@@ -18,21 +19,22 @@ export async function freePort(): Promise<number> {
 /** The reference server `@modelcontextprotocol/server-everything` in streamableHttp mode on loopback. */
 export async function startEverything(): Promise<{ url: string; port: number; child: ChildProcess; close(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn(BIN, ['streamableHttp'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server-everything did not start: ${out}`)), 15_000);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('listening')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server-everything exited ${code}: ${out}`)));
+  const log = childLog('everything');
+  const child = spawn(BIN, ['streamableHttp'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', log.fd, log.fd] });
+  let lastWords = '';
+  child.once('exit', () => {
+    lastWords = log.tail(2000);
+    log.dispose();
   });
+  const deadline = Date.now() + 15_000;
+  while (!log.tail().includes('listening')) {
+    if (child.exitCode !== null) throw new Error(`server-everything exited ${child.exitCode}: ${lastWords}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server-everything did not start: ${log.tail(2000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
   return {
     url: `http://127.0.0.1:${port}/mcp`,
     port,
