@@ -10,7 +10,7 @@
 import { pathToFileURL } from 'node:url';
 import { Client, SSEClientTransport } from '@modelcontextprotocol/client';
 import { startEverything } from '../test/helpers/everything.js';
-import { benchFetch, mcpClient, spawnJsonLine, startGateway, stop, TSX } from './harness.js';
+import { benchFetch, mcpClient, spawnJsonLine, startGateway, stop } from './harness.js';
 import { ms, stats, table, WARMUP_CALLS as WARMUP, type BenchSection } from './lib.js';
 import { startMcpHub, startMcpProxy } from './fixtures/other-gateways.js';
 import { cpuPerCall, echo, interleaved, throughput, type CallPath } from './fixtures/measure.js';
@@ -21,6 +21,8 @@ const ROUNDS = Number(process.env.BENCH_CALLS ?? (QUICK ? 200 : 1500));
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? (QUICK ? 500 : 3000));
 const CPU_CALLS = QUICK ? 300 : 2000;
 const CONCURRENCY = 32;
+const OTHER_GATEWAYS = ['mcp-proxy', 'mcp-hub'];
+const RELAY = 'minimal Node HTTP relay (floor)';
 
 interface Contender extends CallPath {
   front: string;
@@ -62,7 +64,7 @@ async function startContenders(closers: Closer[], failures: string[]): Promise<C
     closers.push(() => stop(r.child));
     const client = await mcpClient(`http://127.0.0.1:${r.value.port}/mcp`, { era: 'legacy' });
     closers.push(() => client.close());
-    return { name: 'minimal Node HTTP relay (floor)', client, tool: 'echo', front: 'Streamable HTTP', upstreamLink: 'Streamable HTTP', pid: r.child.pid!, upstreamPid: upPid };
+    return { name: RELAY, client, tool: 'echo', front: 'Streamable HTTP', upstreamLink: 'Streamable HTTP', pid: r.child.pid!, upstreamPid: upPid };
   });
   if (relay) out.push(relay);
 
@@ -104,32 +106,58 @@ function latencyRows(paths: Contender[], samples: number[][]): string[][] {
   });
 }
 
-async function throughputRows(paths: Contender[]): Promise<string[][]> {
-  const best = paths.map(() => [] as number[]);
+async function throughputRows(paths: Contender[]): Promise<{ rows: string[][]; best: number[] }> {
+  const windows = paths.map(() => [] as number[]);
   // Rounds outermost: each path's two windows are minutes apart, not back to back.
   for (let round = 0; round < 2; round++) {
-    for (const [i, p] of paths.entries()) best[i]!.push(await throughput(p, CONCURRENCY, WINDOW_MS));
+    for (const [i, p] of paths.entries()) windows[i]!.push(await throughput(p, CONCURRENCY, WINDOW_MS));
   }
-  const top = best.map((b) => Math.max(...b));
-  return paths.map((p, i) => [p.name, best[i]!.map((x) => x.toFixed(0)).join(' / '), top[i]!.toFixed(0), (top[i]! / top[0]!).toFixed(2)]);
+  const best = windows.map((b) => Math.max(...b));
+  return { rows: paths.map((p, i) => [p.name, windows[i]!.map((x) => x.toFixed(0)).join(' / '), best[i]!.toFixed(0), (best[i]! / best[0]!).toFixed(2)]), best };
 }
 
-async function cpuRows(paths: Contender[]): Promise<string[][]> {
-  const rows: string[][] = [];
+interface CpuFigures {
+  /** The gateway's own CPU per call; undefined on the direct path. */
+  gateway: number | undefined;
+  upstream: number;
+  client: number;
+}
+
+async function cpuFigures(paths: Contender[]): Promise<CpuFigures[]> {
+  const out: CpuFigures[] = [];
   for (const p of paths) {
     const pids = p.pid === undefined ? [p.upstreamPid] : [p.pid, p.upstreamPid];
     const c = await cpuPerCall(p, pids, CPU_CALLS);
-    const gatewayCpu = p.pid === undefined ? undefined : c.pids[0]!;
-    const upstreamCpu = c.pids[pids.length - 1]!;
-    rows.push([
-      p.name,
-      gatewayCpu === undefined ? '–' : ms(gatewayCpu),
-      ms(upstreamCpu),
-      gatewayCpu === undefined ? '–' : (gatewayCpu / upstreamCpu).toFixed(2),
-      ms(c.client),
-    ]);
+    out.push({ gateway: p.pid === undefined ? undefined : c.pids[0]!, upstream: c.pids[pids.length - 1]!, client: c.client });
   }
-  return rows;
+  return out;
+}
+
+function cpuRows(paths: Contender[], cpu: CpuFigures[]): string[][] {
+  return paths.map((p, i) => {
+    const { gateway, upstream, client } = cpu[i]!;
+    return [p.name, gateway === undefined ? '–' : ms(gateway), ms(upstream), gateway === undefined ? '–' : (gateway / upstream).toFixed(2), ms(client)];
+  });
+}
+
+/** Issue 7's budget, read off this run: less added than every other gateway at c=1, more calls/s at c=32, CPU below the upstream's. */
+function budgetLines(paths: Contender[], medians: number[], best: number[], cpu: CpuFigures[]): string[] {
+  const ours = paths.findIndex((p) => p.name === 'this gateway');
+  const others = paths.map((p, i) => i).filter((i) => OTHER_GATEWAYS.includes(paths[i]!.name));
+  if (ours < 0 || others.length === 0) return [];
+  const added = (i: number) => medians[i]! - medians[0]!;
+  const verdict = (ok: boolean) => (ok ? '**met**' : '**not met**');
+  const versus = (f: (i: number) => string) => others.map((i) => `${paths[i]!.name} ${f(i)}`).join(', ');
+  const { gateway, upstream } = cpu[ours]!;
+  const relay = paths.findIndex((p) => p.name === RELAY);
+  const floor = relay < 0 ? '' : `; the minimal relay, the floor of any HTTP-to-HTTP hop in Node, +${ms(added(relay))} ms`;
+  return [
+    `Budget: at concurrency 1 this gateway adds less to the median than every other gateway: ${verdict(others.every((i) => added(ours) < added(i)))} ` +
+      `(+${ms(added(ours))} ms; ${versus((i) => `+${ms(added(i))} ms`)}${floor}). ` +
+      `At concurrency ${CONCURRENCY} it serves more calls per second than each: ${verdict(others.every((i) => best[ours]! > best[i]!))} ` +
+      `(${best[ours]!.toFixed(0)}/s; ${versus((i) => `${best[i]!.toFixed(0)}/s`)}). ` +
+      `Its CPU per call is below the upstream's: ${verdict(gateway !== undefined && gateway < upstream)} (${ms(gateway ?? 0)} vs. ${ms(upstream)} ms).`,
+  ];
 }
 
 export default async function gatewaysBench(): Promise<BenchSection> {
@@ -141,7 +169,8 @@ export default async function gatewaysBench(): Promise<BenchSection> {
     const samples = await interleaved(paths, ROUNDS);
     const latency = latencyRows(paths, samples);
     const tput = await throughputRows(paths);
-    const cpu = await cpuRows(paths);
+    const cpu = await cpuFigures(paths);
+    const medians = samples.map((s) => stats(s).median);
     return {
       title: 'Gateways compared: server-everything `echo` direct, through this gateway, mcp-proxy and mcp-hub',
       markdown: [
@@ -156,7 +185,7 @@ export default async function gatewaysBench(): Promise<BenchSection> {
         '',
         `${CONCURRENCY} calls in flight on one client for ${WINDOW_MS} ms, two rounds (all paths, then all paths again); best of the two.`,
         '',
-        table(['path', 'calls/s (round 1 / round 2)', 'best calls/s', 'ratio to direct'], tput),
+        table(['path', 'calls/s (round 1 / round 2)', 'best calls/s', 'ratio to direct'], tput.rows),
         '',
         '### CPU time per call',
         '',
@@ -164,10 +193,16 @@ export default async function gatewaysBench(): Promise<BenchSection> {
           `(clock tick ${clockTickMs} ms, so ±${ms(clockTickMs / CPU_CALLS)} ms per call). "Gateway" is the gateway's own CPU time per proxied call; ` +
           `"upstream" is the server-everything process it forwards to (mcp-proxy's is its own stdio child; the others share the Streamable HTTP one the direct path uses).`,
         '',
-        table(['path', 'gateway ms/call', 'upstream ms/call', 'gateway ÷ upstream', 'client (bench process) ms/call'], cpu),
+        table(['path', 'gateway ms/call', 'upstream ms/call', 'gateway ÷ upstream', 'client (bench process) ms/call'], cpuRows(paths, cpu)),
         '',
-        'Reading the client column: what the client spends per call depends on the front it talks to (server-everything answers every POST with an SSE stream, `text/event-stream`, ' +
-          'which the SDK client reads at more cost than a plain JSON answer). On 2 shared cores a front that is cheaper for the client can let a path through a gateway beat the direct one at concurrency 32.',
+        'The client column is what the bench process spends per call: it should be about the same on every path. (Before the children\'s output went to files, server-everything\'s ' +
+          'line per request, read through a pipe by this process, was billed to every path through it, and only mcp-proxy\'s path, whose upstream is its own child, was spared.)',
+        '',
+        ...budgetLines(paths, medians, tput.best, cpu),
+        '',
+        'Reading the budget: mcp-proxy\'s upstream is a second server-everything that it spawns over stdio, whose CPU per call is the "upstream" figure of its row; every other path ' +
+          'goes to the Streamable HTTP server-everything of the direct path. A path through mcp-proxy therefore trades the upstream\'s HTTP front for a pipe, which an HTTP-to-HTTP ' +
+          'gateway cannot do; the minimal relay row shows what the hop alone costs.',
         '',
         '### How each path was set up',
         '',
