@@ -10,7 +10,7 @@
 import { pathToFileURL } from 'node:url';
 import { Client, SSEClientTransport } from '@modelcontextprotocol/client';
 import { startEverything } from '../test/helpers/everything.js';
-import { benchFetch, mcpClient, spawnJsonLine, startGateway, stop } from './harness.js';
+import { benchFetch, mcpClient, startGateway, startHttpRelay } from './harness.js';
 import { ms, stats, table, WARMUP_CALLS as WARMUP, type BenchSection } from './lib.js';
 import { startMcpHub, startMcpProxy } from './fixtures/other-gateways.js';
 import { cpuPerCall, echo, interleaved, throughput, type CallPath } from './fixtures/measure.js';
@@ -60,11 +60,11 @@ async function startContenders(closers: Closer[], failures: string[]): Promise<C
   out.push({ name: 'direct', client: direct, tool: 'echo', front: 'Streamable HTTP', upstreamLink: '–', pid: undefined, upstreamPid: upPid });
 
   const relay = await attempt('minimal Node HTTP relay', failures, async () => {
-    const r = await spawnJsonLine<{ port: number }>(process.execPath, ['--import', 'tsx', 'bench/fixtures/http-relay.ts', '--target', everything.url]);
-    closers.push(() => stop(r.child));
-    const client = await mcpClient(`http://127.0.0.1:${r.value.port}/mcp`, { era: 'legacy' });
+    const r = await startHttpRelay(everything.url);
+    closers.push(() => r.close());
+    const client = await mcpClient(r.url, { era: 'legacy' });
     closers.push(() => client.close());
-    return { name: RELAY, client, tool: 'echo', front: 'Streamable HTTP', upstreamLink: 'Streamable HTTP', pid: r.child.pid!, upstreamPid: upPid };
+    return { name: RELAY, client, tool: 'echo', front: 'Streamable HTTP', upstreamLink: 'Streamable HTTP', pid: r.pid, upstreamPid: upPid };
   });
   if (relay) out.push(relay);
 

@@ -38,9 +38,9 @@ export async function stop(child: ChildProcess): Promise<void> {
 
 /**
  * A data file with an API key and one custom MCP configuration per upstream URL, then the real
- * server on it. `principals` > 1 gives each further principal the same configurations and its own key.
+ * server on it. `principals` > 1 gives each further principal the same configurations and its own key;
+ * `cli` is another build's main.js, for A/B runs of two builds against the same upstream.
  */
-/** `cli`: another build's main.js, for A/B runs of two builds against the same upstream. */
 export async function startGateway(upstreamUrls: string[], opts: { nodeArgs?: string[]; principals?: number; cli?: string } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'cgw-bench-'));
   // Throughput runs make tens of thousands of calls a minute from one principal: no /mcp rate limit.
@@ -90,6 +90,12 @@ export async function spawnServer(dataFile: string, env: NodeJS.ProcessEnv, node
   }
   await stop(child);
   throw new Error(`the gateway did not start (exit code ${child.exitCode})`);
+}
+
+/** The minimal Node HTTP relay (bench/fixtures/http-relay.ts) in front of `targetUrl`, in its own process. */
+export async function startHttpRelay(targetUrl: string) {
+  const { child, value } = await spawnJsonLine<{ port: number }>(process.execPath, ['--import', 'tsx', 'bench/fixtures/http-relay.ts', '--target', targetUrl]);
+  return { url: `http://127.0.0.1:${value.port}${new URL(targetUrl).pathname}`, pid: child.pid!, close: () => stop(child) };
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { ms, stats, table, WARMUP_CALLS, type BenchSection } from './lib.js';
-import { mcpClient, spawnJsonLine, startGateway, startUpstreams, stop, TSX } from './harness.js';
+import { mcpClient, spawnJsonLine, startGateway, startHttpRelay, startUpstreams, stop, TSX } from './harness.js';
 import { echo, interleaved, throughput, type CallPath } from './fixtures/measure.js';
 
 const SEQUENTIAL = Number(process.env.BENCH_CALLS ?? 2000);
@@ -28,12 +28,12 @@ export async function proxyComparison(era: 'modern' | 'legacy'): Promise<string[
   const gw = await startGateway(up.urls);
   const upstreamUrl = new URL(up.urls[0]!);
   const pipe = await spawnJsonLine<{ port: number }>(TSX, ['bench/fixtures/byte-pipe.ts', '--target-port', upstreamUrl.port]);
-  const relay = await spawnJsonLine<{ port: number }>(process.execPath, ['--import', 'tsx', 'bench/fixtures/http-relay.ts', '--target', upstreamUrl.href]);
+  const relay = await startHttpRelay(upstreamUrl.href);
   const paths: ProxyPath[] = [];
   try {
     paths.push({ name: 'direct', client: await mcpClient(up.urls[0]!, { era }), tool: 'echo', concurrent: true });
     paths.push({ name: 'bare TCP byte pipe (floor)', client: await mcpClient(`http://127.0.0.1:${pipe.value.port}${upstreamUrl.pathname}`, { era }), tool: 'echo', concurrent: false });
-    paths.push({ name: 'minimal Node HTTP relay (floor)', client: await mcpClient(`http://127.0.0.1:${relay.value.port}${upstreamUrl.pathname}`, { era }), tool: 'echo', concurrent: true });
+    paths.push({ name: 'minimal Node HTTP relay (floor)', client: await mcpClient(relay.url, { era }), tool: 'echo', concurrent: true });
     paths.push({ name: 'gateway', client: await mcpClient(gw.mcpUrl, { bearer: gw.secret, era }), tool: 'upstream_0_echo', concurrent: true });
     for (let i = 0; i < WARMUP_CALLS; i++) for (const p of paths) await echo(p);
     const samples = (await interleaved(paths, SEQUENTIAL)).map(stats);
@@ -49,7 +49,7 @@ export async function proxyComparison(era: 'modern' | 'legacy'): Promise<string[
     return rows;
   } finally {
     for (const p of paths) await p.client.close();
-    await stop(relay.child);
+    await relay.close();
     await stop(pipe.child);
     await gw.close();
     await up.close();

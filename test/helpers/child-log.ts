@@ -12,9 +12,9 @@ export interface ChildLog {
 }
 
 /**
- * A child's output in a file instead of a pipe. server-everything writes a line per request (and
- * mcp-hub logs as it goes): read through a pipe, every request cost the parent — the benchmark's
- * client process — a read callback and a copy, which inflated every path through those servers.
+ * A child's output in a file instead of a pipe. server-everything writes a line per request: read
+ * through a pipe, every request cost the parent (the benchmark's client process) a read callback
+ * and a copy, which inflated every path through it. The other gateways' logs go the same way.
  */
 export function childLog(prefix: string): ChildLog {
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
