@@ -23,6 +23,7 @@ const CPU_CALLS = QUICK ? 300 : 2000;
 const CONCURRENCY = 32;
 const OTHER_GATEWAYS = ['mcp-proxy', 'mcp-hub'];
 const RELAY = 'minimal Node HTTP relay (floor)';
+const OURS = 'this gateway';
 
 interface Contender extends CallPath {
   front: string;
@@ -68,12 +69,12 @@ async function startContenders(closers: Closer[], failures: string[]): Promise<C
   });
   if (relay) out.push(relay);
 
-  const ours = await attempt('this gateway', failures, async () => {
+  const ours = await attempt(OURS, failures, async () => {
     const gw = await startGateway([everything.url]);
     closers.push(() => gw.close());
     const client = await mcpClient(gw.mcpUrl, { bearer: gw.secret, era: 'legacy' });
     closers.push(() => client.close());
-    return { name: 'this gateway', client, tool: 'upstream_0_echo', front: 'Streamable HTTP + API key', upstreamLink: 'Streamable HTTP', pid: gw.child.pid!, upstreamPid: upPid };
+    return { name: OURS, client, tool: 'upstream_0_echo', front: 'Streamable HTTP + API key', upstreamLink: 'Streamable HTTP', pid: gw.child.pid!, upstreamPid: upPid };
   });
   if (ours) out.push(ours);
 
@@ -142,7 +143,7 @@ function cpuRows(paths: Contender[], cpu: CpuFigures[]): string[][] {
 
 /** Issue 7's budget, read off this run: less added than every other gateway at c=1, more calls/s at c=32, CPU below the upstream's. */
 function budgetLines(paths: Contender[], medians: number[], best: number[], cpu: CpuFigures[]): string[] {
-  const ours = paths.findIndex((p) => p.name === 'this gateway');
+  const ours = paths.findIndex((p) => p.name === OURS);
   const others = paths.map((p, i) => i).filter((i) => OTHER_GATEWAYS.includes(paths[i]!.name));
   if (ours < 0 || others.length === 0) return [];
   const added = (i: number) => medians[i]! - medians[0]!;

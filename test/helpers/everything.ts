@@ -21,14 +21,10 @@ export async function startEverything(): Promise<{ url: string; port: number; ch
   const port = await freePort();
   const log = childLog('everything');
   const child = spawn(BIN, ['streamableHttp'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', log.fd, log.fd] });
-  let lastWords = '';
-  child.once('exit', () => {
-    lastWords = log.tail(2000);
-    log.dispose();
-  });
+  child.once('exit', () => log.dispose());
   const deadline = Date.now() + 15_000;
   while (!log.tail().includes('listening')) {
-    if (child.exitCode !== null) throw new Error(`server-everything exited ${child.exitCode}: ${lastWords}`);
+    if (child.exitCode !== null) throw new Error(`server-everything exited ${child.exitCode}: ${log.tail(2000)}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`server-everything did not start: ${log.tail(2000)}`);
