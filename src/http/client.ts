@@ -5,7 +5,7 @@ import { UpstreamError, ValidationError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import { isJsonContentType, readExcerpt, readLimited } from './body.js';
 import { checkUrlAllowed, isPolicyRefusal } from './network-guard.js';
-import { backoffMs, isRateLimited, SECONDARY_LIMIT_WAIT_MS, serviceWaitMs, type RetrySettings } from './retry-policy.js';
+import { backoffMs, isRateLimited, rateLimitWaitMs, serverWaitMs, type RetrySettings } from './retry-policy.js';
 import type { HttpClient, HttpClientOptions, HttpRequest, HttpResponse } from './types.js';
 import {
   isTransientNetworkError,
@@ -143,7 +143,7 @@ export class UndiciHttpClient implements HttpClient {
 
       const now = Date.now();
       if (isRateLimited(res.status, res.headers, detail)) {
-        const wait = serviceWaitMs(res.headers, now) ?? (res.status === 403 ? SECONDARY_LIMIT_WAIT_MS : undefined);
+        const wait = rateLimitWaitMs(res.status, res.headers, now);
         const limited = (retryAfterMs: number | undefined) =>
           statusError(label, res.status, detail, { kind: 'rate_limited', ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), secrets });
         // A 429 means the service did not process the request, so even a POST may be sent again.
@@ -157,7 +157,7 @@ export class UndiciHttpClient implements HttpClient {
 
       const retryable5xx = res.status === 502 || res.status === 503 || res.status === 504 || (res.status === 500 && !retried500);
       if (retryAll && retryable5xx && retries < settings.maxRetries) {
-        const delay = Math.min(serviceWaitMs(res.headers, now, false) ?? backoffMs(retries, settings), settings.maxWaitMs);
+        const delay = Math.min(serverWaitMs(res.headers, now) ?? backoffMs(retries, settings), settings.maxWaitMs);
         if (now + delay < deadline) {
           if (res.status === 500) retried500 = true;
           await this.pause(delay, deadline, signal, label, res);

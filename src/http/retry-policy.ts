@@ -45,9 +45,14 @@ function parseReset(value: string | undefined, now: number): number | undefined 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/** The remaining count of the quota the reset header describes, when the service sends one. */
+function quotaRemaining(h: Headers): string | undefined {
+  return h['x-ratelimit-remaining'] ?? h['x-rate-limit-remaining'];
+}
+
 /** The quota is spent: GitHub and others say so with remaining = 0. */
 function quotaExhausted(h: Headers): boolean {
-  return h['x-ratelimit-remaining'] === '0' || h['x-rate-limit-remaining'] === '0';
+  return quotaRemaining(h)?.trim() === '0';
 }
 
 /**
@@ -56,22 +61,41 @@ function quotaExhausted(h: Headers): boolean {
  */
 export function isRateLimited(status: number, h: Headers, serviceMessage?: string): boolean {
   if (status === 429) return true;
-  return status === 403 && (quotaExhausted(h) || h['retry-after'] !== undefined || /rate limit/i.test(serviceMessage ?? ''));
+  return status === 403 && (quotaExhausted(h) || h['retry-after'] !== undefined || /rate limit|abuse detection/i.test(serviceMessage ?? ''));
 }
 
-/** GitHub asks for at least a minute when a secondary limit names no wait. */
+/**
+ * GitHub's rule for a secondary rate limit that names no wait: "wait for at least one minute
+ * before retrying" (docs.github.com, REST rate limits).
+ */
 export const SECONDARY_LIMIT_WAIT_MS = 60_000;
 
 /**
- * How long the service asks us to wait, in ms; undefined when it gave no hint. Rate-limit reset
- * headers count only on a rate-limited answer: GitHub sends `x-ratelimit-reset` on every response,
- * and on a 503 it says when the hourly quota renews, not when to retry.
+ * How long a rate-limited answer (`isRateLimited`) asks us to wait, in ms; undefined when it gives
+ * no hint. Retry-After wins. The reset header describes the primary quota, so it is the wait only
+ * when that quota is spent (remaining = 0) or when the service sends no remaining count beside it
+ * (Jira's 429). A limit hit while the quota still has room is a secondary limit: GitHub sends its
+ * hourly `x-ratelimit-reset` on every answer, and waiting for it would mean up to an hour instead
+ * of the minute GitHub asks for. A 403 rate limit without any header is a secondary limit too.
  */
-export function serviceWaitMs(h: Headers, now: number, rateLimited = true): number | undefined {
+export function rateLimitWaitMs(status: number, h: Headers, now: number): number | undefined {
   const retryAfter = parseRetryAfter(h['retry-after'], now);
   if (retryAfter !== undefined) return retryAfter;
-  if (rateLimited || quotaExhausted(h)) return parseReset(h['x-ratelimit-reset'] ?? h['x-rate-limit-reset'], now);
+  const remaining = quotaRemaining(h);
+  if (remaining === undefined || quotaExhausted(h)) {
+    const reset = parseReset(h['x-ratelimit-reset'] ?? h['x-rate-limit-reset'], now);
+    if (reset !== undefined) return reset;
+  }
+  if (status === 403 || (remaining !== undefined && !quotaExhausted(h))) return SECONDARY_LIMIT_WAIT_MS;
   return undefined;
+}
+
+/**
+ * How long a 5xx answer asks us to wait: Retry-After only. GitHub sends `x-ratelimit-reset` on
+ * every response, and on a 503 it says when the hourly quota renews, not when to retry.
+ */
+export function serverWaitMs(h: Headers, now: number): number | undefined {
+  return parseRetryAfter(h['retry-after'], now);
 }
 
 /** Exponential backoff with "equal jitter": half fixed, half random, so retries never bunch at zero. */

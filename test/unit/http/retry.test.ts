@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../../src/domain/errors.js';
-import { backoffMs, DEFAULT_RETRY, parseRetryAfter, serviceWaitMs } from '../../../src/http/retry-policy.js';
+import { backoffMs, DEFAULT_RETRY, parseRetryAfter, rateLimitWaitMs, serverWaitMs } from '../../../src/http/retry-policy.js';
 import { clientOptions, json, startServer, testFactory, type Handler } from './server.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -143,6 +143,18 @@ describe('HttpClient: retries', () => {
     expect(server.seen).toHaveLength(1);
   });
 
+  it("reads a GitHub secondary limit with quota left as a one-minute wait, not the hourly reset", async () => {
+    const reset = String(Math.floor(Date.now() / 1000) + 3000);
+    const { server, http } = await setup((_req, res) =>
+      json(res, 403, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }, { 'x-ratelimit-remaining': '4990', 'x-ratelimit-reset': reset }),
+    );
+    const err = await failure(http.request({ method: 'GET', path: '/x' }));
+    expect(err.kind).toBe('rate_limited');
+    expect(err.retryAfterMs).toBe(60_000);
+    expect(err.message).toMatch(/\(retry in 60 s\)$/);
+    expect(server.seen).toHaveLength(1);
+  });
+
   it("ignores GitHub's hourly reset header when retrying a 503", async () => {
     const reset = String(Math.floor(Date.now() / 1000) + 3000);
     const { server, http } = await setup((_req, res, _b, n) =>
@@ -165,10 +177,29 @@ describe('retry policy', () => {
 
   it('reads rate-limit resets as epoch seconds or ISO dates', () => {
     const now = Date.parse('2026-01-01T00:00:00Z');
-    expect(serviceWaitMs({ 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 42) }, now)).toBe(42_000);
-    expect(serviceWaitMs({ 'x-ratelimit-reset': '2026-01-01T00:01:00Z' }, now)).toBe(60_000);
-    expect(serviceWaitMs({ 'retry-after': '2', 'x-ratelimit-reset': String(now / 1000 + 42) }, now)).toBe(2000);
-    expect(serviceWaitMs({}, now)).toBeUndefined();
+    expect(rateLimitWaitMs(429, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 42) }, now)).toBe(42_000);
+    expect(rateLimitWaitMs(429, { 'x-ratelimit-reset': '2026-01-01T00:01:00Z' }, now)).toBe(60_000);
+    expect(rateLimitWaitMs(429, { 'retry-after': '2', 'x-ratelimit-reset': String(now / 1000 + 42) }, now)).toBe(2000);
+    expect(rateLimitWaitMs(429, {}, now)).toBeUndefined();
+  });
+
+  it('waits for the reset only when the quota is spent; a secondary limit waits a minute', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    const hourly = String(now / 1000 + 3000);
+    // GitHub's primary limit: remaining 0, wait until x-ratelimit-reset.
+    expect(rateLimitWaitMs(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': hourly }, now)).toBe(3_000_000);
+    // A secondary limit (quota left, no Retry-After), as 403 or 429: at least one minute, not the hourly reset.
+    expect(rateLimitWaitMs(403, { 'x-ratelimit-remaining': '4990', 'x-ratelimit-reset': hourly }, now)).toBe(60_000);
+    expect(rateLimitWaitMs(429, { 'x-ratelimit-remaining': '4990', 'x-ratelimit-reset': hourly }, now)).toBe(60_000);
+    expect(rateLimitWaitMs(403, {}, now)).toBe(60_000);
+    // Retry-After wins over both.
+    expect(rateLimitWaitMs(403, { 'retry-after': '7', 'x-ratelimit-remaining': '4990', 'x-ratelimit-reset': hourly }, now)).toBe(7000);
+  });
+
+  it('reads only Retry-After on a 5xx, never the hourly reset', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(serverWaitMs({ 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 42) }, now)).toBeUndefined();
+    expect(serverWaitMs({ 'retry-after': '3' }, now)).toBe(3000);
   });
 
   it('backs off exponentially with bounded jitter', () => {
