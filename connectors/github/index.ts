@@ -1,6 +1,7 @@
 import { defineBuiltinConnector } from '../kit/connector.js';
 import { GithubConfigSchema, type GithubConfig } from './config.js';
 import { authorizeGithub } from './auth.js';
+import { checkGithub } from './health.js';
 import { getMe } from './tools/get-me.js';
 import { searchCode, searchIssues, searchRepositories } from './tools/search.js';
 import { getFileContents } from './tools/get-file-contents.js';
@@ -49,8 +50,5 @@ export const githubConnector = defineBuiltinConnector<GithubConfig>({
   headers: { Accept: 'application/vnd.github+json', 'X-GitHub-Api-Version': GITHUB_API_VERSION },
   authorize: authorizeGithub,
   tools: githubTools,
-  // GET /user answers 200 for any valid token whatever its scopes, and 401 for a bad or revoked one.
-  healthCheck: async (http, _config, signal) => {
-    await http.request({ method: 'GET', path: '/user', signal });
-  },
+  healthCheck: checkGithub,
 });

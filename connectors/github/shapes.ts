@@ -166,7 +166,8 @@ export const GhCommit = z.object({
     message: z.string(),
     author: z.object({ name: z.string().optional(), email: z.string().optional(), date: z.string().optional() }).nullable(),
   }),
-  author: GhUserRef.nullable().optional(),
+  // A simple-user, or an empty object (or null) when the commit's email maps to no GitHub account.
+  author: z.object({ login: z.string().optional() }).nullable().optional(),
 });
 export const CommitOut = z.object({
   sha: z.string(),

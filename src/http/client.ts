@@ -216,6 +216,7 @@ export class UndiciHttpClient implements HttpClient {
     }
     const read = await readLimited(res.body, maxBytes, res.headers['content-length']);
     if (!read.ok) throw protocolError(label, res.status, `a body larger than the limit of ${maxBytes} bytes`, secrets);
+    if (req.responseType === 'bytes') return { ...base, data: read.bytes as T };
     if (read.bytes.length === 0) return { ...base, data: undefined as T };
     const text = read.bytes.toString('utf8');
     if (req.responseType === 'text') return { ...base, data: text as T };

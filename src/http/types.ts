@@ -13,8 +13,11 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   /** Sent as JSON with `Content-Type: application/json`. */
   json?: unknown;
-  /** Parse the body as JSON (default) or return it as text (diffs, HTML errors). */
-  responseType?: 'json' | 'text';
+  /**
+   * Parse the body as JSON (default), return it as text (diffs, HTML errors), or as the bytes
+   * received (raw file contents, which may be binary).
+   */
+  responseType?: 'json' | 'text' | 'bytes';
   signal?: AbortSignal;
   /** Whole-request deadline in ms (default from the client). */
   timeoutMs?: number;

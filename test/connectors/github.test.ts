@@ -123,11 +123,11 @@ describe('GitHub session', () => {
     expect(list.find((t) => t.name === 'get_issue')?.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false });
   });
 
-  it('health check: GET /user with the GitHub headers', async () => {
+  it('health check: GET the configured repository with the GitHub headers', async () => {
     const before = fake.requests.length;
     await scoped.check(new AbortController().signal);
     const req = only(fake.requests.slice(before));
-    expect(req).toMatchObject({ method: 'GET', path: '/user' });
+    expect(req).toMatchObject({ method: 'GET', path: '/repos/acme/backend' });
     expect(req.headers.authorization).toBe(`Bearer ${FAKE_GITHUB_TOKEN}`);
     expect(req.headers.accept).toBe('application/vnd.github+json');
     expect(req.headers['x-github-api-version']).toBe('2022-11-28');
@@ -306,7 +306,7 @@ describe('GitHub tools', () => {
     await refused(scoped, 'search_code', { query: 'token repo:octo-org/tools' }, /repo:octo-org\/tools is refused: this configuration is limited to acme\/backend/);
     await refused(scoped, 'search_issues', { query: 'bug org:octo-org' }, /org:octo-org is refused/);
     const same = await call(scoped, 'search_issues', { query: 'login repo:ACME/backend' });
-    expect(only(same.sent).query.q).toBe('login repo:ACME/backend');
+    expect(only(same.sent).query.q).toBe('login repo:ACME/backend is:issue');
   });
 
   it('list_issues sends state and labels and marks pull requests', async () => {
@@ -384,7 +384,7 @@ describe('GitHub tools', () => {
 
   it('search_issues', async () => {
     const { result, sent } = await call(scoped, 'search_issues', { query: 'is:pr login' });
-    expect(only(sent)).toMatchObject({ method: 'GET', path: '/search/issues', query: { q: 'is:pr login repo:acme/backend' } });
+    expect(only(sent)).toMatchObject({ method: 'GET', path: '/search/issues', query: { q: 'is:pr login repo:acme/backend is:pull-request' } });
     const out = ok(result, 'search_issues');
     expect(out.items).toEqual([expect.objectContaining({ number: 8, is_pull_request: true, repository: 'acme/backend' })]);
     expect(text(result)).toContain('acme/backend#8 Add a login screen (open)');

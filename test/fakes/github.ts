@@ -26,17 +26,30 @@ export interface RecordedRequest {
 export type GithubFault =
   | { kind: 'rate_limit_429'; retryAfterSeconds: number }
   | { kind: 'rate_limit_403'; resetInSeconds: number }
+  /** A secondary limit: quota left, the hourly reset header as always, and no Retry-After. */
+  | { kind: 'secondary_rate_limit'; status: 403 | 429 }
   | { kind: 'server_error'; status: 500 | 502 | 503 }
   | { kind: 'bad_credentials' };
 
 export interface FakeFile {
   content: Buffer;
   sha: string;
+  /** The size GitHub reports, when a test stands in for a blob too large to hold (over 100 MB). */
+  size?: number;
+  /** A symlink: the path it points to (GitHub serves the target instead when it is a file). */
+  symlink?: string;
+  /** A submodule: the repository URL it points to. */
+  submodule?: string;
 }
+
+/** GitHub's contents API limits: JSON media type up to 1 MB, the raw media type up to 100 MB. */
+export const CONTENTS_JSON_LIMIT = 1024 * 1024;
+export const CONTENTS_RAW_LIMIT = 100 * 1024 * 1024;
 export interface FakeCommit {
   sha: string;
   message: string;
-  author: { name: string; email: string; date: string; login: string };
+  /** login null: the commit's email belongs to no GitHub account. */
+  author: { name: string; email: string; date: string; login: string | null };
   parents: string[];
   tree: Map<string, FakeFile>;
   changed: string[];
@@ -97,6 +110,8 @@ export interface FakeRepo {
 }
 export interface FakeGithubState {
   login: string;
+  /** Owners whose repositories the GitHub App installation (tokens `ghs_…`) can reach. */
+  installationOwners: Set<string>;
   collaborators: Set<string>;
   repos: Map<string, FakeRepo>;
   repo(fullName: string): FakeRepo;
@@ -139,6 +154,7 @@ function createState(login: string): FakeGithubState {
   const repos = new Map<string, FakeRepo>();
   const state: FakeGithubState = {
     login,
+    installationOwners: new Set(['acme']),
     collaborators: new Set([login, 'hubot', 'monalisa']),
     repos,
     now,
@@ -195,6 +211,8 @@ function createState(login: string): FakeGithubState {
     'secrets/prod.env': 'DATABASE_PASSWORD=hunter2\n',
   });
   const c2 = commit(backend, c1, 'Add logo', { 'docs/logo.png': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01, 0xff, 0xfe]) });
+  const byBot = backend.commits.get(c2);
+  if (byBot) byBot.author = { ...byBot.author, name: 'Build Bot', email: 'bot@ci.example', login: null };
   const c3 = commit(backend, c2, 'Explain setup\n\nLonger body.', { 'docs/guide.md': '# Guide\n\nStart here.\nThen run npm test.\n' });
   backend.branches.set('main', c3);
   const f1 = commit(backend, c3, 'Login screen', {
@@ -279,6 +297,16 @@ interface Ctx {
   base: string;
   body: unknown;
   record: RecordedRequest;
+  /** The token the request authenticated with: its prefix says what kind it is (see tokenKind). */
+  token: string;
+}
+
+/**
+ * GitHub's token prefixes: `ghs_` a GitHub App installation token (acts as the app, has no user),
+ * `ghu_` a GitHub App user access token; everything else acts as a user (`ghp_`, `github_pat_`, `gho_`).
+ */
+export function tokenKind(token: string): 'installation' | 'app_user' | 'user' {
+  return token.startsWith('ghs_') ? 'installation' : token.startsWith('ghu_') ? 'app_user' : 'user';
 }
 
 function str(v: unknown): string | undefined {
@@ -318,12 +346,73 @@ function paginate<T>(ctx: Ctx, items: readonly T[]): T[] {
 // ---------------------------------------------------------------------------------------------
 // Representations
 
-function userJson(login: string, base: string) {
-  return { login, id: login.length * 1000 + 1, node_id: `U_${login}`, type: 'User', site_admin: false, url: `${base}/users/${login}`, html_url: `https://github.com/${login}` };
+/** `{ events_url: base/events, … }` for each name: the hypermedia URLs GitHub's schemas require. */
+function urls(prefix: string, names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(names.map((n) => [`${n}_url`, `${prefix}/${n}`]));
 }
 
+const USER_URLS = ['avatar', 'events', 'followers', 'following', 'gists', 'organizations', 'received_events', 'repos', 'starred', 'subscriptions'];
+const REPO_URLS = [
+  'archive', 'assignees', 'blobs', 'branches', 'collaborators', 'comments', 'commits', 'compare', 'contents', 'contributors', 'deployments',
+  'downloads', 'events', 'forks', 'git_commits', 'git_refs', 'git_tags', 'hooks', 'issue_comment', 'issue_events', 'issues', 'keys', 'labels',
+  'languages', 'merges', 'milestones', 'notifications', 'pulls', 'releases', 'stargazers', 'statuses', 'subscribers', 'subscription', 'tags',
+  'teams', 'trees',
+];
+
+/** GitHub's `simple-user`. */
+function userJson(login: string, base: string) {
+  return {
+    login,
+    id: login.length * 1000 + 1,
+    node_id: `U_${login}`,
+    gravatar_id: '',
+    type: 'User',
+    site_admin: false,
+    url: `${base}/users/${login}`,
+    html_url: `https://github.com/${login}`,
+    ...urls(`${base}/users/${login}`, USER_URLS),
+    user_view_type: 'public',
+  };
+}
+
+/** GitHub's `private-user`: what GET /user answers for the token's own account. */
+function privateUserJson(login: string, base: string) {
+  return {
+    ...userJson(login, base),
+    user_view_type: 'private',
+    name: 'The Octocat',
+    company: null,
+    blog: '',
+    location: null,
+    email: 'octocat@github.com',
+    hireable: null,
+    bio: null,
+    public_repos: 8,
+    public_gists: 0,
+    followers: 0,
+    following: 0,
+    created_at: '2020-01-01T00:00:00Z',
+    updated_at: '2025-01-01T00:00:00Z',
+    private_gists: 0,
+    total_private_repos: 1,
+    owned_private_repos: 1,
+    disk_usage: 100,
+    collaborators: 0,
+    two_factor_authentication: true,
+  };
+}
+
+/** GitHub's `rate-limit-overview`. */
+function rateLimitJson(state: { remaining: number; reset: number }) {
+  const core = { limit: 5000, remaining: state.remaining, reset: state.reset, used: 5000 - state.remaining };
+  const search = { limit: 30, remaining: 30, reset: state.reset, used: 0 };
+  return { resources: { core, search, code_search: { limit: 10, remaining: 10, reset: state.reset, used: 0 }, graphql: { ...core } }, rate: core };
+}
+
+/** GitHub's `repository` (and the repository items of search and installation listings). */
 function repoJson(r: FakeRepo, base: string) {
   const full = `${r.owner}/${r.name}`;
+  const api = `${base}/repos/${full}`;
   return {
     id: r.id,
     node_id: `R_${r.id}`,
@@ -333,13 +422,65 @@ function repoJson(r: FakeRepo, base: string) {
     private: r.private,
     description: r.description,
     fork: false,
-    url: `${base}/repos/${full}`,
+    url: api,
     html_url: `https://github.com/${full}`,
+    ...urls(api, REPO_URLS),
+    clone_url: `https://github.com/${full}.git`,
+    git_url: `git://github.com/${full}.git`,
+    ssh_url: `git@github.com:${full}.git`,
+    svn_url: `https://github.com/${full}`,
+    mirror_url: null,
+    homepage: null,
     language: r.language,
+    forks: 0,
+    forks_count: 0,
     stargazers_count: r.stars,
+    watchers: r.stars,
+    watchers_count: r.stars,
+    size: 100,
     default_branch: r.default_branch,
+    open_issues: r.issues.filter((i) => i.state === 'open').length,
+    open_issues_count: r.issues.filter((i) => i.state === 'open').length,
+    is_template: false,
+    topics: [],
+    has_issues: true,
+    has_projects: true,
+    has_wiki: true,
+    has_pages: false,
+    has_downloads: true,
+    has_discussions: false,
+    archived: false,
+    disabled: false,
     visibility: r.private ? 'private' : 'public',
+    license: null,
+    pushed_at: '2025-01-01T00:00:00Z',
+    created_at: '2020-01-01T00:00:00Z',
     updated_at: '2025-01-01T00:00:00Z',
+    network_count: 0,
+    subscribers_count: 0,
+  };
+}
+
+/** GitHub's `milestone`. */
+function milestoneJson(r: FakeRepo, n: number, base: string) {
+  const full = `${r.owner}/${r.name}`;
+  return {
+    url: `${base}/repos/${full}/milestones/${n}`,
+    html_url: `https://github.com/${full}/milestone/${n}`,
+    labels_url: `${base}/repos/${full}/milestones/${n}/labels`,
+    id: n + 500,
+    node_id: `MI_${n}`,
+    number: n,
+    state: 'open',
+    title: `Milestone ${n}`,
+    description: null,
+    creator: userJson(r.owner, base),
+    open_issues: 0,
+    closed_issues: 0,
+    created_at: '2024-01-01T00:00:00Z',
+    updated_at: '2024-01-01T00:00:00Z',
+    closed_at: null,
+    due_on: null,
   };
 }
 
@@ -351,6 +492,9 @@ function issueJson(r: FakeRepo, i: FakeIssue, base: string) {
     url: `${base}/repos/${full}/issues/${i.number}`,
     repository_url: `${base}/repos/${full}`,
     html_url: `https://github.com/${full}/issues/${i.number}`,
+    ...urls(`${base}/repos/${full}/issues/${i.number}`, ['comments', 'events']),
+    labels_url: `${base}/repos/${full}/issues/${i.number}/labels{/name}`,
+    author_association: 'OWNER',
     number: i.number,
     state: i.state,
     state_reason: i.state_reason,
@@ -360,7 +504,7 @@ function issueJson(r: FakeRepo, i: FakeIssue, base: string) {
     labels: i.labels.map((name, k) => ({ id: k + 1, name, color: 'f29513', default: false })),
     assignee: i.assignees[0] ? userJson(i.assignees[0], base) : null,
     assignees: i.assignees.map((a) => userJson(a, base)),
-    milestone: i.milestone === null ? null : { number: i.milestone, title: `Milestone ${i.milestone}` },
+    milestone: i.milestone === null ? null : milestoneJson(r, i.milestone, base),
     locked: false,
     comments: i.comments,
     created_at: i.created_at,
@@ -382,12 +526,38 @@ function pullJson(r: FakeRepo, p: FakePull, base: string, full: boolean) {
     url: `${base}/repos/${name}/pulls/${p.number}`,
     html_url: `https://github.com/${name}/pull/${p.number}`,
     diff_url: `https://github.com/${name}/pull/${p.number}.diff`,
+    patch_url: `https://github.com/${name}/pull/${p.number}.patch`,
+    issue_url: `${base}/repos/${name}/issues/${p.number}`,
+    commits_url: `${base}/repos/${name}/pulls/${p.number}/commits`,
+    review_comments_url: `${base}/repos/${name}/pulls/${p.number}/comments`,
+    review_comment_url: `${base}/repos/${name}/pulls/comments{/number}`,
+    comments_url: `${base}/repos/${name}/issues/${p.number}/comments`,
+    statuses_url: `${base}/repos/${name}/statuses/${headSha(r, p.head)}`,
+    _links: {
+      self: { href: `${base}/repos/${name}/pulls/${p.number}` },
+      html: { href: `https://github.com/${name}/pull/${p.number}` },
+      issue: { href: `${base}/repos/${name}/issues/${p.number}` },
+      comments: { href: `${base}/repos/${name}/issues/${p.number}/comments` },
+      review_comments: { href: `${base}/repos/${name}/pulls/${p.number}/comments` },
+      review_comment: { href: `${base}/repos/${name}/pulls/comments{/number}` },
+      commits: { href: `${base}/repos/${name}/pulls/${p.number}/commits` },
+      statuses: { href: `${base}/repos/${name}/statuses/${headSha(r, p.head)}` },
+    },
     number: p.number,
     state: p.state,
     locked: false,
     title: p.title,
     user: userJson(p.user, base),
     body: p.body,
+    labels: [],
+    milestone: null,
+    assignee: null,
+    assignees: [],
+    requested_reviewers: [],
+    requested_teams: [],
+    author_association: 'CONTRIBUTOR',
+    auto_merge: null,
+    active_lock_reason: null,
     draft: p.draft,
     head: side(p.head),
     base: side(p.base),
@@ -397,7 +567,22 @@ function pullJson(r: FakeRepo, p: FakePull, base: string, full: boolean) {
     merged_at: p.merged_at,
     merge_commit_sha: p.merge_commit_sha,
     // Only the single-PR endpoint reports these, as on GitHub.
-    ...(full ? { merged: p.merged, mergeable: p.state === 'open' ? true : null, mergeable_state: 'clean', comments: 0, commits: 1, changed_files: 1 } : {}),
+    ...(full
+      ? {
+          merged: p.merged,
+          merged_by: p.merged ? userJson(r.owner, base) : null,
+          mergeable: p.state === 'open' ? true : null,
+          rebaseable: p.state === 'open' ? true : null,
+          mergeable_state: 'clean',
+          maintainer_can_modify: false,
+          comments: 0,
+          review_comments: 0,
+          commits: 1,
+          additions: 1,
+          deletions: 1,
+          changed_files: 1,
+        }
+      : {}),
   };
 }
 
@@ -422,40 +607,75 @@ function pullAsIssue(r: FakeRepo, p: FakePull, base: string) {
   return {
     ...issueJson(r, asIssue, base),
     html_url: `https://github.com/${name}/pull/${p.number}`,
-    pull_request: { url: `${base}/repos/${name}/pulls/${p.number}`, html_url: `https://github.com/${name}/pull/${p.number}`, merged_at: p.merged_at },
+    pull_request: {
+      url: `${base}/repos/${name}/pulls/${p.number}`,
+      html_url: `https://github.com/${name}/pull/${p.number}`,
+      diff_url: `https://github.com/${name}/pull/${p.number}.diff`,
+      patch_url: `https://github.com/${name}/pull/${p.number}.patch`,
+      merged_at: p.merged_at,
+    },
   };
 }
 
 function commitJson(r: FakeRepo, c: FakeCommit, base: string) {
   const name = `${r.owner}/${r.name}`;
   const who = { name: c.author.name, email: c.author.email, date: c.author.date };
+  const treeSha = createHash('sha1').update(`tree ${c.sha}`).digest('hex');
   return {
     sha: c.sha,
     node_id: `C_${c.sha}`,
-    commit: { author: who, committer: who, message: c.message, tree: { sha: newSha() }, url: `${base}/repos/${name}/git/commits/${c.sha}`, comment_count: 0 },
+    commit: {
+      author: who,
+      committer: who,
+      message: c.message,
+      tree: { sha: treeSha, url: `${base}/repos/${name}/git/trees/${treeSha}` },
+      url: `${base}/repos/${name}/git/commits/${c.sha}`,
+      comment_count: 0,
+    },
     url: `${base}/repos/${name}/commits/${c.sha}`,
+    comments_url: `${base}/repos/${name}/commits/${c.sha}/comments`,
     html_url: `https://github.com/${name}/commit/${c.sha}`,
-    author: userJson(c.author.login, base),
-    committer: userJson(c.author.login, base),
+    // No account for the email: GitHub's schema allows an empty object (or null) here.
+    author: c.author.login === null ? {} : userJson(c.author.login, base),
+    committer: c.author.login === null ? {} : userJson(c.author.login, base),
     parents: c.parents.map((p) => ({ sha: p, url: `${base}/repos/${name}/commits/${p}` })),
   };
 }
 
-function contentJson(r: FakeRepo, path: string, f: FakeFile, ref: string, base: string, withContent: boolean) {
+function sizeOf(f: FakeFile): number {
+  return f.size ?? f.content.length;
+}
+
+/** The fields every contents-API object carries (`_links` included, as the schemas require). */
+function contentMeta(r: FakeRepo, path: string, type: string, sha: string, size: number, ref: string, base: string) {
   const name = `${r.owner}/${r.name}`;
-  const b64 = f.content.toString('base64');
+  const self = `${base}/repos/${name}/contents/${path}?ref=${ref}`;
+  const git = `${base}/repos/${name}/git/${type === 'dir' ? 'trees' : 'blobs'}/${sha}`;
+  const html = `https://github.com/${name}/${type === 'dir' ? 'tree' : 'blob'}/${ref}/${path}`;
   return {
-    type: 'file',
-    ...(withContent ? { encoding: 'base64', content: (b64.match(/.{1,60}/g) ?? ['']).join('\n') + '\n' } : {}),
-    size: f.content.length,
+    type,
+    size,
     name: path.split('/').pop() ?? path,
     path,
-    sha: f.sha,
-    url: `${base}/repos/${name}/contents/${path}?ref=${ref}`,
-    git_url: `${base}/repos/${name}/git/blobs/${f.sha}`,
-    html_url: `https://github.com/${name}/blob/${ref}/${path}`,
-    download_url: `https://raw.githubusercontent.com/${name}/${ref}/${path}`,
+    sha,
+    url: self,
+    git_url: git,
+    html_url: html,
+    download_url: type === 'dir' ? null : `https://raw.githubusercontent.com/${name}/${ref}/${path}`,
+    _links: { self, git, html },
   };
+}
+
+/**
+ * A file as the contents API describes it. With content (a single-file answer): base64 up to
+ * 1 MB, and above that `encoding: "none"` with an empty `content`, as GitHub documents.
+ */
+function contentJson(r: FakeRepo, path: string, f: FakeFile, ref: string, base: string, withContent: boolean) {
+  const meta = contentMeta(r, path, 'file', f.sha, sizeOf(f), ref, base);
+  if (!withContent) return meta;
+  if (sizeOf(f) > CONTENTS_JSON_LIMIT) return { ...meta, encoding: 'none', content: '' };
+  const b64 = f.content.toString('base64');
+  return { ...meta, encoding: 'base64', content: (b64.match(/.{1,60}/g) ?? ['']).join('\n') + '\n' };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -469,12 +689,31 @@ function resolveRef(r: FakeRepo, ref: string | null): FakeCommit {
   return c;
 }
 
+function tooLarge(): never {
+  return fail(403, 'This API returns blobs up to 100 MB in size. The requested blob is too large to fetch via the API, but you can always clone the repository via Git to obtain it.', {
+    errors: [{ resource: 'Blob', field: 'data', code: 'too_large' }],
+  });
+}
+
 function getContents(ctx: Ctx, r: FakeRepo, path: string) {
   const ref = ctx.url.searchParams.get('ref');
   const c = resolveRef(r, ref);
   const refName = ref ?? r.default_branch;
-  const f = c.tree.get(path);
-  if (f) return contentJson(r, path, f, refName, ctx.base, true);
+  const raw = /application\/vnd\.github\.raw/.test(ctx.req.headers.accept ?? '');
+  let f = c.tree.get(path);
+  let at = path;
+  // A symlink to a file in the repository is answered with that file (its own path and content).
+  if (f?.symlink !== undefined && c.tree.get(f.symlink)?.symlink === undefined && c.tree.has(f.symlink)) {
+    at = f.symlink;
+    f = c.tree.get(at);
+  }
+  if (f) {
+    if (f.submodule !== undefined) return { ...contentMeta(r, at, 'submodule', f.sha, 0, refName, ctx.base), download_url: null, submodule_git_url: f.submodule };
+    if (f.symlink !== undefined) return { ...contentMeta(r, at, 'symlink', f.sha, f.symlink.length, refName, ctx.base), target: f.symlink };
+    if (sizeOf(f) > CONTENTS_RAW_LIMIT) tooLarge();
+    if (raw) return new RawBody(f.content, 'application/vnd.github.raw');
+    return contentJson(r, at, f, refName, ctx.base, true);
+  }
   const prefix = path === '' ? '' : `${path}/`;
   const children = new Map<string, { type: 'file' | 'dir'; file?: FakeFile }>();
   for (const [p, fileAt] of c.tree) {
@@ -488,8 +727,12 @@ function getContents(ctx: Ctx, r: FakeRepo, path: string) {
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, e]) => {
       const full = prefix + name;
-      if (e.file) return contentJson(r, full, e.file, refName, ctx.base, false);
-      return { type: 'dir', size: 0, name, path: full, sha: createHash('sha1').update(`tree ${full}`).digest('hex'), html_url: `https://github.com/${r.owner}/${r.name}/tree/${refName}/${full}` };
+      const fa = e.file;
+      if (!fa) return contentMeta(r, full, 'dir', createHash('sha1').update(`tree ${full}`).digest('hex'), 0, refName, ctx.base);
+      // In a listing, submodules say "file" (GitHub's documented backwards-compatible quirk).
+      if (fa.symlink !== undefined) return contentMeta(r, full, 'symlink', fa.sha, fa.symlink.length, refName, ctx.base);
+      if (fa.submodule !== undefined) return { ...contentMeta(r, full, 'file', fa.sha, 0, refName, ctx.base), download_url: null };
+      return contentJson(r, full, fa, refName, ctx.base, false);
     });
 }
 
@@ -840,7 +1083,8 @@ function parseQuery(q: string): ParsedQuery {
 }
 
 function searchResult<T>(ctx: Ctx, all: T[], toJson: (t: T) => Record<string, unknown>) {
-  return { total_count: all.length, incomplete_results: false, items: paginate(ctx, all).map((t) => ({ ...toJson(t), score: 1 })) };
+  const searchType = ctx.url.pathname === '/search/issues' ? { search_type: 'lexical' } : {};
+  return { total_count: all.length, incomplete_results: false, items: paginate(ctx, all).map((t) => ({ ...toJson(t), score: 1 })), ...searchType };
 }
 
 function reposFor(state: FakeGithubState, pq: ParsedQuery): FakeRepo[] {
@@ -851,10 +1095,15 @@ function reposFor(state: FakeGithubState, pq: ParsedQuery): FakeRepo[] {
   );
 }
 
-function search(ctx: Ctx, state: FakeGithubState, kind: string) {
+function search(ctx: Ctx, state: FakeGithubState, kind: string, token: ReturnType<typeof tokenKind>) {
   const q = ctx.url.searchParams.get('q');
   if (!q) validationFailed([{ resource: 'Search', field: 'q', code: 'missing' }]);
   const pq = parseQuery(q);
+  const is = pq.qualifiers.get('is') ?? [];
+  // GitHub Apps with a user access token cannot mix issues and pull requests in one issue search.
+  if (kind === 'issues' && token === 'app_user' && !is.includes('issue') && !is.includes('pull-request')) {
+    validationFailed([{ resource: 'Search', field: 'q', code: 'invalid', message: "Query must include 'is:issue' or 'is:pull-request'" }]);
+  }
   const matches = (text: string) => pq.terms.every((t) => text.toLowerCase().includes(t));
   const repos = reposFor(state, pq);
   if (kind === 'repositories') {
@@ -881,12 +1130,12 @@ function search(ctx: Ctx, state: FakeGithubState, kind: string) {
       repository: repoJson(r, ctx.base),
     }));
   }
-  const is = pq.qualifiers.get('is') ?? [];
   const stateQ = pq.qualifiers.get('state')?.[0] ?? (is.includes('open') ? 'open' : is.includes('closed') ? 'closed' : undefined);
   const label = pq.qualifiers.get('label') ?? [];
   const hits: { r: FakeRepo; json: Record<string, unknown>; n: number }[] = [];
   for (const r of repos) {
-    if (!is.includes('pr')) {
+    const onlyPulls = is.includes('pr') || is.includes('pull-request');
+    if (!onlyPulls) {
       for (const i of r.issues) {
         if (matches(`${i.title}\n${i.body ?? ''}`) && (!stateQ || i.state === stateQ) && label.every((l) => i.labels.includes(l))) {
           hits.push({ r, n: i.number, json: issueJson(r, i, ctx.base) });
@@ -904,7 +1153,14 @@ function search(ctx: Ctx, state: FakeGithubState, kind: string) {
 
 type Handler = (ctx: Ctx, m: RegExpExecArray) => unknown;
 
-function routes(state: FakeGithubState): [string, RegExp, Handler][] {
+/** The token's hourly quota, as the rate-limit headers and GET /rate_limit report it. */
+interface Quota {
+  remaining: number;
+  /** Epoch seconds. */
+  reset: number;
+}
+
+function routes(state: FakeGithubState, quota: Quota): [string, RegExp, Handler][] {
   function repoOf(m: RegExpExecArray): FakeRepo {
     const r = state.repos.get(`${m[1] ?? ''}/${m[2] ?? ''}`.toLowerCase());
     if (!r) return notFound();
@@ -912,8 +1168,26 @@ function routes(state: FakeGithubState): [string, RegExp, Handler][] {
   }
   const R = '/repos/([^/]+)/([^/]+)';
   return [
-    ['GET', /^\/user$/, (ctx) => ({ ...userJson(state.login, ctx.base), name: 'The Octocat', email: 'octocat@github.com', public_repos: 8 })],
-    ['GET', /^\/search\/(repositories|code|issues)$/, (ctx, m) => search(ctx, state, m[1] ?? '')],
+    [
+      'GET',
+      /^\/user$/,
+      (ctx) => {
+        // An installation token acts as the app, not a user: GitHub refuses it here.
+        if (tokenKind(ctx.token) === 'installation') fail(403, 'Resource not accessible by integration', { documentation_url: `${DOCS}/users/users#get-the-authenticated-user` });
+        return privateUserJson(state.login, ctx.base);
+      },
+    ],
+    ['GET', /^\/rate_limit$/, () => rateLimitJson(quota)],
+    [
+      'GET',
+      /^\/installation\/repositories$/,
+      (ctx) => {
+        if (tokenKind(ctx.token) !== 'installation') fail(403, 'You must authenticate with an installation access token in order to list repositories for an installation.');
+        const all = [...state.repos.values()].filter((r) => state.installationOwners.has(r.owner.toLowerCase()));
+        return { total_count: all.length, repository_selection: 'selected', repositories: paginate(ctx, all).map((r) => repoJson(r, ctx.base)) };
+      },
+    ],
+    ['GET', /^\/search\/(repositories|code|issues)$/, (ctx, m) => search(ctx, state, m[1] ?? '', tokenKind(ctx.token))],
     ['GET', new RegExp(`^${R}$`), (ctx, m) => repoJson(repoOf(m), ctx.base)],
     ['GET', new RegExp(`^${R}/contents(?:/(.*))?$`), (ctx, m) => getContents(ctx, repoOf(m), decodeURIComponent(m[3] ?? '').replace(/\/$/, ''))],
     ['PUT', new RegExp(`^${R}/contents/(.+)$`), (ctx, m) => putContents(ctx, state, repoOf(m), decodeURIComponent(m[3] ?? ''))],
@@ -974,7 +1248,7 @@ function routes(state: FakeGithubState): [string, RegExp, Handler][] {
 
 class RawBody {
   constructor(
-    readonly text: string,
+    readonly text: string | Buffer,
     readonly contentType: string,
   ) {}
 }
@@ -985,10 +1259,10 @@ class RawBody {
 export async function startFakeGithub(opts: { tokens?: string[]; login?: string } = {}): Promise<FakeGithub> {
   const valid = new Set(opts.tokens ?? [FAKE_GITHUB_TOKEN]);
   const state = createState(opts.login ?? 'octocat');
-  const table = routes(state);
+  const quota: Quota = { remaining: 5000, reset: Math.floor(Date.now() / 1000) + 3600 };
+  const table = routes(state, quota);
   const requests: RecordedRequest[] = [];
   const faults: GithubFault[] = [];
-  let remaining = 5000;
   let base = '';
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -1025,12 +1299,23 @@ export async function startFakeGithub(opts: { tokens?: string[]; login?: string 
     res.setHeader('x-github-api-version-selected', SUPPORTED_API_VERSIONS[0] ?? '');
 
     const fault = faults.shift();
+    const secondaryMessage = 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.';
     if (fault?.kind === 'rate_limit_429') {
-      return send(res, 429, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', documentation_url: `${DOCS}/overview/rate-limits-for-the-rest-api`, status: '429' }, {
+      // A secondary limit with Retry-After: the hourly quota still has room, as GitHub reports it.
+      return send(res, 429, { message: secondaryMessage, documentation_url: `${DOCS}/overview/rate-limits-for-the-rest-api`, status: '429' }, {
         'retry-after': String(fault.retryAfterSeconds),
         'x-ratelimit-limit': '5000',
-        'x-ratelimit-remaining': '0',
-        'x-ratelimit-reset': resetAt(fault.retryAfterSeconds),
+        'x-ratelimit-remaining': String(quota.remaining),
+        'x-ratelimit-reset': String(quota.reset),
+      });
+    }
+    if (fault?.kind === 'secondary_rate_limit') {
+      return send(res, fault.status, { message: secondaryMessage, documentation_url: `${DOCS}/overview/rate-limits-for-the-rest-api`, status: String(fault.status) }, {
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': String(quota.remaining),
+        'x-ratelimit-used': String(5000 - quota.remaining),
+        'x-ratelimit-resource': 'core',
+        'x-ratelimit-reset': String(quota.reset),
       });
     }
     if (fault?.kind === 'rate_limit_403') {
@@ -1067,15 +1352,16 @@ export async function startFakeGithub(opts: { tokens?: string[]; login?: string 
     }
     if (badJson) return send(res, 400, { message: 'Problems parsing JSON', documentation_url: DOCS, status: '400' });
 
-    remaining = Math.max(1, remaining - 1);
-    const rateHeaders = { 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': String(remaining), 'x-ratelimit-reset': resetAt(3600), 'x-ratelimit-resource': url.pathname.startsWith('/search') ? 'search' : 'core' };
+    // GET /rate_limit does not count against the quota, as on GitHub.
+    if (url.pathname !== '/rate_limit') quota.remaining = Math.max(1, quota.remaining - 1);
+    const rateHeaders = { 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': String(quota.remaining), 'x-ratelimit-reset': String(quota.reset), 'x-ratelimit-resource': url.pathname.startsWith('/search') ? 'search' : 'core' };
     const method = req.method ?? 'GET';
     const matched = table.map(([verb, re, h]) => ({ verb, m: re.exec(url.pathname), h })).filter((x) => x.m);
     if (matched.length === 0) return send(res, 404, { message: 'Not Found', documentation_url: DOCS, status: '404' }, rateHeaders);
     const route = matched.find((x) => x.verb === method);
     if (!route?.m) return send(res, 404, { message: 'Not Found', documentation_url: DOCS, status: '404' }, rateHeaders);
     try {
-      const ctx: Ctx = { req, res, url, base, body, record };
+      const ctx: Ctx = { req, res, url, base, body, record, token: auth[1] ?? '' };
       const out = route.h(ctx, route.m);
       send(res, res.statusCode || 200, out, rateHeaders);
     } catch (e) {

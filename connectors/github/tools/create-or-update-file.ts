@@ -5,9 +5,10 @@ import { defaultBranch, repoInput, requireFilePath, resolveRepo } from '../scope
 import { encodePath } from '../paths.js';
 import { parseUpstream } from '../upstream.js';
 
+/** GitHub's `file-commit`: every field of `content` and `commit` is optional in the published schema. */
 const GhFileCommit = z.object({
-  content: z.object({ name: z.string(), path: z.string(), sha: z.string(), html_url: z.string().nullable().optional() }).nullable(),
-  commit: z.object({ sha: z.string(), html_url: z.string().optional(), message: z.string().optional() }),
+  content: z.object({ sha: z.string().optional() }).nullable().optional(),
+  commit: z.object({ sha: z.string().optional(), html_url: z.string().optional() }),
 });
 
 export const createOrUpdateFile = githubTool({
@@ -33,7 +34,7 @@ export const createOrUpdateFile = githubTool({
     branch: z.string().nullable(),
     created: z.boolean(),
     content_sha: z.string().nullable(),
-    commit_sha: z.string(),
+    commit_sha: z.string().nullable(),
     commit_url: z.string().nullable(),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
@@ -55,14 +56,14 @@ export const createOrUpdateFile = githubTool({
     const r = parseUpstream(GhFileCommit, res.data, 'file commit');
     const created = res.status === 201;
     return {
-      text: `${created ? 'Created' : 'Updated'} ${repo.full}:${path}${branch ? ` on ${branch}` : ''} in commit ${r.commit.sha.slice(0, 7)}${r.commit.html_url ? ` (${r.commit.html_url})` : ''}`,
+      text: `${created ? 'Created' : 'Updated'} ${repo.full}:${path}${branch ? ` on ${branch}` : ''}${r.commit.sha ? ` in commit ${r.commit.sha.slice(0, 7)}` : ''}${r.commit.html_url ? ` (${r.commit.html_url})` : ''}`,
       structured: {
         repository: repo.full,
         path,
         branch,
         created,
         content_sha: r.content?.sha ?? null,
-        commit_sha: r.commit.sha,
+        commit_sha: r.commit.sha ?? null,
         commit_url: r.commit.html_url ?? null,
       },
     };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { githubTool } from '../tool.js';
+import { ToolInputError } from '../../kit/tool.js';
 import { collectPages, pagingInput, pagingOutput } from '../paging.js';
 import { scopeSearchQuery } from '../scope.js';
 import { inScope, normalizeRepoPath } from '../paths.js';
@@ -102,21 +103,44 @@ export const searchCode = githubTool({
   },
 });
 
+const IS_KIND = /(?:^|\s)(is|type):(issue|pr|pull-request)(?=\s|$)/gi;
+
+/**
+ * GitHub refuses an issue search that mixes issues and pull requests for GitHub App user tokens
+ * (422 unless the query has `is:issue` or `is:pull-request`), so the query always says which:
+ * the one it already names (is:/type: issue, pr or pull-request), else `type`, else issues.
+ */
+export function issueSearchQuery(query: string, type: 'issue' | 'pull_request' | undefined): string {
+  const named = new Set([...query.matchAll(IS_KIND)].map((m) => ((m[2] ?? '').toLowerCase() === 'issue' ? 'issue' : 'pull_request')));
+  if (named.size > 1) throw new ToolInputError('query: asks for both issues and pull requests; GitHub searches one kind at a time (is:issue or is:pull-request)');
+  const inQuery = [...named][0] as 'issue' | 'pull_request' | undefined;
+  if (inQuery && type && inQuery !== type) throw new ToolInputError(`type: ${type} contradicts the query, which asks for ${inQuery === 'issue' ? 'issues' : 'pull requests'}`);
+  const kind = inQuery ?? type ?? 'issue';
+  const qualifier = kind === 'issue' ? 'is:issue' : 'is:pull-request';
+  return new RegExp(`(?:^|\\s)${qualifier}(?:\\s|$)`, 'i').test(query) ? query : `${query} ${qualifier}`;
+}
+
 export const searchIssues = githubTool({
   name: 'search_issues',
   title: 'Search GitHub issues and pull requests',
   description:
-    `Searches issues and pull requests (GET /search/issues), e.g. "is:issue is:open label:bug author:octocat". ${scopeNote} ` +
+    `Searches issues or pull requests (GET /search/issues), e.g. "is:open label:bug author:octocat". ${scopeNote} ` +
+    'GitHub searches one kind at a time for some tokens, so the query always names it: is:issue is added unless the query already says ' +
+    'is:issue, is:pr or is:pull-request, or type is pull_request (then is:pull-request is added). ' +
     'Returns total_count and, per result, number, title, state, repository, author, labels, assignees, comment count, dates, URL and whether it is a pull request.',
-  input: z.strictObject({ query: queryInput.describe('GitHub issue search query (add is:issue or is:pr to narrow).'), ...pagingInput }),
+  input: z.strictObject({
+    query: queryInput.describe('GitHub issue search query.'),
+    type: z.enum(['issue', 'pull_request']).optional().describe('Search issues (default) or pull requests, when the query does not say.'),
+    ...pagingInput,
+  }),
   output: z.object({ ...searchOutput, items: z.array(IssueOut) }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async run(args, ctx) {
-    const q = scopeSearchQuery(args.query, ctx.config);
+    const q = issueSearchQuery(scopeSearchQuery(args.query, ctx.config), args.type);
     const r = await search(ctx, '/search/issues', q, args, GhIssue, 'issue search result');
     const items = r.pages.items.map((i) => toIssue(i, false));
     return {
-      text: `${r.total_count} issues/pull requests match "${q}"${items.length ? ':\n' : '.'}${summarize(items, (i) => `${i.repository ?? ''}#${i.number} ${i.title} (${i.state})`)}`,
+      text: `${r.total_count} ${q.includes('is:pull-request') ? 'pull requests' : 'issues'} match "${q}"${items.length ? ':\n' : '.'}${summarize(items, (i) => `${i.repository ?? ''}#${i.number} ${i.title} (${i.state})`)}`,
       structured: { total_count: r.total_count, incomplete_results: r.incomplete_results, query: q, pages_fetched: r.pages.pages, next_page: r.pages.nextPage, items },
     };
   },
