@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { githubConnector } from '../../connectors/github/index.js';
 import { FAKE_GITHUB_TOKEN, startFakeGithub, type FakeGithub } from '../fakes/github.js';
+import { cliJson, tempEnv } from '../helpers/cli.js';
 import {
   connectClient,
   expectNamespacedTools,
@@ -18,11 +19,12 @@ import {
 } from '../helpers/connector-e2e.js';
 
 const REVOCABLE = 'ghp_revocableE2eTokenForTests00000000000';
+const INSTALLATION = 'ghs_installationE2eTokenForTests0000000000';
 let env: ConnectorE2E<FakeGithub>;
 
 beforeAll(async () => {
   env = await startConnectorE2E({
-    startFake: () => startFakeGithub({ tokens: [FAKE_GITHUB_TOKEN, REVOCABLE] }),
+    startFake: () => startFakeGithub({ tokens: [FAKE_GITHUB_TOKEN, REVOCABLE, INSTALLATION] }),
     connector: 'pc_github',
     name: 'My GitHub',
     configuration: (f) => ({ api_base_url: f.url, repository: 'acme/backend' }),
@@ -76,6 +78,38 @@ describe('GitHub through the gateway', () => {
     expect(sent.map((s) => `${s.method} ${s.path}`)).toEqual(['GET /repos/acme/backend/issues/2', 'GET /repos/acme/backend/issues/2']);
     // A lower bound only: the retry must not come before the wait the service asked for.
     expect((sent[1]?.at ?? 0) - (sent[0]?.at ?? 0)).toBeGreaterThanOrEqual(950);
+  });
+
+  it('a secondary rate limit without Retry-After tells the caller to wait a minute, and the configuration stays healthy', async () => {
+    const before = env.fake.requests.length;
+    env.fake.inject({ kind: 'secondary_rate_limit', status: 403 });
+    const r = await call('my_github_get_issue', { issue_number: 3 });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/403 Forbidden for GET \/repos\/acme\/backend\/issues\/3: You have exceeded a secondary rate limit.*\(retry in 60 s\)/);
+    expect(env.fake.requests.length - before).toBe(1);
+    expect((await healthOf(env.h, env.configuration.id)).health_status).toBe('healthy');
+  });
+
+  it('a GitHub App installation token: get_me names the installation, and the configuration stays healthy', async () => {
+    const user = freshUser('ghapp');
+    const conf = await env.addConfiguration({ user, connector: 'pc_github', name: 'App', configuration: { api_base_url: env.fake.url }, credentials: { type: 'bearer', token: INSTALLATION } });
+    const c = await env.connect(user);
+    const r = await c.callTool({ name: 'app_get_me', arguments: {} });
+    expect(expectOk(r)).toMatchObject({ actor: 'app_installation', login: null, repositories: { full_names: ['acme/backend', 'acme/frontend'] } });
+    expect((await healthOf(env.h, conf.id)).health_status).toBe('healthy');
+  });
+
+  it('configs test (the built binary) reports an installation token healthy, with and without a repository', async () => {
+    const cliEnv = tempEnv();
+    for (const configuration of [{ api_base_url: env.fake.url }, { api_base_url: env.fake.url, repository: 'acme/backend' }]) {
+      const created = await cliJson<{ id: string }>(
+        ['configs', 'create', '--connector', 'pc_github', '--name', 'App', '--config', JSON.stringify(configuration), '--credentials', JSON.stringify({ type: 'bearer', token: INSTALLATION })],
+        cliEnv,
+      );
+      const tested = await cliJson<{ health_status: string; last_error?: string }>(['configs', 'test', created.id], cliEnv);
+      expect(tested.last_error).toBeUndefined();
+      expect(tested.health_status).toBe('healthy');
+    }
   });
 
   it('follows Link: rel="next" across three pages', async () => {
