@@ -42,7 +42,8 @@ export const SpacesResponseSchema = z.object({
 const UpstreamListSchema = z.object({
   id: idLike,
   name: z.string(),
-  task_count: z.number().nullish(),
+  // A string ("12") or null in the published schema; some answers send a number.
+  task_count: z.union([z.string(), z.number()]).nullish(),
   archived: z.boolean().default(false),
   folder: z.object({ id: idLike, name: z.string(), hidden: z.boolean().optional() }).nullish(),
   space: z.object({ id: idLike }).nullish(),
@@ -54,14 +55,37 @@ export const FoldersResponseSchema = z.object({
   folders: z.array(z.object({ id: idLike, name: z.string(), lists: z.array(UpstreamListSchema).default([]) })),
 });
 
+const PRIORITY_NAMES: Record<number, string> = { 1: 'urgent', 2: 'high', 3: 'normal', 4: 'low' };
+
+/**
+ * A task's priority: `{ id, priority, color, orderindex }` in Get Task and Get Tasks, an integer
+ * 1-4 in Get Filtered Team Tasks' published schema, null when unset. Read as its name.
+ */
+const PrioritySchema = z.union([
+  z.object({ priority: z.string().nullish(), id: idLike.nullish() }),
+  z.number().int(),
+]);
+function priorityName(p: z.infer<typeof PrioritySchema> | null | undefined): string | null {
+  if (p === null || p === undefined) return null;
+  if (typeof p === 'number') return PRIORITY_NAMES[p] ?? String(p);
+  return p.priority ?? (p.id ? (PRIORITY_NAMES[Number(p.id)] ?? null) : null);
+}
+
+/** A list's task count: a digit string (or number) to a number, anything else to null. */
+export function taskCount(v: string | number | null | undefined): number | null {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  return typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : null;
+}
+
 export const UpstreamTaskSchema = z.object({
   id: z.string(),
   custom_id: z.string().nullish(),
   name: z.string(),
   status: z.object({ status: z.string(), type: z.string().nullish() }).nullish(),
-  priority: z.object({ priority: z.string() }).nullish(),
+  priority: PrioritySchema.nullish(),
   assignees: z.array(UserSchema).default([]),
-  tags: z.array(z.object({ name: z.string() })).default([]),
+  // Objects `{ name, tag_fg, tag_bg }`; one published schema types them as plain strings.
+  tags: z.array(z.union([z.object({ name: z.string() }), z.string()])).default([]),
   due_date: epochMs.nullish(),
   date_updated: epochMs.nullish(),
   url: z.string().default(''),
@@ -136,9 +160,9 @@ export function toTaskOut(t: UpstreamTask): TaskOut {
     name: t.name,
     status: t.status?.status ?? null,
     status_type: t.status?.type ?? null,
-    priority: t.priority?.priority ?? null,
+    priority: priorityName(t.priority),
     assignees: t.assignees.map((a) => ({ id: a.id, username: a.username ?? null, email: a.email ?? null })),
-    tags: t.tags.map((x) => x.name),
+    tags: t.tags.map((x) => (typeof x === 'string' ? x : x.name)),
     due_date: isoFromEpochMs(t.due_date),
     date_updated: isoFromEpochMs(t.date_updated),
     url: t.url,

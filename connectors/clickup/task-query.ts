@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { paginateClickUp } from '../../src/http/pagination.js';
 import type { HttpClient, QueryValue } from '../../src/http/types.js';
 import { isoDate, toEpochMs } from './params.js';
+import { paginateClickUpTasks } from './paging.js';
 import { TaskOut, TasksPageSchema, parseUpstream, taskLine, toTaskOut } from './shapes.js';
 
 /** Filters shared by list_tasks (one list) and search_tasks (whole workspace). */
@@ -43,7 +43,7 @@ export const TaskPageOut = z.object({
 });
 export type TaskPageOut = z.infer<typeof TaskPageOut>;
 
-/** ClickUp pages by number (100 tasks each) and says `last_page`; read up to max_pages of them. */
+/** ClickUp pages by number (100 tasks each); read up to max_pages of them (see paginateClickUpTasks for where they end). */
 export async function readTaskPages(
   http: HttpClient,
   path: string,
@@ -55,9 +55,9 @@ export async function readTaskPages(
   const tasks: TaskOut[] = [];
   let pagesRead = 0;
   let more = false;
-  const pages = paginateClickUp(http, { method: 'GET', path, query: { ...query, page: first }, signal }, {
+  const pages = paginateClickUpTasks(http, { method: 'GET', path, query: { ...query, page: first }, signal }, {
     maxPages: f.max_pages ?? 1,
-    items: (data) => parseUpstream(TasksPageSchema, data, 'task page').tasks,
+    items: (data: unknown) => parseUpstream(TasksPageSchema, data, 'task page').tasks,
   });
   for await (const p of pages) {
     tasks.push(...p.items.map(toTaskOut));

@@ -112,20 +112,6 @@ export function paginateJira<I = unknown>(http: HttpClient, first: HttpRequest, 
   }, { ...opts, items });
 }
 
-const ClickUpPage = z.looseObject({ last_page: z.boolean().optional().catch(undefined) });
-
-/** ClickUp: `page` counts from 0 in the query; the answer says `last_page: true` at the end. */
-export function paginateClickUp<I = unknown>(http: HttpClient, first: HttpRequest, opts: PageOptions<I> = {}): AsyncGenerator<Page<I>> {
-  const items = opts.items ?? ((d: unknown) => firstArray(d, ['tasks', 'comments']) as I[]);
-  return paginate(http, first, (res, req, count) => {
-    const parsed = ClickUpPage.safeParse(res.data);
-    // Endpoints without `last_page` end with an empty page.
-    if (!parsed.success || parsed.data.last_page === true || count === 0) return undefined;
-    const current = Number(req.query?.page ?? 0);
-    return { ...req, query: { ...req.query, page: (Number.isFinite(current) ? current : 0) + 1 } };
-  }, { ...opts, items });
-}
-
 const GraphPage = z.looseObject({ '@odata.nextLink': z.string().min(1).optional().catch(undefined) });
 
 /** Microsoft Graph: follows the absolute `@odata.nextLink` (same origin, enforced by the client). */

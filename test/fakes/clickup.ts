@@ -1,6 +1,7 @@
 /**
  * A loopback ClickUp API v2 (https://developer.clickup.com/reference): the documented shapes
- * (`{teams}`, `{spaces}`, `{lists}`, `{folders}`, `{tasks, last_page}`, `{comments}`, `{user}`),
+ * (`{teams}`, `{spaces}`, `{lists}`, `{folders}`, `{tasks, last_page}` for a list and `{tasks}` for a
+ * workspace search, `{comments}`, `{user}`),
  * its error bodies (`{"err": "...", "ECODE": "..."}`), its Authorization rules (a personal token
  * `pk_…` bare, an OAuth token as `Bearer …`), page=0,1,2… paging, and 429s with
  * X-RateLimit-Limit / -Remaining / -Reset (epoch seconds). Faults are injected on demand and
@@ -143,14 +144,19 @@ export async function startFakeClickup(opts: FakeClickupOptions = {}): Promise<F
     const folder = l.folder_id ? state.folders.find((f) => f.id === l.folder_id) : undefined;
     return {
       id: l.id, name: l.name, orderindex: 0, content: '', status: null, priority: null, assignee: null,
-      task_count: tasksIn(l.id).length, due_date: null, start_date: null,
+      // A string (or null) in the published List schema.
+      task_count: String(tasksIn(l.id).length), due_date: null, start_date: null,
       // Folderless lists sit in a hidden placeholder folder, as ClickUp reports them.
       folder: folder ? { id: folder.id, name: folder.name, hidden: false, access: true } : { id: `9${l.space_id}`, name: 'hidden', hidden: true, access: true },
       space: { id: l.space_id, name: space?.name ?? '', access: true },
       archived: l.archived, override_statuses: false, permission_level: 'create',
     };
   };
-  const taskJson = (t: FakeTask, withMarkdown: boolean) => {
+  /**
+   * A task. `priorityAs: 'integer'` answers priority as Get Filtered Team Tasks' published schema
+   * types it (an integer 1-4); elsewhere it is the `{ id, priority, color, orderindex }` object.
+   */
+  const taskJson = (t: FakeTask, withMarkdown: boolean, priorityAs: 'object' | 'integer' = 'object') => {
     const st = state.statuses.find((s) => s.status === t.status) ?? state.statuses[0];
     const list = listOf(t.list_id);
     const names = ['', 'urgent', 'high', 'normal', 'low'];
@@ -164,7 +170,7 @@ export async function startFakeClickup(opts: FakeClickupOptions = {}): Promise<F
       creator: userJson(183), assignees: t.assignees.map(userJson), group_assignees: [], watchers: [userJson(183)], checklists: [],
       tags: t.tags.map((name) => ({ name, tag_fg: '#800000', tag_bg: '#2ecd6f', creator: 183 })),
       parent: t.parent, top_level_parent: t.parent,
-      priority: t.priority === null ? null : { color: colors[t.priority], id: String(t.priority), orderindex: String(t.priority), priority: names[t.priority] },
+      priority: t.priority === null ? null : priorityAs === 'integer' ? t.priority : { color: colors[t.priority], id: String(t.priority), orderindex: String(t.priority), priority: names[t.priority] },
       due_date: t.due_date === null ? null : String(t.due_date), start_date: null, points: null, time_estimate: null,
       custom_fields: [], dependencies: [], linked_tasks: [], locations: [], team_id: state.team.id,
       url: `https://app.clickup.com/t/${t.id}`, permission_level: 'create',
@@ -220,7 +226,11 @@ export async function startFakeClickup(opts: FakeClickupOptions = {}): Promise<F
     return body as Record<string, unknown>;
   };
 
-  function queryTasks(pool: FakeTask[], q: URLSearchParams) {
+  /**
+   * One page of tasks. Get Tasks (a list) says `last_page`; Get Filtered Team Tasks (a workspace)
+   * documents only `{ tasks }`, with priorities as integers, so that is how it answers here.
+   */
+  function queryTasks(pool: FakeTask[], q: URLSearchParams, shape: 'list' | 'filtered') {
     const page = num(q, 'page') ?? 0;
     const statuses = q.getAll('statuses[]').map((s) => s.toLowerCase());
     const assignees = q.getAll('assignees[]').map(Number);
@@ -242,6 +252,7 @@ export async function startFakeClickup(opts: FakeClickupOptions = {}): Promise<F
     hits.sort((a, b) => b.date_created - a.date_created || a.id.localeCompare(b.id));
     if (q.get('reverse') === 'true') hits.reverse();
     const slice = hits.slice(page * pageSize, (page + 1) * pageSize);
+    if (shape === 'filtered') return { tasks: slice.map((t) => taskJson(t, false, 'integer')) };
     return { tasks: slice.map((t) => taskJson(t, false)), last_page: (page + 1) * pageSize >= hits.length };
   }
 
@@ -283,7 +294,7 @@ export async function startFakeClickup(opts: FakeClickupOptions = {}): Promise<F
     if ((m = /^\/list\/([^/]+)\/task$/.exec(path))) {
       const list = listOf(m[1] ?? '');
       if (!list) throw new ApiError(404, 'List not found', 'SUBCAT_016');
-      if (method === 'GET') return { status: 200, json: queryTasks(tasksIn(list.id), q) };
+      if (method === 'GET') return { status: 200, json: queryTasks(tasksIn(list.id), q, 'list') };
       if (method === 'POST') {
         const b = objectBody(body);
         if (typeof b.name !== 'string' || b.name.trim() === '') throw new ApiError(400, 'Task name invalid', 'INPUT_005');
@@ -312,7 +323,7 @@ export async function startFakeClickup(opts: FakeClickupOptions = {}): Promise<F
         const l = listOf(t.list_id);
         return !t.archived && (!lists.size || lists.has(t.list_id)) && (!spaces.size || (l !== undefined && spaces.has(l.space_id)));
       });
-      return { status: 200, json: queryTasks(pool, q) };
+      return { status: 200, json: queryTasks(pool, q, 'filtered') };
     }
     if ((m = /^\/task\/([^/]+)\/comment$/.exec(path))) {
       const t = findTask(m[1] ?? '', q);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ToolInputError } from '../../kit/tool.js';
 import { clickupTool, READ_ONLY } from '../tool.js';
 import { numericId } from '../params.js';
-import { FoldersResponseSchema, ListsResponseSchema, parseUpstream, type UpstreamList } from '../shapes.js';
+import { FoldersResponseSchema, ListsResponseSchema, parseUpstream, taskCount, type UpstreamList } from '../shapes.js';
 
 const ListOut = z.object({
   id: z.string(),
@@ -17,7 +17,7 @@ type ListOut = z.infer<typeof ListOut>;
 function toListOut(l: UpstreamList, folder?: { id: string; name: string }): ListOut {
   // ClickUp reports folderless lists inside a hidden placeholder folder; that is no folder to a person.
   const f = folder ?? (l.folder && !l.folder.hidden ? { id: l.folder.id, name: l.folder.name } : null);
-  return { id: l.id, name: l.name, folder: f, space_id: l.space?.id ?? null, task_count: l.task_count ?? null, archived: l.archived };
+  return { id: l.id, name: l.name, folder: f, space_id: l.space?.id ?? null, task_count: taskCount(l.task_count), archived: l.archived };
 }
 
 export const listLists = clickupTool({

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectItems, paginateClickUp, paginateGitHub, paginateGraph, paginateJira, parseLinkNext } from '../../../src/http/pagination.js';
+import { collectItems, paginateGitHub, paginateGraph, paginateJira, parseLinkNext } from '../../../src/http/pagination.js';
+import { paginateClickUpTasks } from '../../../connectors/clickup/paging.js';
 import type { HttpClient } from '../../../src/http/types.js';
 import { clientOptions, json, startServer, testFactory } from './server.js';
 
 /** Seven items, three per page: pages of 3, 3 and 1. */
 const ALL = Array.from({ length: 7 }, (_, i) => ({ id: i + 1 }));
 const PER = 3;
+const tasksOf = (d: unknown) => (d as { tasks: { id: number }[] }).tasks;
 
 describe('pagination', () => {
   const factory = testFactory();
@@ -84,7 +86,7 @@ describe('pagination', () => {
 
   it('counts ClickUp pages from 0 until last_page', async () => {
     const pages = [];
-    for await (const p of paginateClickUp(http, { method: 'GET', path: '/list/9/task', query: { archived: false } })) pages.push(p);
+    for await (const p of paginateClickUpTasks(http, { method: 'GET', path: '/list/9/task', query: { archived: false } }, { items: tasksOf })) pages.push(p);
     expect(pages).toHaveLength(3);
     expect(pages.flatMap((p) => p.items)).toEqual(ALL);
     expect(pages.map((p) => new URL(p.response.url).searchParams.get('page'))).toEqual([null, '1', '2']);
@@ -104,7 +106,7 @@ describe('pagination', () => {
     const two = await collectItems(paginateGraph(http, { method: 'GET', path: '/v1.0/teams/t/channels/c/messages' }, { maxPages: 2 }));
     expect(two).toEqual({ items: ALL.slice(0, 6), hasMore: true });
     expect(server.seen.length - before).toBe(2);
-    const exact = await collectItems(paginateClickUp(http, { method: 'GET', path: '/list/9/task' }, { maxItems: 3 }));
+    const exact = await collectItems(paginateClickUpTasks(http, { method: 'GET', path: '/list/9/task' }, { maxItems: 3, items: tasksOf }));
     expect(exact).toEqual({ items: ALL.slice(0, 3), hasMore: true });
   });
 
