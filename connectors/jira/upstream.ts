@@ -26,7 +26,12 @@ export const JiraCommentSchema = z.object({
 });
 export type JiraComment = z.infer<typeof JiraCommentSchema>;
 
-const named = z.object({ name: z.string() });
+/**
+ * Jira Cloud's OpenAPI marks almost every field optional (StatusDetails, IssueTypeDetails,
+ * Priority, IssueTransition…): a missing name is read as null, never a failed call.
+ */
+const named = z.object({ name: z.string().optional() });
+const StatusSchema = z.object({ name: z.string().optional(), statusCategory: z.object({ key: z.string().optional(), name: z.string().optional() }).optional() });
 
 export const JiraIssueSchema = z.object({
   id: z.string(),
@@ -37,12 +42,9 @@ export const JiraIssueSchema = z.object({
     .looseObject({
       summary: z.string().nullable().optional(),
       description: z.unknown().optional(),
-      status: z
-        .object({ name: z.string(), statusCategory: z.object({ key: z.string().optional(), name: z.string().optional() }).optional() })
-        .nullable()
-        .optional(),
+      status: StatusSchema.nullable().optional(),
       issuetype: named.nullable().optional(),
-      project: z.object({ key: z.string(), name: z.string().optional() }).nullable().optional(),
+      project: z.object({ key: z.string().optional(), name: z.string().optional() }).nullable().optional(),
       assignee: JiraUserSchema.nullable().optional(),
       reporter: JiraUserSchema.nullable().optional(),
       labels: z.array(z.string()).nullable().optional(),
@@ -65,11 +67,10 @@ export const JiraSearchPageSchema = z.object({
 export const JiraCreatedIssueSchema = z.object({ id: z.string(), key: z.string(), self: z.string().optional() });
 
 export const JiraTransitionSchema = z.object({
+  // Optional in the published schema too, but a transition without an id cannot be made.
   id: z.string(),
-  name: z.string(),
-  to: z
-    .object({ id: z.string().optional(), name: z.string(), statusCategory: z.object({ key: z.string().optional(), name: z.string().optional() }).optional() })
-    .optional(),
+  name: z.string().optional(),
+  to: StatusSchema.extend({ id: z.string().optional() }).optional(),
   hasScreen: z.boolean().optional(),
 });
 export const JiraTransitionsSchema = z.object({ transitions: z.array(JiraTransitionSchema).default([]) });

@@ -11,7 +11,8 @@ export const GraphChatMessageSchema = z.object({
   subject: z.string().nullish(),
   webUrl: z.string().nullish(),
   from: z.object({ user: identity, application: identity }).nullish(),
-  body: z.object({ contentType: z.string(), content: z.string().nullish() }).nullish(),
+  // Graph's itemBody: both fields are nullable (contentType text or html).
+  body: z.object({ contentType: z.string().nullish(), content: z.string().nullish() }).nullish(),
 });
 export type GraphChatMessage = z.infer<typeof GraphChatMessageSchema>;
 

@@ -8,7 +8,7 @@ import { JiraTransitionsSchema, parseUpstream, type JiraTransition } from '../up
 const TransitionOut = z.object({ id: z.string(), name: z.string(), to_status: z.string().nullable(), to_status_category: z.string().nullable() });
 
 function presentTransition(t: JiraTransition): z.infer<typeof TransitionOut> {
-  return { id: t.id, name: t.name, to_status: t.to?.name ?? null, to_status_category: t.to?.statusCategory?.name ?? null };
+  return { id: t.id, name: t.name ?? t.id, to_status: t.to?.name ?? null, to_status_category: t.to?.statusCategory?.name ?? null };
 }
 
 async function fetchTransitions(http: HttpClient, key: string, signal: AbortSignal): Promise<JiraTransition[]> {
