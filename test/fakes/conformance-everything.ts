@@ -24,6 +24,9 @@ interface LegacySession {
   transport: WebStandardStreamableHTTPServerTransport;
   server: Server;
   subscriptions: Set<string>;
+  /** Settles when the client's standalone GET stream is open: notifications outside a request reach it from then on. */
+  listening: Promise<void>;
+  markListening: () => void;
 }
 
 /**
@@ -57,7 +60,9 @@ export async function startConformanceEverything() {
       onsessioninitialized: (id) => void sessions.set(id, session),
     });
     const built = buildEverythingServer({ era: 'legacy', watched, hooks: { closeStream: (id) => transport.closeSSEStream(id) } });
-    const session: LegacySession = { transport, ...built };
+    let markListening = () => {};
+    const listening = new Promise<void>((resolve) => (markListening = resolve));
+    const session: LegacySession = { transport, ...built, listening, markListening };
     transport.onclose = () => void (transport.sessionId !== undefined && sessions.delete(transport.sessionId));
     await built.server.connect(transport);
     const response = await transport.handleRequest(request);
@@ -70,7 +75,10 @@ export async function startConformanceEverything() {
     if (id === null) return openSession(request);
     const session = sessions.get(id);
     if (!session) return Response.json({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null }, { status: 404 });
-    return session.transport.handleRequest(request);
+    const response = await session.transport.handleRequest(request);
+    // The transport has registered the stream by the time it answers 200.
+    if (request.method === 'GET' && !request.headers.has('last-event-id') && response.status === 200) session.markListening();
+    return response;
   }
 
   const node = toNodeHandler({
@@ -88,6 +96,12 @@ export async function startConformanceEverything() {
     url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`,
     /** Open 2025-era sessions (a test can check that a client's DELETE reached the server). */
     sessionCount: () => sessions.size,
+    /** Settles once the 2025-era session `id` has opened its standalone GET stream (rejects for an unknown id). */
+    async standaloneStreamOpen(id: string) {
+      const session = sessions.get(id);
+      if (!session) throw new Error(`No session ${id}`);
+      await session.listening;
+    },
     async updateWatchedResource(text: string) {
       watched.text = text;
       await Promise.all([...sessions.values()].filter((s) => s.subscriptions.has(URI.watched)).map((s) => s.server.sendResourceUpdated({ uri: URI.watched })));
