@@ -103,10 +103,11 @@ describe('the everything fixture on the 2026-07-28 era', () => {
     expect((enums?.titledMulti?.items as { anyOf: unknown[] }).anyOf).toHaveLength(3);
   });
 
-  it('refuses a call whose arguments break the schema, naming the field', async () => {
+  it('refuses a call whose arguments break the schema, naming the field, and an unknown tool', async () => {
     const r = (await client.callTool({ name: 'test_sampling', arguments: { prompt: 42 } })) as CallToolResult;
     expect(r.isError).toBe(true);
     expect(textOf(r)).toMatch(/^Invalid arguments for test_sampling: prompt: /);
+    await expect(client.callTool({ name: 'no_such_tool', arguments: {} })).rejects.toThrow(/Unknown tool: no_such_tool/);
   });
 
   it('reads the text, binary and template resources, and refuses an unknown one', async () => {

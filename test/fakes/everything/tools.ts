@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { inputRequired, inputResponse, type CallToolResult, type InputRequiredResult, type ServerContext, type Tool } from '@modelcontextprotocol/server';
+import { ProtocolError, ProtocolErrorCode, inputRequired, inputResponse, type CallToolResult, type InputRequiredResult, type ServerContext, type Tool } from '@modelcontextprotocol/server';
 import { PNG_BASE64, TEXT, URI, WAV_BASE64 } from './content.js';
 import { ELICITATION_ENUMS, ELICITATION_DEFAULTS, ELICITATION_USER, JSON_SCHEMA_2020_12 } from './schemas.js';
 
@@ -162,6 +162,6 @@ export const TOOL_LIST: Tool[] = TOOLS.map((t) => t.tool);
 
 export async function callTool(name: string, args: Record<string, unknown>, ctx: ServerContext, hooks: ToolHooks): Promise<Result> {
   const entry = TOOLS.find((t) => t.tool.name === name);
-  if (!entry) return { ...text(`Unknown tool: ${name}`), isError: true };
+  if (!entry) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
   return entry.run(args, ctx, hooks);
 }
