@@ -1,5 +1,5 @@
 /** GitHub through the gateway: MCP client → gateway (HTTP) → pc_github → the loopback GitHub fake. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { githubConnector } from '../../connectors/github/index.js';
 import { FAKE_GITHUB_TOKEN, startFakeGithub, type FakeGithub } from '../fakes/github.js';
 import { cliJson, tempEnv } from '../helpers/cli.js';
@@ -100,8 +100,11 @@ describe('GitHub through the gateway', () => {
   });
 
   it('configs test (the built binary) reports an installation token healthy, with and without a repository', async () => {
+    // Its own fake: the other tests count the shared fake's requests.
+    const own = await startFakeGithub({ tokens: [INSTALLATION] });
+    onTestFinished(() => own.close());
     const cliEnv = tempEnv();
-    for (const configuration of [{ api_base_url: env.fake.url }, { api_base_url: env.fake.url, repository: 'acme/backend' }]) {
+    for (const configuration of [{ api_base_url: own.url }, { api_base_url: own.url, repository: 'acme/backend' }]) {
       const created = await cliJson<{ id: string }>(
         ['configs', 'create', '--connector', 'pc_github', '--name', 'App', '--config', JSON.stringify(configuration), '--credentials', JSON.stringify({ type: 'bearer', token: INSTALLATION })],
         cliEnv,
