@@ -58,7 +58,9 @@ export async function openAppContext(opts: AppContextOptions): Promise<AppContex
   const store = await openStore({ kind: storeKind, file: dataFile, log });
   let keys: LoadedKeyRing;
   try {
-    keys = await loadKeyRing({ env, dataFile });
+    // The keys the stored credentials were sealed with: the ring must hold them all, or nothing starts.
+    const sealedKids = (await store.allConfigurations()).flatMap((r) => (r.credentials_sealed ? [r.credentials_sealed.kid] : []));
+    keys = await loadKeyRing({ env, dataFile, sealedKids });
   } catch (e) {
     await store.close();
     throw e;
