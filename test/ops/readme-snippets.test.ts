@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/client';
@@ -13,7 +13,20 @@ import { CLI, ROOT, tempEnv } from '../helpers/cli.js';
 import { startGateway } from '../../bench/harness.js';
 import { tmpdir } from 'node:os';
 
-const DOC = readFileSync(join(ROOT, 'README.md'), 'utf8');
+/** The README and every reference document: snippets are tested wherever they live. */
+const DOCUMENTS = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
+  'connectors/README.md',
+  ...readdirSync(join(ROOT, 'connectors'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => `connectors/${d.name}/README.md`),
+];
+const DOC = DOCUMENTS.map((f) => {
+  try {
+    return readFileSync(join(ROOT, f), 'utf8');
+  } catch {
+    return ''; // a connector folder without a README
+  }
+}).join('\n');
 
 /** The fenced blocks of one language, in order. */
 function blocks(lang: string): string[] {
@@ -38,7 +51,7 @@ function desktopEntries(): ServerEntry[] {
   return parsed.flatMap((c) => Object.values(c.mcpServers ?? {}));
 }
 
-describe('the snippets in README.md run as written', () => {
+describe('the snippets in README.md and docs/ run as written', () => {
   let upstream: Awaited<ReturnType<typeof startUpstream>>;
   const env = tempEnv();
   beforeAll(async () => {
