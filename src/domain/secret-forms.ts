@@ -85,8 +85,9 @@ export class Scrubber {
 
   /** Every string inside a JSON value (a tool result), scrubbed; the value itself is not touched. */
   scrubJson<T>(value: T): T {
-    if (this.empty) return value;
-    const text = JSON.stringify(value);
+    if (this.empty || value === undefined) return value;
+    const text = JSON.stringify(value) as string | undefined;
+    if (text === undefined) return value;
     const clean = this.scrub(text);
     return clean === text ? value : (JSON.parse(clean) as T);
   }
