@@ -65,7 +65,7 @@ export default async function refreshBench(): Promise<BenchSection> {
     // A configuration holding real tokens, made by the product's own connect flow.
     const connect = createConnectService(ctx);
     const started = await connect.start(PRINCIPAL, { personal_connector_id: 'pc_custom_mcp', name: 'Bench', configuration: { endpoint: upstream.url } }, provider.redirectUri);
-    const created = await connect.flow.complete(await provider.authorize(started.authorization_url, 'alice'));
+    const created = await connect.flow.complete(await provider.authorize(started.authorization_url, 'alice'), started.binding);
     const key = await ctx.apiKeys.create({ organization_id: PRINCIPAL.organization_id, user_id: PRINCIPAL.user_id! });
     client = await mcpClient(`${serve.url}/mcp`, { bearer: key.secret });
 

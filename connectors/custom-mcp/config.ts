@@ -13,7 +13,11 @@ export const CustomMcpConfigSchema = z.strictObject({
     )
     .optional(),
   /** Header that carries an api_key credential (default Authorization, sent as `Bearer <key>`). */
-  api_key_header: z.string().regex(HEADER_NAME, { error: 'must be an HTTP header name' }).optional(),
+  api_key_header: z
+    .string()
+    .regex(HEADER_NAME, { error: 'must be an HTTP header name' })
+    .refine((h) => !RESERVED_HEADERS.has(h.toLowerCase()), { error: 'this header is set by the gateway' })
+    .optional(),
   timeout_ms: z.number().int().min(100, { error: 'must be at least 100' }).max(600_000, { error: 'must be at most 600000' }).optional(),
   /** Passed through untouched for the remote server's own use; the gateway does not read it. */
   custom_settings: z.record(z.string(), z.unknown()).optional(),

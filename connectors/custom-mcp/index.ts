@@ -12,6 +12,7 @@ export const customMcpConnector: ConnectorDefinition<CustomMcpConfig> = {
   authMethods: ['bearer', 'oauth2', 'api_key'],
   credentialsRequired: false,
   configSchema: CustomMcpConfigSchema,
+  credentialDestination: ['endpoint', 'api_key_header'],
   tools: [],
   open: (ctx) => CustomMcpSession.open(ctx),
 };

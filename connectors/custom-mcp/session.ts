@@ -1,6 +1,7 @@
 import { Client, SSEClientTransport, StreamableHTTPClientTransport, ProtocolError, SdkError, SdkHttpError, type Tool, type CallToolResult } from '@modelcontextprotocol/client';
 import type { ConnectorOpenContext, ConnectorSession, CallOptions } from '../../src/domain/connector.js';
-import type { Credentials } from '../../src/domain/credentials.js';
+import { credentialSecret, type Credentials } from '../../src/domain/credentials.js';
+import { Scrubber } from '../../src/domain/secret-forms.js';
 import { UpstreamError, isGatewayError, errorMessage } from '../../src/domain/errors.js';
 import { checkUrlAllowed, isPolicyRefusal } from '../../src/http/network-guard.js';
 import type { CustomMcpConfig } from './config.js';
@@ -175,11 +176,12 @@ export class CustomMcpSession implements ConnectorSession {
   }
 
   async listTools(signal: AbortSignal): Promise<Tool[]> {
-    return this.withReauth(signal, async (c) => (await c.listTools(undefined, { signal, timeout: this.timeoutMs })).tools, 'tools/list');
+    const tools = await this.withReauth(signal, async (c) => (await c.listTools(undefined, { signal, timeout: this.timeoutMs })).tools, 'tools/list');
+    return this.scrubber().scrubJson(tools);
   }
 
   async callTool(name: string, args: Record<string, unknown>, opts: CallOptions): Promise<CallToolResult> {
-    return this.withReauth(
+    const result = await this.withReauth(
       opts.signal,
       (c) =>
         c.callTool(
@@ -193,6 +195,26 @@ export class CustomMcpSession implements ConnectorSession {
         ) as Promise<CallToolResult>,
       'tools/call',
     );
+    // An upstream that echoes the token it received (in a result or an error) must not hand it to the caller.
+    return this.scrubber().scrubJson(result);
+  }
+
+  /** The configuration's own credentials, in every form, as last sent upstream. */
+  private scrubber(): Scrubber {
+    const c = this.lastCredentials;
+    return new Scrubber(c ? [credentialSecret(c), authHeader(c, this.ctx.config)[1]] : []);
+  }
+
+  private scrubError(e: Error): Error {
+    const s = this.scrubber();
+    if (s.empty) return e;
+    if (e instanceof ProtocolError) {
+      const message = s.scrub(e.message);
+      const data = s.scrubJson(e.data);
+      return message === e.message && data === e.data ? e : new ProtocolError(e.code, message, data);
+    }
+    e.message = s.scrub(e.message);
+    return e;
   }
 
   /** One retry after a 401 with OAuth2 credentials that the source could refresh. */
@@ -219,12 +241,12 @@ export class CustomMcpSession implements ConnectorSession {
           try {
             return await op(await this.connected(signal));
           } catch (e2) {
-            throw await this.translate(e2, what);
+            throw this.scrubError(await this.translate(e2, what));
           }
         }
       }
       if (isConnectionLost(e)) await this.reset();
-      throw await this.translate(e, what);
+      throw this.scrubError(await this.translate(e, what));
     }
   }
 

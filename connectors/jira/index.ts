@@ -18,6 +18,7 @@ export const jiraConnector = defineBuiltinConnector<JiraConfig>({
   description: 'Jira Cloud (REST v3): search issues with JQL, read, create and edit issues, comment, transition, assign, list projects.',
   authMethods: ['api_key', 'oauth2', 'bearer'],
   configSchema: JiraConfigSchema,
+  destinationFields: ['site_url', 'cloud_id'],
   defaultBaseUrl: jiraBaseUrl,
   headers: { Accept: 'application/json' },
   authorize: jiraAuthorize,

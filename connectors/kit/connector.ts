@@ -17,6 +17,8 @@ export interface BuiltinSpec<Config extends { api_base_url?: string | undefined;
   description: string;
   authMethods: readonly CredentialType[];
   configSchema: z.ZodType<Config>;
+  /** Fields besides `api_base_url` that move where the credentials go (Jira: site_url, cloud_id). */
+  destinationFields?: readonly string[];
   /** Where requests go when `api_base_url` is not set. */
   defaultBaseUrl(config: Config): string;
   headers?: Record<string, string>;
@@ -38,6 +40,7 @@ export function defineBuiltinConnector<Config extends { api_base_url?: string | 
     authMethods: spec.authMethods,
     credentialsRequired: true,
     configSchema: spec.configSchema,
+    credentialDestination: ['api_base_url', ...(spec.destinationFields ?? [])],
     tools: spec.tools.map((t) => t.descriptor),
     async open(ctx): Promise<ConnectorSession> {
       const config = ctx.config;

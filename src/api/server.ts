@@ -40,7 +40,9 @@ export interface RunningHttpServer {
 /** One node:http server: host checks, /healthz, the REST API, /mcp and any extra routes, all behind bearer auth. */
 export async function createHttpServer(ctx: ApiContext & { apiKeys: ApiKeyService }, opts: HttpServerOptions): Promise<RunningHttpServer> {
   const authenticate = opts.authenticate ?? bearerAuthenticator([apiKeyVerifier(ctx.apiKeys)]);
-  const api = createApiHandler(ctx, { authenticate });
+  // One budget for every REST route, the extra ones (OAuth start…) included.
+  const restLimiter = new RateLimiter(ctx.settings.limits.rate_limit_per_minute);
+  const api = createApiHandler(ctx, { authenticate, rateLimiter: restLimiter });
   const guard = hostGuard(allowedHostnames(opts.host, ctx.settings.allowed_hosts));
   const extra = opts.extraRoutes ?? [];
   // Its own budget: a tool-calling agent makes far more requests than a person using the REST API.
@@ -71,6 +73,8 @@ export async function createHttpServer(ctx: ApiContext & { apiKeys: ApiKeyServic
     const route = extra.find((r) => r.path === path);
     if (route) {
       const principal = route.public ? undefined : await authenticate(req);
+      // Public routes (OAuth browser steps, metadata) are counted per client address instead.
+      restLimiter.take(principal ? principalLabel(principal) : `addr:${req.socket.remoteAddress ?? '?'}`);
       const methods = route.methods ?? ['GET'];
       if (!methods.includes(req.method ?? 'GET')) {
         res.setHeader('Allow', methods.join(', '));

@@ -22,6 +22,11 @@ export interface AppContextOptions {
   /** The gateway's check; until it is given, `test` reports that no check is available. */
   healthCheck?: HealthCheck;
   registry?: ConnectorRegistry;
+  /**
+   * Open even when the key ring lacks keys the data was sealed with (doctor, which reports each
+   * credential it cannot open instead). Everything else refuses to start then.
+   */
+  diagnoseKeys?: boolean;
 }
 
 /** Everything the CLI, the REST API and the MCP server share; built once per process (or per test). */
@@ -58,7 +63,9 @@ export async function openAppContext(opts: AppContextOptions): Promise<AppContex
   const store = await openStore({ kind: storeKind, file: dataFile, log });
   let keys: LoadedKeyRing;
   try {
-    keys = await loadKeyRing({ env, dataFile });
+    // The keys the stored credentials were sealed with: the ring must hold them all, or nothing starts.
+    const sealedKids = opts.diagnoseKeys ? [] : (await store.allConfigurations()).flatMap((r) => (r.credentials_sealed ? [r.credentials_sealed.kid] : []));
+    keys = await loadKeyRing({ env, dataFile, sealedKids });
   } catch (e) {
     await store.close();
     throw e;

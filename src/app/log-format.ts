@@ -1,3 +1,5 @@
+import { escapeControl } from '../domain/terminal-text.js';
+
 /** pino's numeric levels, as people read them. */
 const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 
@@ -18,7 +20,7 @@ export function formatLogLine(json: string): string {
   const fields = Object.entries(rest)
     .map(([k, v]) => `${k}=${formatValue(v)}`)
     .join(' ');
-  return [when, name.padEnd(5), typeof msg === 'string' ? msg : '', fields].filter((p) => p !== '').join(' ') + '\n';
+  return escapeControl([when, name.padEnd(5), typeof msg === 'string' ? msg : '', fields].filter((p) => p !== '').join(' ')) + '\n';
 }
 
 function formatValue(v: unknown): string {

@@ -11,9 +11,9 @@ export interface DataFlags {
  * Opens the app for one command and always closes it, so the file lock and watchers go away.
  * `live` also starts the gateway runtime (HTTP pools, credential sources): health checks need it.
  */
-export async function withContext<T>(io: CliIO, flags: DataFlags, fn: (ctx: AppContext) => Promise<T>, opts: { live?: boolean } = {}): Promise<T> {
+export async function withContext<T>(io: CliIO, flags: DataFlags, fn: (ctx: AppContext) => Promise<T>, opts: { live?: boolean; diagnoseKeys?: boolean } = {}): Promise<T> {
   // Commands other than serve only log problems: their output is the result.
-  const ctx = await openAppContext({ env: io.env, log: createLogger(io.env, 'warn'), ...(flags.data !== undefined ? { dataFile: flags.data } : {}) });
+  const ctx = await openAppContext({ env: io.env, log: createLogger(io.env, 'warn'), ...(flags.data !== undefined ? { dataFile: flags.data } : {}), ...(opts.diagnoseKeys ? { diagnoseKeys: true } : {}) });
   const runtime = opts.live ? createGatewayRuntime(ctx) : undefined;
   try {
     return await fn(ctx);

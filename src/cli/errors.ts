@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
 import { GatewayError } from '../domain/errors.js';
+import { escapeControl } from '../domain/terminal-text.js';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
@@ -21,5 +22,5 @@ export function exitCodeOf(e: unknown): number {
 /** One line, no stack: `error: configuration.repository: must be owner/repo`. */
 export function errorLine(e: unknown): string {
   const message = e instanceof GatewayError ? e.message : e instanceof Error ? `unexpected ${e.name}: ${e.message}` : String(e);
-  return `error: ${message.replace(/\s*\n\s*/g, ' ')}`;
+  return `error: ${escapeControl(message.replace(/\s*\n\s*/g, ' '))}`;
 }

@@ -55,6 +55,8 @@ export const SettingsSchema = z.strictObject({
       refresh_skew_ms: z.number().int().min(0).max(3_600_000).default(60_000),
       rate_limit_per_minute: z.number().int().min(0).max(1_000_000).default(600),
       mcp_rate_limit_per_minute: z.number().int().min(0).max(10_000_000).default(6000),
+      /** OAuth connections one principal may have waiting for their browser at once. */
+      max_pending_oauth_flows: z.number().int().min(1).max(1000).default(10),
     })
     .default({
       discovery_timeout_ms: 10_000,
@@ -64,6 +66,7 @@ export const SettingsSchema = z.strictObject({
       refresh_skew_ms: 60_000,
       rate_limit_per_minute: 600,
       mcp_rate_limit_per_minute: 6000,
+      max_pending_oauth_flows: 10,
     }),
   auth: z.strictObject({ oidc: OidcAuthSettingsSchema.optional() }).default({}),
   /** Hostnames accepted in Host/Origin besides the bind address (when served behind a proxy). */

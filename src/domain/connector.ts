@@ -59,6 +59,12 @@ export interface ConnectorDefinition<Config = Record<string, unknown>> {
   credentialsRequired: boolean;
   /** Validates `configuration.configuration`; strict: unknown fields are refused. */
   configSchema: z.ZodType<Config>;
+  /**
+   * The configuration fields that decide where (host, URL, header) the credentials are sent. Changing
+   * one requires the credentials again in the same update, so a stored secret never follows a URL
+   * someone else typed.
+   */
+  credentialDestination: readonly string[];
   /** The static tool catalog (empty where tools are discovered, as for custom MCP). */
   tools: readonly Tool[];
   open(ctx: ConnectorOpenContext<Config>): Promise<ConnectorSession>;

@@ -80,8 +80,8 @@ export class PayloadTooLargeError extends GatewayError {
 
 export class RateLimitedError extends GatewayError {
   readonly retryAfterMs: number;
-  constructor(message: string, retryAfterMs: number) {
-    super({ type: 'rate_limit_error', code: 'rate_limited', status: 429, message });
+  constructor(message: string, retryAfterMs: number, code = 'rate_limited') {
+    super({ type: 'rate_limit_error', code, status: 429, message });
     this.retryAfterMs = retryAfterMs;
   }
 }

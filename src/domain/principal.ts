@@ -28,3 +28,8 @@ export function ownerKey(o: Owner): string {
 export function principalLabel(p: Principal): string {
   return p.user_id ? `${p.organization_id}/${p.user_id}` : `${p.organization_id}/${p.api_key_id ?? '?'}`;
 }
+
+/** Whom a principal is, in words a person checks before connecting an account to it. */
+export function describeOwner(o: Owner): string {
+  return o.user_id ? `organization ${o.organization_id}, user ${o.user_id}` : `organization ${o.organization_id}, API key ${o.api_key_id ?? '?'}`;
+}

@@ -4,6 +4,7 @@ import { credentialSecret, type Credentials } from '../domain/credentials.js';
 import { UpstreamError, ValidationError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import { isJsonContentType, readExcerpt, readLimited } from './body.js';
+import { Scrubber } from '../domain/secret-forms.js';
 import { checkUrlAllowed, isPolicyRefusal } from './network-guard.js';
 import { backoffMs, isRateLimited, rateLimitWaitMs, serverWaitMs, type RetrySettings } from './retry-policy.js';
 import type { HttpClient, HttpClientOptions, HttpRequest, HttpResponse } from './types.js';
@@ -128,7 +129,7 @@ export class UndiciHttpClient implements HttpClient {
       }
 
       const errBody = await readExcerpt(res.body, ERROR_BODY_BYTES);
-      const detail = this.errorDetail(errBody, res.headers['content-type']);
+      const detail = this.errorDetail(errBody, res.headers['content-type'], new Scrubber(secrets));
 
       if (res.status === 401 && creds?.type === 'oauth2' && !refreshed && this.opts.auth) {
         // One refresh, one retry: a second 401 means the new token is refused too.
@@ -222,18 +223,20 @@ export class UndiciHttpClient implements HttpClient {
     if (req.responseType === 'text') return { ...base, data: text as T };
     const ct = res.headers['content-type'];
     if (!isJsonContentType(ct)) {
-      throw protocolError(label, res.status, `content-type ${ct?.split(';')[0] ?? '(none)'} instead of JSON: ${textExcerpt(text)}`, secrets);
+      throw protocolError(label, res.status, `content-type ${ct?.split(';')[0] ?? '(none)'} instead of JSON: ${textExcerpt(new Scrubber(secrets).scrub(text))}`, secrets);
     }
     try {
       return { ...base, data: JSON.parse(text) as T };
     } catch {
-      throw protocolError(label, res.status, `malformed JSON: ${textExcerpt(text, 80)}`, secrets);
+      throw protocolError(label, res.status, `malformed JSON: ${textExcerpt(new Scrubber(secrets).scrub(text), 80)}`, secrets);
     }
   }
 
-  private errorDetail(bytes: Buffer, contentType: string | undefined): string | undefined {
+  /** Scrubbed whole, before anything is parsed out or shortened: no cut can leave half a secret. */
+  private errorDetail(bytes: Buffer, contentType: string | undefined, scrubber: Scrubber): string | undefined {
     if (bytes.length === 0) return undefined;
-    const text = bytes.toString('utf8');
+    const raw = bytes.toString('utf8');
+    const text = bytes.length >= ERROR_BODY_BYTES ? scrubber.scrubCut(raw) : scrubber.scrub(raw);
     if (isJsonContentType(contentType) || /^\s*[{[]/.test(text)) {
       try {
         return serviceMessage(JSON.parse(text));

@@ -69,13 +69,57 @@ export function unwrapMappedIPv4(ip: string): string {
   return `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
 }
 
-/** Classifies an IP literal (v4, v6, bracketed v6, IPv4-mapped v6). Anything unparsable is forbidden. */
-export function classifyAddress(ip: string): AddressClass {
-  const addr = unwrapMappedIPv4(ip);
-  const family = isIPv4(addr) ? 'ipv4' : isIPv6(addr) ? 'ipv6' : undefined;
-  if (!family) return 'forbidden';
+const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
+
+/**
+ * The IPv4 addresses an IPv6 address carries and that a router or a translator may end up
+ * dialling: IPv4-compatible (::a.b.c.d), IPv4-translated (::ffff:0:a.b.c.d), NAT64 (64:ff9b::/96
+ * and the local-use 64:ff9b:1::/48, both placements), 6to4 (2002:AABB:CCDD::/16) and Teredo
+ * (2001:0::/32: its server and its obfuscated client). Each is judged as that IPv4.
+ */
+function embeddedIPv4(g: number[]): string[] {
+  const [a = 0, b = 0, c = 0, d = 0, e = 0, f = 0, h = 0, l = 0] = g;
+  const out: string[] = [];
+  if (a === 0 && b === 0 && c === 0 && d === 0 && e === 0 && f === 0 && (h !== 0 || l > 1)) out.push(v4(h, l));
+  if (a === 0 && b === 0 && c === 0 && d === 0 && e === 0xffff && f === 0) out.push(v4(h, l));
+  if (a === 0x64 && b === 0xff9b && c === 0 && d === 0 && e === 0 && f === 0) out.push(v4(h, l));
+  if (a === 0x64 && b === 0xff9b && c === 1) {
+    out.push(v4(h, l));
+    // The /48 placement (RFC 6052: bits 48-63 and 72-87), when that is where the address was put.
+    if (d !== 0 || (e & 0xff) !== 0 || f >> 8 !== 0) out.push(v4(d, ((e & 0xff) << 8) | (f >> 8)));
+  }
+  if (a === 0x2002) out.push(v4(b, c));
+  if (a === 0x2001 && b === 0) out.push(v4(c, d), v4(h ^ 0xffff, l ^ 0xffff));
+  return out;
+}
+
+const SEVERITY: Record<AddressClass, number> = { public: 0, private: 1, loopback: 2, forbidden: 3 };
+
+function classifyPlain(addr: string, family: 'ipv4' | 'ipv6'): AddressClass {
   if (FORBIDDEN.check(addr, family)) return 'forbidden';
   if (LOOPBACK.check(addr, family)) return 'loopback';
   if (PRIVATE.check(addr, family)) return 'private';
   return 'public';
+}
+
+/**
+ * Classifies an IP literal (v4, v6, bracketed v6, IPv4-mapped v6, and IPv6 forms that embed an
+ * IPv4: the strictest of the address and what it embeds wins). Anything unparsable is forbidden.
+ */
+export function classifyAddress(ip: string): AddressClass {
+  const addr = unwrapMappedIPv4(ip);
+  const family = isIPv4(addr) ? 'ipv4' : isIPv6(addr) ? 'ipv6' : undefined;
+  if (!family) return 'forbidden';
+  let cls = classifyPlain(addr, family);
+  if (family === 'ipv6') {
+    const g = ipv6Groups(addr);
+    if (!g) return 'forbidden';
+    // The local-use NAT64 prefix reaches the operator's own network whatever it embeds.
+    if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1 && SEVERITY[cls] < SEVERITY.private) cls = 'private';
+    for (const inner of embeddedIPv4(g)) {
+      const c = classifyPlain(inner, 'ipv4');
+      if (SEVERITY[c] > SEVERITY[cls]) cls = c;
+    }
+  }
+  return cls;
 }

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { UpstreamError, type UpstreamErrorKind } from '../domain/errors.js';
+import { Scrubber } from '../domain/secret-forms.js';
 import { isPolicyRefusal } from './network-guard.js';
 
 const MAX_SERVICE_MESSAGE = 300;
@@ -13,11 +14,9 @@ export interface RequestLabel {
   host: string;
 }
 
-/** Removes every known secret (token, header values) from a text that came from elsewhere. */
+/** Removes every form of every known secret (token, header values) from a text that came from elsewhere. */
 export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join('***');
-  return out;
+  return new Scrubber(secrets).scrub(text);
 }
 
 function shorten(text: string, max = MAX_SERVICE_MESSAGE): string {

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request } from 'undici';
 import type { RawForwarder } from '../domain/forwarding.js';
+import { credentialSecret } from '../domain/credentials.js';
 import { errorMessage } from '../domain/errors.js';
+import { Scrubber } from '../domain/secret-forms.js';
 import type { PrincipalGateway } from '../gateway/principal-gateway.js';
 import type { Route } from '../gateway/tool-table.js';
 import type { ToolCallOutcome } from '../gateway/types.js';
@@ -162,9 +164,12 @@ export class FastForwarder {
         }
         const type = String(upstream.headers['content-type'] ?? '');
         const where = `the MCP server at ${fw.url.origin}${fw.url.pathname}`;
+        // What the upstream sends back never carries the configuration's own credentials to the caller.
+        const scrubber = new Scrubber(credentials ? [credentialSecret(credentials)] : []);
+        const scrub = scrubber.empty ? (text: string) => text : (text: string) => scrubber.scrub(text);
         const relayed = type.startsWith('text/event-stream')
-          ? await relayStream(res, upstream.body, upstreamId, translate, (text) => streamFailure(res, era, call.id, link.failureText(text)), where)
-          : await relayJson(res, upstream, era, call.id, upstreamId, translate, (text) => link.failureText(text), where);
+          ? await relayStream(res, upstream.body, upstreamId, translate, (text) => streamFailure(res, era, call.id, link.failureText(text)), where, scrub)
+          : await relayJson(res, upstream, era, call.id, upstreamId, translate, (text) => link.failureText(text), where, scrub);
         if (relayed.outcome === 'protocol') report('upstream_error', 'protocol', relayed.reason);
         else if (relayed.outcome === 'error') report('upstream_error', 'protocol');
         else report(relayed.outcome);

@@ -20,6 +20,7 @@ export async function relayJson(
   translate: (m: JsonObject) => JsonObject,
   failureText: (reason: string) => string,
   where: string,
+  scrub: (json: string) => string = (t) => t,
 ): Promise<Relayed> {
   const refuse = (reason: string): Relayed => {
     writeSynthetic(res, era, clientId, failureText(reason));
@@ -61,7 +62,7 @@ export async function relayJson(
     return refuse(`${where} answered tools/call with something that is not its JSON-RPC response`);
   }
   const out = translate(message);
-  endJson(res, JSON.stringify(out));
+  endJson(res, scrub(JSON.stringify(out)));
   return { outcome: outcomeOf(out) };
 }
 
@@ -77,6 +78,7 @@ export async function relayStream(
   translate: (m: JsonObject) => JsonObject,
   fail: (reason: string) => void,
   where: string,
+  scrub: (json: string) => string = (t) => t,
 ): Promise<Relayed> {
   // Like the SDK's 'auto' response mode: the stream is opened only when something precedes the
   // response (progress); a response that comes first goes back as plain JSON, cheaper to read.
@@ -117,13 +119,14 @@ export async function relayStream(
       }
       if (isObject(message) && message.id === upstreamId && (isObject(message.result) || isObject(message.error))) {
         const out = translate(message);
-        if (res.headersSent) res.end(`event: message\ndata: ${JSON.stringify(out)}\n\n`);
-        else endJson(res, JSON.stringify(out));
+        const text = scrub(JSON.stringify(out));
+        if (res.headersSent) res.end(`event: message\ndata: ${text}\n\n`);
+        else endJson(res, text);
         answered = { outcome: outcomeOf(out) };
         linger = setTimeout(() => body.abort(new Error('the upstream kept the answered stream open')), 5_000);
       } else {
         openStream();
-        more = res.write(`event: message\ndata: ${event.data}\n\n`);
+        more = res.write(`event: message\ndata: ${scrub(event.data)}\n\n`);
       }
     }
     return more || answered !== undefined;

@@ -15,7 +15,7 @@ import type { Principal } from '../domain/principal.js';
 import type { Settings } from '../config/settings.js';
 import { createOAuthClients, type OAuthClients } from './clients.js';
 import { GrantRefusedError, mapOAuthError } from './errors.js';
-import { PendingStates } from './pending-states.js';
+import { PendingFlows, type FlowSealer, type FlowStore } from './pending-flows.js';
 import { tokensToCredentials } from './tokens.js';
 
 export const ConnectStartInputSchema = z.strictObject({
@@ -32,9 +32,22 @@ export const ConnectStartInputSchema = z.strictObject({
 export type ConnectStartInput = z.input<typeof ConnectStartInputSchema> & { principal: Principal };
 
 export interface ConnectStartResult {
+  /** The provider's authorization URL: only the user agent that holds `binding` can complete it. */
   authorization_url: string;
   state: string;
   expires_at: string;
+  /** The flow's browser binding: set as a cookie, or kept by the CLI's loopback listener; never shown. */
+  binding: string;
+}
+
+/** A pending connection as the page before the provider shows it: whose, what, and where to go. */
+export interface PendingConnect {
+  principal: Principal;
+  connectorId: string;
+  name: string;
+  authorizationUrl: string;
+  binding: string;
+  expiresAt: number;
 }
 
 /** The callback as a URL (what the browser hit) or its parameters. */
@@ -42,7 +55,10 @@ export type ConnectCallback = string | URL | { code?: string; state?: string; is
 
 export interface ConnectFlow {
   start(input: ConnectStartInput): Promise<ConnectStartResult>;
-  complete(callback: ConnectCallback): Promise<ConfigurationObject>;
+  /** The live flow of `state`, not consumed; undefined when unknown or expired. */
+  pending(state: string): Promise<PendingConnect | undefined>;
+  /** `binding`: what the user agent presents (the cookie, the CLI's memory); must be the flow's own. */
+  complete(callback: ConnectCallback, binding: string | undefined): Promise<ConfigurationObject>;
 }
 
 export interface ConnectFlowOptions {
@@ -54,13 +70,25 @@ export interface ConnectFlowOptions {
   clock?: () => number;
   /** How long a started flow waits for its callback (default 10 minutes). */
   stateTtlMs?: number;
+  /** Where pending flows live (shared by every process of the store) and what seals their secrets. */
+  store: FlowStore;
+  sealer: FlowSealer;
+  /** Live flows one principal may have pending (default 10). */
+  maxPendingPerPrincipal?: number;
 }
 
-interface Pending {
-  principal: Principal;
-  input: z.output<typeof ConnectStartInputSchema>;
-  verifier: string;
-}
+const PendingSchema = z.strictObject({
+  input: z.strictObject({
+    connectorId: z.string(),
+    name: z.string(),
+    configuration: z.record(z.string(), z.unknown()),
+    description: z.string().optional(),
+    metadata: z.record(z.string(), z.string()).optional(),
+    redirectUri: z.string(),
+  }),
+  verifier: z.string(),
+  authorizationUrl: z.string(),
+});
 
 /**
  * Connecting an account: authorization code + PKCE (S256) + state. `start` returns the URL to open;
@@ -69,7 +97,14 @@ interface Pending {
 export function createConnectFlow(opts: ConnectFlowOptions): ConnectFlow {
   const clients = opts.clients ?? createOAuthClients(opts.settings);
   const now = opts.clock ?? Date.now;
-  const pending = new PendingStates<Pending>(opts.stateTtlMs ?? 10 * 60_000, now);
+  const pending = new PendingFlows({
+    store: opts.store,
+    sealer: opts.sealer,
+    payload: PendingSchema,
+    ttlMs: opts.stateTtlMs ?? 10 * 60_000,
+    maxPerOwner: opts.maxPendingPerPrincipal ?? 10,
+    now,
+  });
 
   return {
     async start(raw) {
@@ -104,18 +139,24 @@ export function createConnectFlow(opts: ConnectFlowOptions): ConnectFlow {
         code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
         code_challenge_method: 'S256',
       });
-      const expiresAt = pending.put(state, { principal, input, verifier });
-      return { authorization_url: url.href, state, expires_at: new Date(expiresAt).toISOString() };
+      const started = await pending.start(principal, { input, verifier, authorizationUrl: url.href }, state);
+      return { authorization_url: url.href, state, expires_at: new Date(started.expiresAt).toISOString(), binding: started.binding };
     },
 
-    async complete(callback) {
+    async pending(state) {
+      const flow = await pending.peek(state);
+      if (!flow) return undefined;
+      const { input, authorizationUrl } = flow.payload;
+      return { principal: flow.principal, connectorId: input.connectorId, name: input.name, authorizationUrl, binding: flow.binding, expiresAt: flow.expiresAt };
+    },
+
+    async complete(callback, binding) {
       const params = callbackParams(callback);
       const state = params.get('state');
       if (!state) throw new ValidationError('the OAuth callback has no state parameter', 'state');
-      const flow = pending.take(state);
-      if (!flow) {
-        throw new AuthError('the OAuth state is unknown, expired or already used: start the connection again', 'invalid_oauth_state');
-      }
+      // The binding is checked before anything is exchanged: a code from another browser is never redeemed.
+      const opened = await pending.take(state, binding);
+      const flow = { principal: opened.principal, input: opened.payload.input, verifier: opened.payload.verifier };
       const error = params.get('error');
       if (error) {
         const code = /^[\w.-]{1,64}$/.test(error) ? error : 'error';

@@ -6,6 +6,12 @@ import type { ConnectFlow } from './connect.js';
 
 export interface LoopbackCallbackOptions {
   flow: ConnectFlow;
+  /**
+   * The binding `flow.start` returned, once it has: the listener presents it for the browser, which
+   * is the user's own and talks to a listener only this machine can reach. Without it a callback is
+   * refused like one from another browser.
+   */
+  binding: () => string | undefined;
   /** 0 (default) picks a free port; the redirect URI registered with the provider must allow it. */
   port?: number;
   path?: string;
@@ -39,7 +45,7 @@ export async function startLoopbackCallback(opts: LoopbackCallbackOptions): Prom
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found');
       return;
     }
-    opts.flow.complete(new URL(req.url ?? '/', redirectUri)).then(
+    opts.flow.complete(new URL(req.url ?? '/', redirectUri), opts.binding()).then(
       (configuration) => {
         done = true;
         page(res, 200, 'Connected', `“${configuration.name}” is connected. You can close this tab.`);

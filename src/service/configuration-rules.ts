@@ -84,6 +84,22 @@ export function checkCredentials(def: AnyConnectorDefinition, credentials: Crede
   }
 }
 
+/**
+ * Stored credentials go only where they were saved for: an update that changes a field of
+ * `def.credentialDestination` (a base URL, an endpoint, a site) must give the credentials again.
+ */
+function requireCredentialsForNewDestination(def: AnyConnectorDefinition, before: Record<string, unknown>, after: Record<string, unknown>): void {
+  for (const field of def.credentialDestination) {
+    if (jsonEqual(before[field] ?? null, after[field] ?? null)) continue;
+    throw new ValidationError(
+      `configuration.${field}: changing where the credentials are sent requires the credentials again in the same request (set credentials, or null to remove them); the stored ones stay with the old destination`,
+      `configuration.${field}`,
+      'credentials_required_for_destination',
+      422,
+    );
+  }
+}
+
 /** What to do with the sealed credentials of a record in an update. */
 export type CredentialsChange = { kind: 'keep' } | { kind: 'remove' } | { kind: 'set'; type: CredentialType; sealed: Sealed };
 
@@ -105,6 +121,9 @@ export function applyUpdate(
   else if (patch.description !== undefined) next.description = patch.description;
   if (patch.configuration !== undefined) {
     next.configuration = validateConnectorSettings(def, mergePatch(current.configuration, patch.configuration));
+  }
+  if (patch.credentials === undefined && current.credentials_sealed !== undefined) {
+    requireCredentialsForNewDestination(def, current.configuration, next.configuration);
   }
   if (patch.metadata !== undefined) {
     next.metadata = parseOrThrow(MetadataSchema, mergePatch(current.metadata ?? {}, patch.metadata), 'metadata');

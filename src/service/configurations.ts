@@ -256,8 +256,16 @@ export class ConfigurationService {
     return this.clock().toISOString();
   }
 
+  /**
+   * Called after the write is committed: a failed append is logged, never thrown, so a change that
+   * happened is not reported as failed (and not repeated by a client that retries it).
+   */
   private async audit(principal: Principal, action: string, target: string): Promise<void> {
-    await this.store.appendAudit(auditEvent(principal, action, target, this.now()));
+    try {
+      await this.store.appendAudit(auditEvent(principal, action, target, this.now()));
+    } catch (err) {
+      this.log.error({ err, action, target }, 'the change was saved, but its audit event could not be written');
+    }
   }
 }
 

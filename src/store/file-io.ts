@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { chmod, link, mkdir, open, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { TextFile } from 'lowdb/node';
 import { StorageError } from '../domain/errors.js';
 
 /** What identifies one version of the file: atomic writes replace the inode, so ino changes too. */
@@ -75,32 +74,48 @@ export async function fsyncPath(path: string): Promise<Stats> {
 }
 
 /**
- * Atomic replace through lowdb's TextFile (steno: temp file + rename), then fsync of the file and its
- * folder so a write is on disk before it resolves. steno does not fsync before its rename, so a
- * power cut in that window could leave a short file on filesystems without rename-replace ordering
- * (ext4 and btrfs order it); the open() would then refuse the file rather than empty the store.
+ * The data file, replaced atomically (writeFileAtomic: a 0600 temp file, fsynced, renamed, folder
+ * fsynced) so a write is on disk before it resolves and no copy of the data is ever readable by
+ * other users, not even while a fold is being written.
  */
 export class DurableFile {
-  readonly #adapter: TextFile;
-
   constructor(
     readonly path: string,
     private readonly fsync: boolean,
-  ) {
-    this.#adapter = new TextFile(path);
-  }
+  ) {}
 
   /** Writes and returns the identity and size of the version written. */
   async write(text: string): Promise<{ identity: string; size: number }> {
     try {
-      await this.#adapter.write(text);
-      // steno creates its temp file with the default mode (0644 under a usual umask): narrow it back.
-      await chmod(this.path, 0o600);
-      const st = this.fsync ? await fsyncPath(this.path) : await stat(this.path);
-      if (this.fsync) await fsyncPath(dirname(this.path));
+      await writeFileAtomic(this.path, text, { mode: 0o600, fsync: this.fsync });
+      const st = await stat(this.path);
       return { identity: identityOf(st), size: st.size };
     } catch (e) {
       throw ioError('cannot write the data file', this.path, e);
     }
   }
+}
+
+/**
+ * Replaces `path` atomically with a file that is `mode` from its first byte: a temp file opened
+ * with that mode (umask can only narrow it), written, fsynced, renamed over the target, and the
+ * folder fsynced. Hand-written because steno (lowdb's writer) creates its temp file with the
+ * default mode, which leaves a world-readable copy of the data for as long as the write takes.
+ */
+export async function writeFileAtomic(path: string, text: string, opts: { mode: number; fsync: boolean }): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    const fh = await open(tmp, 'wx', opts.mode);
+    try {
+      await fh.writeFile(text, 'utf8');
+      if (opts.fsync) await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+  if (opts.fsync) await fsyncPath(dirname(path));
 }

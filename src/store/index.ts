@@ -4,7 +4,7 @@ import { LowdbStore } from './lowdb.js';
 import { MemoryStore } from './memory.js';
 import type { Store } from './types.js';
 
-export type { Store, ChangeEvent, ApiKeyRecord, AuditEvent, ListOptions, Page } from './types.js';
+export type { Store, ChangeEvent, ApiKeyRecord, AuditEvent, ListOptions, OAuthFlowLimits, OAuthFlowRecord, Page } from './types.js';
 export { LowdbStore, type LowdbStoreOptions } from './lowdb.js';
 export { MemoryStore } from './memory.js';
 

@@ -13,6 +13,8 @@ import { stat } from 'node:fs/promises';
 import { createExclusive, currentIdentity, DurableFile, identityOf, readSnapshot } from './file-io.js';
 import { emptyDocument, newEpoch, parseDocument, serializeDocument } from './file-format.js';
 import { FileWatch } from './file-watch.js';
+import { FlowFile } from './flow-file.js';
+import { checkOAuthFlowInput } from './oauth-flows.js';
 import { JournalFile } from './journal-file.js';
 import { encodeEntry, parseJournal } from './journal-format.js';
 import { continuing, entryChange, mergeJournal } from './journal-replay.js';
@@ -22,7 +24,7 @@ import { acquireLock } from './lockfile.js';
 import { diffDocument } from './reload-diff.js';
 import { checkApiKeyInput, checkAuditInput } from './schemas.js';
 import { Tables } from './tables.js';
-import type { ApiKeyRecord, AuditEvent, ChangeEvent, ConfigurationMutation, ListOptions, Page, Store } from './types.js';
+import type { ApiKeyRecord, AuditEvent, ChangeEvent, ConfigurationMutation, ListOptions, OAuthFlowLimits, OAuthFlowRecord, Page, Store } from './types.js';
 
 export interface LowdbStoreOptions {
   file: string;
@@ -77,6 +79,7 @@ export class LowdbStore implements Store {
   readonly #log: Logger;
   readonly #opts: Required<Omit<LowdbStoreOptions, 'log' | 'journalMaxBytes'>> & Pick<LowdbStoreOptions, 'journalMaxBytes'>;
   readonly #journal: JournalFile;
+  readonly #flows: FlowFile;
   #disk: DiskState = { dataId: undefined, dataBytes: 0, epoch: undefined, generation: 0, journalId: undefined, journalBytes: 0, journalLines: 0, stale: false };
   #watch: FileWatch | undefined;
   #closed = false;
@@ -88,6 +91,7 @@ export class LowdbStore implements Store {
     this.#file = new DurableFile(opts.file, this.#opts.fsync);
     this.#journal = new JournalFile(`${opts.file}.journal`, this.#opts.fsync);
     this.#audit = new AuditLog(`${opts.file}.audit.jsonl`, this.#log);
+    this.#flows = new FlowFile(`${opts.file}.oauth-flows.json`, this.#opts.fsync, { ttlMs: this.#opts.lockTtlMs, timeoutMs: this.#opts.lockTimeoutMs });
   }
 
   /** Opens (creating when missing) the file. A file it cannot read or trust throws StorageError and is left as it is. */
@@ -183,6 +187,21 @@ export class LowdbStore implements Store {
   async listAudit(owner: Owner | undefined, page: ListOptions): Promise<Page<AuditEvent>> {
     checkPage(page);
     return pageAudit(await this.#audit.all(), owner, page);
+  }
+
+  async createOAuthFlow(record: OAuthFlowRecord, limits: OAuthFlowLimits): Promise<OAuthFlowRecord> {
+    this.#assertOpen();
+    return this.#flows.create(deepFreeze(checkOAuthFlowInput(jsonCopy(record))), limits);
+  }
+
+  async getOAuthFlow(id: string, now: Date): Promise<OAuthFlowRecord | undefined> {
+    this.#assertOpen();
+    return this.#flows.get(id, now);
+  }
+
+  async takeOAuthFlow(id: string, now: Date): Promise<OAuthFlowRecord | undefined> {
+    this.#assertOpen();
+    return this.#flows.take(id, now);
   }
 
   onChange(listener: (event: ChangeEvent) => void): () => void {

@@ -7,9 +7,10 @@ import { checkPage } from './config-table.js';
 import { ChangeEmitter } from './emitter.js';
 import { deepFreeze, jsonCopy } from './json.js';
 import { KeyedQueue } from './lease-queue.js';
+import { checkOAuthFlowInput, findLiveFlow, planFlowInsert, planFlowTake } from './oauth-flows.js';
 import { checkApiKeyInput, checkAuditInput } from './schemas.js';
 import { Tables } from './tables.js';
-import type { ApiKeyRecord, AuditEvent, ChangeEvent, ConfigurationMutation, ListOptions, Page, Store } from './types.js';
+import type { ApiKeyRecord, AuditEvent, ChangeEvent, ConfigurationMutation, ListOptions, OAuthFlowLimits, OAuthFlowRecord, Page, Store } from './types.js';
 
 /** A store that lives and dies with the process: tests, benchmarks, throwaway gateways. */
 export class MemoryStore implements Store {
@@ -18,6 +19,7 @@ export class MemoryStore implements Store {
   readonly #audit: AuditEvent[] = [];
   readonly #emitter: ChangeEmitter;
   readonly #leases = new KeyedQueue();
+  #flows: OAuthFlowRecord[] = [];
 
   constructor(opts: { log?: Logger } = {}) {
     this.#emitter = new ChangeEmitter(opts.log ?? silentLogger);
@@ -95,6 +97,22 @@ export class MemoryStore implements Store {
   async listAudit(owner: Owner | undefined, page: ListOptions): Promise<Page<AuditEvent>> {
     checkPage(page);
     return pageAudit(this.#audit, owner, page);
+  }
+
+  async createOAuthFlow(record: OAuthFlowRecord, limits: OAuthFlowLimits): Promise<OAuthFlowRecord> {
+    const checked = deepFreeze(checkOAuthFlowInput(jsonCopy(record)));
+    this.#flows = planFlowInsert(this.#flows, checked, limits);
+    return checked;
+  }
+
+  async getOAuthFlow(id: string, now: Date): Promise<OAuthFlowRecord | undefined> {
+    return findLiveFlow(this.#flows, id, now);
+  }
+
+  async takeOAuthFlow(id: string, now: Date): Promise<OAuthFlowRecord | undefined> {
+    const { taken, kept } = planFlowTake(this.#flows, id, now);
+    this.#flows = kept;
+    return taken;
   }
 
   onChange(listener: (event: ChangeEvent) => void): () => void {

@@ -1,4 +1,4 @@
-import type { ConfigurationFilter, ConfigurationRecord } from '../domain/configuration.js';
+import type { ConfigurationFilter, ConfigurationRecord, Sealed } from '../domain/configuration.js';
 import type { Owner } from '../domain/principal.js';
 
 export interface ApiKeyRecord {
@@ -29,6 +29,29 @@ export interface AuditEvent {
   target?: string;
   outcome: 'success' | 'failure';
   detail?: Record<string, string | number | boolean>;
+}
+
+/**
+ * An OAuth authorization waiting for its callback. `id` is sha256(state) in hex, so the state itself
+ * is never stored; everything secret (PKCE verifier, browser binding, what to create) is in `sealed`,
+ * which only the vault opens. The store treats `sealed` as opaque: the same record serves any OAuth
+ * flow the gateway runs. Single use (`takeOAuthFlow`), dead after `expires_at`.
+ */
+export interface OAuthFlowRecord {
+  id: string;
+  object: 'oauth_flow';
+  organization_id: string;
+  user_id?: string;
+  api_key_id?: string;
+  created_at: string;
+  expires_at: string;
+  sealed: Sealed;
+}
+
+export interface OAuthFlowLimits {
+  /** Live (unexpired) flows one owner may have pending; the insert beyond is refused (429). */
+  maxPerOwner: number;
+  now: Date;
 }
 
 export interface Page<T> {
@@ -84,6 +107,16 @@ export interface Store {
   /** Appends several events at once (tool-call audit is batched off the call path); all or none are validated. */
   appendAuditBatch(events: readonly AuditEvent[]): Promise<void>;
   listAudit(owner: Owner | undefined, page: ListOptions): Promise<Page<AuditEvent>>;
+
+  /**
+   * Stores a pending OAuth flow; drops expired ones; throws RateLimitedError
+   * (too_many_pending_oauth_flows) when its owner already has `limits.maxPerOwner` live ones.
+   */
+  createOAuthFlow(record: OAuthFlowRecord, limits: OAuthFlowLimits): Promise<OAuthFlowRecord>;
+  /** The live flow `id` (sha256 of its state), without consuming it; undefined when unknown or expired. */
+  getOAuthFlow(id: string, now: Date): Promise<OAuthFlowRecord | undefined>;
+  /** Removes and returns the live flow `id`; undefined when unknown, expired or already taken (by any process). */
+  takeOAuthFlow(id: string, now: Date): Promise<OAuthFlowRecord | undefined>;
 
   /** Subscribe to changes, from this process and (where the backend can tell) from others. */
   onChange(listener: (event: ChangeEvent) => void): () => void;

@@ -65,8 +65,11 @@ describe('configs', () => {
     expect(cleared.description).toBeUndefined();
 
     // The base URL is loopback, which the default network policy refuses: a real check that fails
-    // before any request leaves the machine.
-    await h.json<Conf>(['configs', 'update', c.id, '--config', '{"api_base_url":"http://127.0.0.1:9"}']);
+    // before any request leaves the machine. A new destination needs the credentials again.
+    const moved = await h.run(['configs', 'update', c.id, '--config', '{"api_base_url":"http://127.0.0.1:9"}']);
+    expect(moved.code).toBe(2);
+    expect(moved.stderr).toContain('configuration.api_base_url: changing where the credentials are sent requires the credentials again');
+    await h.json<Conf>(['configs', 'update', c.id, '--config', '{"api_base_url":"http://127.0.0.1:9"}', '--credentials', '{"type":"api_key","api_key":"ghp_cliSecret_1"}']);
     const t = await h.json<Conf & { last_error?: string }>(['configs', 'test', c.id, '--data', h.dataFile]);
     expect(t.health_status).toBe('unhealthy');
     expect(t.last_error).toEqual(expect.any(String));

@@ -4,10 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOidcProvider, type StartedOidcProvider } from '../fakes/oidc-provider.js';
 import { CLI } from '../helpers/cli.js';
 import { api, CONFIGURATIONS, prepareData, spawnServer, type ApiBody, type PreparedData, type SpawnedServer } from '../helpers/server.js';
-import { bearerClient, startCheckingUpstream } from './oauth-support.js';
+import { bearerClient, CookieBrowser, startCheckingUpstream } from './oauth-support.js';
 
 const START = `${CONFIGURATIONS}/oauth/start`;
 const CALLBACK = '/v1/personal_connectors/oauth/callback';
+const AUTHORIZE = '/v1/personal_connectors/oauth/authorize';
 
 /** Connecting an account through the provider's consent, over REST and over the CLI, with the built binary. */
 describe('OAuth connect flow', () => {
@@ -22,7 +23,7 @@ describe('OAuth connect flow', () => {
     provider = await startOidcProvider({ redirectUris: [`http://127.0.0.1${CALLBACK}`] });
     upstream = await startCheckingUpstream(provider);
     data = await prepareData({
-      principals: 1,
+      principals: 2,
       settings: {
         network: { allow_loopback: true },
         oauth: {
@@ -76,16 +77,28 @@ describe('OAuth connect flow', () => {
     });
     expect(start.status, start.text).toBe(200);
     const { authorization_url, state, expires_at } = start.json!;
-    const auth = new URL(authorization_url);
+    // The link goes to the gateway, which binds the browser before sending it to the provider.
+    expect(authorization_url).toBe(`${server.url}${AUTHORIZE}?state=${encodeURIComponent(state)}`);
+    expect(start.json).toMatchObject({ principal: { organization_id: 'org_t0', user_id: 'usr_t0' } });
+    const browser = new CookieBrowser();
+    const confirmPage = await browser.get(authorization_url);
+    const html = await confirmPage.text();
+    expect(confirmPage.status).toBe(200);
+    expect(html).toContain('organization org_t0, user usr_t0');
+    const toProvider = await browser.submitForm(authorization_url, html);
+    expect(toProvider.status).toBe(303);
+    const bindingCookie = toProvider.headers.getSetCookie().find((c) => c.startsWith('cg_oauth_') && !c.startsWith('cg_oauth_confirm_'));
+    expect(bindingCookie).toMatch(/; Path=\/v1\/personal_connectors\/oauth\/; Max-Age=\d+; HttpOnly; SameSite=Lax$/);
+    const auth = new URL(toProvider.headers.get('location')!);
     expect(auth.origin).toBe(provider.issuer);
     expect(auth.searchParams.get('redirect_uri')).toBe(`${server.url}${CALLBACK}`);
     expect(auth.searchParams.get('code_challenge_method')).toBe('S256');
     expect(auth.searchParams.get('state')).toBe(state);
     expect(Date.parse(expires_at)).toBeGreaterThan(Date.now());
 
-    const callback = await provider.authorize(authorization_url, 'alice');
+    const callback = await provider.authorize(auth, 'alice');
     expect(callback.origin + callback.pathname).toBe(`${server.url}${CALLBACK}`);
-    const done = await fetch(callback, { headers: { accept: 'application/json' } });
+    const done = await browser.get(callback, { accept: 'application/json' });
     const created = (await done.json()) as ApiBody;
     expect(done.status, JSON.stringify(created)).toBe(201);
     expect(created).toMatchObject({ object: 'personal_connector.configuration', name: 'Work MCP', health_status: 'unknown', enabled: true, metadata: { team: 'core' }, user_id: 'usr_t0' });
@@ -107,6 +120,49 @@ describe('OAuth connect flow', () => {
     outputs.push(start.text, JSON.stringify(created), got.text, JSON.stringify(listed));
     for (const o of outputs) expect(o).not.toContain(token);
     expect(await readFile(data.dataFile, 'utf8')).not.toContain(token);
+  });
+
+  it('REST: a link sent to someone else connects nothing for its sender, and shows whose it is', async () => {
+    const attacker = data.principals[0]!.secret;
+    const victim = data.principals[1]!.secret;
+    const listFor = async (s: string) => (await api(server.url, s, 'GET', `${CONFIGURATIONS}?limit=100`)).json?.data ?? [];
+    const before = { attacker: (await listFor(attacker)).length, victim: (await listFor(victim)).length };
+    const codesBefore = provider.tokenCalls.authorization_code ?? 0;
+
+    // The attacker starts a flow and confirms it in their own browser, to learn the provider's URL.
+    const start = await api<ApiBody & { authorization_url: string }>(server.url, attacker, 'POST', START, { personal_connector_id: 'pc_custom_mcp', name: 'Planted', configuration: { endpoint: upstream.url } });
+    expect(start.status, start.text).toBe(200);
+    const attackerBrowser = new CookieBrowser();
+    const attackerPage = await attackerBrowser.get(start.json!.authorization_url);
+    const providerUrl = (await attackerBrowser.submitForm(start.json!.authorization_url, await attackerPage.text())).headers.get('location')!;
+
+    // The victim's browser follows the gateway link: the page names the attacker's principal.
+    const victimBrowser = new CookieBrowser();
+    const shown = await (await victimBrowser.get(start.json!.authorization_url)).text();
+    expect(shown).toContain('organization org_t0, user usr_t0');
+    expect(shown).not.toContain('usr_t1');
+
+    // The victim follows the provider link instead, signs in and consents: the callback has no binding cookie.
+    const callback = await provider.authorize(providerUrl, 'bob');
+    const html = await victimBrowser.get(callback);
+    expect(html.status).toBe(403);
+    expect(await html.text()).toContain('this browser did not start this connection');
+    // Nothing was exchanged, nothing created for anyone; the flow is spent.
+    expect(provider.tokenCalls.authorization_code ?? 0).toBe(codesBefore);
+    expect((await listFor(attacker)).length).toBe(before.attacker);
+    expect((await listFor(victim)).length).toBe(before.victim);
+    const late = await attackerBrowser.get(callback, { accept: 'application/json' });
+    expect(late.status).toBe(400);
+    expect(((await late.json()) as ApiBody).error).toMatchObject({ code: 'invalid_oauth_state' });
+  });
+
+  it('REST: the confirmation cannot be posted without the page this browser was shown', async () => {
+    const start = await api<ApiBody & { authorization_url: string; state: string }>(server.url, secret, 'POST', START, { personal_connector_id: 'pc_custom_mcp', name: 'Forged form', configuration: { endpoint: upstream.url } });
+    // Another site auto-submits the form: it can name the state but has no confirmation cookie.
+    const forged = await fetch(`${server.url}${AUTHORIZE}`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ state: start.json!.state, confirm: 'guessed' }).toString() });
+    expect(forged.status).toBe(403);
+    expect(forged.headers.get('location')).toBeNull();
+    expect(forged.headers.getSetCookie()).toEqual([]);
   });
 
   it('REST: a forged state is refused with 400 (JSON and HTML) and stores nothing', async () => {

@@ -118,3 +118,41 @@ export async function rawMcpPost(mcpUrl: string, bearer?: string): Promise<Respo
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
   });
 }
+
+/**
+ * What a browser does with the gateway's pages, reduced to what the OAuth steps need: it keeps the
+ * cookies each origin sets (name=value, sent back on later requests to that origin) and submits the
+ * one form of the confirmation page.
+ */
+export class CookieBrowser {
+  readonly jar = new Map<string, Map<string, string>>();
+
+  async get(url: string | URL, headers: Record<string, string> = {}): Promise<Response> {
+    return this.#send(new URL(String(url)), { method: 'GET', headers });
+  }
+
+  /** Presses the confirmation page's button: posts its form fields back to the form's action. */
+  async submitForm(pageUrl: string | URL, html: string): Promise<Response> {
+    const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
+    if (!action) throw new Error(`no form on the page: ${html}`);
+    const fields = new URLSearchParams();
+    for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) fields.set(m[1]!, m[2]!.replace(/&#(\d+);/g, (_, c: string) => String.fromCharCode(Number(c))));
+    return this.#send(new URL(action, pageUrl), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: fields.toString() });
+  }
+
+  async #send(url: URL, init: { method: string; headers: Record<string, string>; body?: string }): Promise<Response> {
+    const cookies = this.jar.get(url.origin);
+    const cookie = cookies ? [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') : '';
+    const res = await fetch(url, { ...init, redirect: 'manual', headers: { ...init.headers, ...(cookie ? { cookie } : {}) } });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = line.split(';');
+      const eq = pair!.indexOf('=');
+      const jar = this.jar.get(url.origin) ?? new Map<string, string>();
+      const expired = attrs.some((a) => /^\s*max-age=0\s*$/i.test(a));
+      if (expired) jar.delete(pair!.slice(0, eq).trim());
+      else jar.set(pair!.slice(0, eq).trim(), pair!.slice(eq + 1).trim());
+      this.jar.set(url.origin, jar);
+    }
+    return res;
+  }
+}

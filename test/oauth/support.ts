@@ -68,10 +68,10 @@ export async function connectThroughProvider(
   vault: Vault,
   clients?: OAuthClients,
 ): Promise<{ flow: ConnectFlow; configuration: ConfigurationObject }> {
-  const flow = createConnectFlow({ settings, createConfiguration: storingCreate(store, vault), ...(clients ? { clients } : {}) });
-  const { authorization_url } = await flow.start({ principal: ALICE, connectorId: 'pc_github', name: 'My GitHub', redirectUri: provider.redirectUri });
+  const flow = createConnectFlow({ settings, createConfiguration: storingCreate(store, vault), store, sealer: vault, ...(clients ? { clients } : {}) });
+  const { authorization_url, binding } = await flow.start({ principal: ALICE, connectorId: 'pc_github', name: 'My GitHub', redirectUri: provider.redirectUri });
   const callback = await provider.authorize(authorization_url);
-  return { flow, configuration: await flow.complete(callback) };
+  return { flow, configuration: await flow.complete(callback, binding) };
 }
 
 export async function openCredentials(store: Store, vault: Vault, id: string): Promise<{ record: ConfigurationRecord; credentials: Credentials }> {
@@ -94,11 +94,11 @@ export async function expireSoon(store: Store, vault: Vault, id: string, inMs = 
 }
 
 /** Collects what an async call throws, so tests can assert on it (and on what it must not say). */
-export async function caught(p: Promise<unknown>): Promise<Error & { kind?: string; code?: string }> {
+export async function caught(p: Promise<unknown>): Promise<Error & { kind?: string; code?: string; status?: number }> {
   try {
     await p;
   } catch (e) {
-    return e as Error & { kind?: string; code?: string };
+    return e as Error & { kind?: string; code?: string; status?: number };
   }
   throw new Error('expected a rejection');
 }

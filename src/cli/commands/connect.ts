@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { createConnectService } from '../../app/connect.js';
 import type { ConfigurationObject } from '../../domain/configuration.js';
 import { ValidationError } from '../../domain/errors.js';
+import { describeOwner } from '../../domain/principal.js';
 import { startLoopbackCallback } from '../../oauth/loopback-callback.js';
 import { cliPrincipal, collect, parseJsonFlag, parseMetadataFlags, type PrincipalFlags } from '../args.js';
 import { withContext, type DataFlags } from '../context.js';
@@ -51,12 +52,14 @@ export function registerConnect(configs: Command, io: CliIO): void {
       };
       const created = await withContext(io, opts, async (ctx): Promise<ConfigurationObject> => {
         const connect = createConnectService(ctx);
-        const callback = await startLoopbackCallback({ flow: connect.flow, port });
+        let binding: string | undefined;
+        const callback = await startLoopbackCallback({ flow: connect.flow, port, binding: () => binding });
         try {
           const started = await connect.start(principal, body, callback.redirectUri);
+          binding = started.binding;
           // With --json, stdout carries exactly one document: the result.
           const out = opts.json ? io.stderr : io.stdout;
-          out.write(`Open this URL in a browser to connect ${opts.connector}:\n\n  ${started.authorization_url}\n\nWaiting for the provider to return to ${callback.redirectUri} (until ${started.expires_at}) …\n`);
+          out.write(`Open this URL in a browser to connect ${opts.connector} for ${describeOwner(principal)}:\n\n  ${started.authorization_url}\n\nWaiting for the provider to return to ${callback.redirectUri} (until ${started.expires_at}) …\n`);
           return await callback.result;
         } finally {
           await callback.close();

@@ -69,7 +69,7 @@ async function runDoctor(io: CliIO, file: string, opts: DataFlags & { skipHealth
         }
         checks.push(...(await checkEnabled(ctx, progress)));
       },
-      { live },
+      { live, diagnoseKeys: true },
     );
   } catch (e) {
     // The store validates every record on open: a file that parses but holds a broken record lands here.

@@ -53,6 +53,9 @@ describe('HttpClient: failure mapping', () => {
         case '/echo-secret':
           // A careless service that echoes the credential and the URL back in its error.
           return json(res, 400, { message: `token ${auth} is invalid for ${req.url}` });
+        case '/echo-secret-long':
+          // The token straddles the 300-character limit of a service message, and is echoed base64-encoded too.
+          return json(res, 400, { message: `${'x'.repeat(280)} ${auth} ${Buffer.from(auth).toString('base64')}` });
         case '/refresh':
           return auth === 'Bearer new-token' ? json(res, 200, { ok: true }) : json(res, 401, { message: 'token expired' });
         default:
@@ -111,6 +114,14 @@ describe('HttpClient: failure mapping', () => {
     const err = await failure(http.request({ method: 'POST', path: '/x', json: {} }));
     expect(err.kind).toBe('network');
     expect(err.message).toMatch(/refused the connection/);
+  });
+
+  it('scrubs before shortening: a token cut by the message limit leaves no prefix, and no encoded form survives', async () => {
+    const http = factory.create(clientOptions(server.origin, { auth: { source: staticCredentials({ type: 'bearer', token: TOKEN }), apply: bearer } }));
+    const err = await failure(http.request({ method: 'GET', path: '/echo-secret-long' }));
+    expect(err.message).not.toContain(TOKEN.slice(0, 8));
+    expect(err.message).not.toContain(Buffer.from(`Bearer ${TOKEN}`).toString('base64').slice(0, 12));
+    expect(err.message).toContain('***');
   });
 
   it('never shows a token, an Authorization header or a secret query value', async () => {

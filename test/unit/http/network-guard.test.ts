@@ -78,6 +78,40 @@ describe('address classification', () => {
   });
 });
 
+describe('IPv6 forms that embed an IPv4 address are judged as that IPv4', () => {
+  const hex = (ip: string) => {
+    const o = ip.split('.').map(Number) as [number, number, number, number];
+    return [((o[0] << 8) | o[1]).toString(16), ((o[2] << 8) | o[3]).toString(16)];
+  };
+  const cases: [string, 'forbidden' | 'loopback' | 'private'][] = [
+    ['169.254.169.254', 'forbidden'],
+    ['127.0.0.1', 'loopback'],
+    ['10.1.2.3', 'private'],
+    ['192.168.0.10', 'private'],
+  ];
+  it.each(cases)('%s (%s) in NAT64, 6to4, IPv4-compatible, IPv4-translated and Teredo spellings', (ip, cls) => {
+    const [hi, lo] = hex(ip);
+    const teredoClient = hex(ip).map((h) => (parseInt(h, 16) ^ 0xffff).toString(16));
+    const spellings = [
+      `64:ff9b::${ip}`,
+      `64:ff9b::${hi}:${lo}`,
+      `64:ff9b:1::${hi}:${lo}`,
+      `2002:${hi}:${lo}::1`,
+      `::${ip}`,
+      `::ffff:0:${ip}`,
+      `2001:0:${hi}:${lo}::f7f7:f7f7`, // server is the address, client 8.8.8.8
+      `2001:0:4136:e378:8000:63bf:${teredoClient[0]}:${teredoClient[1]}`,
+    ];
+    for (const s of spellings) expect([s, classifyAddress(s)]).toEqual([s, cls]);
+  });
+  it('public IPv4 inside NAT64 or 6to4 stays public; the local-use NAT64 prefix is at least private', () => {
+    expect(classifyAddress('64:ff9b::8.8.8.8')).toBe('public');
+    expect(classifyAddress('2002:808:808::1')).toBe('public');
+    expect(classifyAddress('64:ff9b:1::808:808')).toBe('private');
+    expect(classifyAddress('2606:4700::1111')).toBe('public');
+  });
+});
+
 describe('checkUrlAllowed / assertAddressAllowed', () => {
   it('requires https except for loopback hosts when allowed', () => {
     expect(() => checkUrlAllowed('http://api.example.com/', OPEN, 'api_base_url')).toThrow(/^api_base_url: must use https/);
