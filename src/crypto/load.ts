@@ -117,6 +117,21 @@ export async function initKeyFile(opts: { env?: NodeJS.ProcessEnv; dataFile: str
   return { keyFile, kid: ring.primary.kid, replaced };
 }
 
+/**
+ * With keys from the environment, rotation needs the new key already first in CONNECTOR_GATEWAY_KEY:
+ * a single key there is refused with what to do. Checked before the data is opened, so the advice
+ * is what the user sees, not the refusal of a key that no longer opens the data.
+ */
+export function assertEnvRotatable(env: NodeJS.ProcessEnv = process.env): void {
+  const fromEnv = env[KEY_ENV];
+  if (fromEnv === undefined || fromEnv.trim() === '') return;
+  if (KeyRing.of(parseEnvKeys(fromEnv)).entries().length > 1) return;
+  throw new ValidationError(
+    `the keys come from ${KEY_ENV}, so a new key cannot be stored for you: generate one (openssl rand -base64 32), put it first, ${KEY_ENV}=<new>,<old>, and run the rotation again to re-seal every credential under it`,
+    KEY_ENV,
+  );
+}
+
 export interface RotatedKeyRing {
   ring: KeyRing;
   previousKid: string;
@@ -138,13 +153,9 @@ export async function rotateKeyRing(opts: { env?: NodeJS.ProcessEnv; dataFile: s
   if (fromEnv !== undefined && fromEnv.trim() !== '') {
     const current = KeyRing.of(parseEnvKeys(fromEnv));
     if (opts.newKey) return { ring: current.withPrimary(opts.newKey), previousKid: current.primary.kid, persisted: false };
-    const older = current.entries()[1];
+    assertEnvRotatable(env);
     // The documented flow: the user put the new key first (<new>,<old>); rotating re-seals under it.
-    if (older) return { ring: current, previousKid: older.kid, persisted: false };
-    throw new ValidationError(
-      `the keys come from ${KEY_ENV}, so a new key cannot be stored for you: generate one (openssl rand -base64 32), put it first, ${KEY_ENV}=<new>,<old>, and run the rotation again to re-seal every credential under it`,
-      KEY_ENV,
-    );
+    return { ring: current, previousKid: current.entries()[1]!.kid, persisted: false };
   }
   const keyFile = keyFilePath(opts.dataFile);
   await loadKeyRing({ env: {}, dataFile: opts.dataFile, ...(opts.sealedKids ? { sealedKids: opts.sealedKids } : {}) });

@@ -200,21 +200,24 @@ describe('management changes in the audit trail, per principal', () => {
 
     // Rotation (keys in the environment: the new one first) is an operator event, in org "system".
     const newKey = Buffer.alloc(32, 3).toString('base64');
-    const rotated = await cli(['keyring', 'rotate', '--json'], { CONNECTOR_GATEWAY_KEY: `${newKey},${TEST_KEY}` });
+    const rotatedEnv = { CONNECTOR_GATEWAY_KEY: `${newKey},${TEST_KEY}` };
+    const rotated = await cli(['keyring', 'rotate', '--json'], rotatedEnv);
     expect(rotated.code).toBe(0);
-    const system = JSON.parse((await cli(['audit', 'list', '--org', 'system', '--json'])).stdout) as List;
+    // The credentials are now sealed under the new key: the old key alone is refused (key_missing).
+    expect((await cli(['audit', 'list', '--org', 'system', '--json'])).code).toBe(1);
+    const system = JSON.parse((await cli(['audit', 'list', '--org', 'system', '--json'], rotatedEnv)).stdout) as List;
     expect(system.data).toHaveLength(1);
     expect(system.data[0]).toMatchObject({ action: 'keyring.rotated', outcome: 'success', detail: { resealed: 1, failed: 0 } });
 
     // The operator's view: revocations are filed under the key itself.
-    const all = JSON.parse((await cli(['audit', 'list', '--limit', '100', '--json'])).stdout) as List;
+    const all = JSON.parse((await cli(['audit', 'list', '--limit', '100', '--json'], rotatedEnv)).stdout) as List;
     expect(all.data.find((e) => e.action === 'api_key.revoked')).toMatchObject({ target: keyId, api_key_id: keyId, organization_id: 'org_a' });
-    const byUser = JSON.parse((await cli(['audit', 'list', '--org', 'org_a', '--user', 'usr_a1', '--limit', '100', '--json'])).stdout) as List;
+    const byUser = JSON.parse((await cli(['audit', 'list', '--org', 'org_a', '--user', 'usr_a1', '--limit', '100', '--json'], rotatedEnv)).stdout) as List;
     expect(byUser.data.map((e) => e.id)).toEqual(list.data.map((e) => e.id));
-    const orgB = JSON.parse((await cli(['audit', 'list', '--org', 'org_b', '--limit', '1', '--json'])).stdout) as List;
+    const orgB = JSON.parse((await cli(['audit', 'list', '--org', 'org_b', '--limit', '1', '--json'], rotatedEnv)).stdout) as List;
     expect(orgB.data).toHaveLength(1);
     expect(orgB.has_more).toBe(true);
-    const table = await cli(['audit', 'list', '--org', 'org_a', '--limit', '3']);
+    const table = await cli(['audit', 'list', '--org', 'org_a', '--limit', '3'], rotatedEnv);
     expect(table.stdout).toMatch(/^ID\s+CREATED\s+ACTION/);
     expect(table.stdout).toMatch(/more: --starting-after evt_/);
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { initKeyFile, rotateKeyRing, resealAll } from '../../crypto/index.js';
+import { assertEnvRotatable, initKeyFile, rotateKeyRing, resealAll } from '../../crypto/index.js';
 import { resolveDataFile } from '../../app/paths.js';
 import { ValidationError } from '../../domain/errors.js';
 import { openStore } from '../../store/index.js';
@@ -54,6 +54,7 @@ export function registerKeyring(program: Command, io: CliIO): void {
     .option('--json', 'print the report as JSON')
     .action(async (opts: DataFlags & { json?: boolean }) => {
       const progress = createProgress(io);
+      assertEnvRotatable(io.env);
       const out = await withContext(io, opts, async (ctx) => {
         progress.step('making a new primary key…');
         const rotated = await rotateKeyRing({ env: ctx.env, dataFile: ctx.dataFile });
