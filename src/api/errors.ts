@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { GatewayError, RateLimitedError, type ErrorBody } from '../domain/errors.js';
+import { GatewayError, RateLimitedError, StorageUnavailableError, type ErrorBody } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import { sendJson } from './http-io.js';
 import { ChallengedAuthError } from './authenticate.js';
@@ -16,6 +16,12 @@ export function sendError(res: ServerResponse, e: unknown, log: Logger): void {
     if (e instanceof RateLimitedError) headers['Retry-After'] = String(Math.max(1, Math.ceil(e.retryAfterMs / 1000)));
     if (e.status === 413) headers.Connection = 'close';
     sendJson(res, e.status, { error: e.toBody() }, headers);
+    return;
+  }
+  if (e instanceof StorageUnavailableError) {
+    // Retryable: the database is down or restarting. The message names no database and no secret.
+    log.warn({ err_code: e.code, err_message: e.message }, 'request failed: database unavailable');
+    sendJson(res, 503, { error: { type: e.type, code: e.code, message: 'the database is unavailable; retry shortly' } satisfies ErrorBody }, { 'Retry-After': String(Math.max(1, Math.ceil(e.retryAfterMs / 1000))) });
     return;
   }
   if (e instanceof GatewayError) {

@@ -10,6 +10,8 @@ import { builtinRegistry, type ConnectorRegistry } from '../../connectors/index.
 import { createOAuthClients, type OAuthClients } from '../oauth/clients.js';
 import { createLogger } from './logger.js';
 import { resolveDataFile } from './paths.js';
+import { resolveDatabaseUrl, requireSharedKey } from './database.js';
+import { describeDatabaseUrl } from '../store/postgres/connection.js';
 
 export interface AppContextOptions {
   /** `--data`; else CONNECTOR_GATEWAY_DATA; else the user config directory. */
@@ -18,6 +20,8 @@ export interface AppContextOptions {
   /** Else CONNECTOR_GATEWAY_CONFIG. */
   settingsFile?: string;
   storeKind?: 'lowdb' | 'memory';
+  /** `--database-url`; else CONNECTOR_GATEWAY_DATABASE_URL. When set, the store is PostgreSQL, not the data file. */
+  databaseUrl?: string;
   log?: Logger;
   /** The gateway's check; until it is given, `test` reports that no check is available. */
   healthCheck?: HealthCheck;
@@ -32,7 +36,10 @@ export interface AppContextOptions {
 /** Everything the CLI, the REST API and the MCP server share; built once per process (or per test). */
 export interface AppContext {
   env: NodeJS.ProcessEnv;
+  /** The data file; with a database, only where the key file is looked for. */
   dataFile: string;
+  /** The PostgreSQL database, when the store is one (shown without its password). */
+  database?: string;
   settings: Settings;
   log: Logger;
   store: Store;
@@ -58,9 +65,12 @@ export async function openAppContext(opts: AppContextOptions): Promise<AppContex
   const dataFile = resolveDataFile(opts.dataFile, env);
   const settings = loadSettings(opts.settingsFile ?? nonEmpty(env.CONNECTOR_GATEWAY_CONFIG), env);
   const registry = opts.registry ?? builtinRegistry();
-  const storeKind = opts.storeKind ?? 'lowdb';
+  const databaseUrl = resolveDatabaseUrl(opts.databaseUrl, env);
+  const storeKind = databaseUrl !== undefined ? 'postgres' : (opts.storeKind ?? 'lowdb');
+  // Replicas must all seal with one key: a key file made on one machine would be unknown to the others.
+  if (databaseUrl !== undefined) requireSharedKey(env, dataFile);
   // The store creates the data file's folder; the key file lives beside it.
-  const store = await openStore({ kind: storeKind, file: dataFile, log });
+  const store = await openStore({ kind: storeKind, file: dataFile, log, ...(databaseUrl !== undefined ? { databaseUrl } : {}) });
   let keys: LoadedKeyRing;
   try {
     // The keys the stored credentials were sealed with: the ring must hold them all, or nothing starts.
@@ -84,6 +94,7 @@ export async function openAppContext(opts: AppContextOptions): Promise<AppContex
   return {
     env,
     dataFile,
+    ...(databaseUrl !== undefined ? { database: describeDatabaseUrl(databaseUrl) } : {}),
     settings,
     log,
     store,

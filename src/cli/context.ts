@@ -5,6 +5,7 @@ import type { CliIO } from './io.js';
 
 export interface DataFlags {
   data?: string;
+  databaseUrl?: string;
 }
 
 /**
@@ -13,7 +14,7 @@ export interface DataFlags {
  */
 export async function withContext<T>(io: CliIO, flags: DataFlags, fn: (ctx: AppContext) => Promise<T>, opts: { live?: boolean; diagnoseKeys?: boolean } = {}): Promise<T> {
   // Commands other than serve only log problems: their output is the result.
-  const ctx = await openAppContext({ env: io.env, log: createLogger(io.env, 'warn'), ...(flags.data !== undefined ? { dataFile: flags.data } : {}), ...(opts.diagnoseKeys ? { diagnoseKeys: true } : {}) });
+  const ctx = await openAppContext({ env: io.env, log: createLogger(io.env, 'warn'), ...(flags.data !== undefined ? { dataFile: flags.data } : {}), ...(flags.databaseUrl !== undefined ? { databaseUrl: flags.databaseUrl } : {}), ...(opts.diagnoseKeys ? { diagnoseKeys: true } : {}) });
   const runtime = opts.live ? createGatewayRuntime(ctx) : undefined;
   try {
     return await fn(ctx);

@@ -9,6 +9,7 @@ import { registerKeyring } from './commands/keyring.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerServe } from './commands/serve.js';
 import { registerAudit } from './commands/audit.js';
+import { registerDatabase } from './commands/database.js';
 import { LOG_LEVEL_ENV, LOG_LEVELS, parseLogLevel } from '../app/logger.js';
 
 export interface Shutdown {
@@ -43,6 +44,7 @@ export function buildProgram(outer: CliIO, shutdown: Shutdown): Command {
   registerKeyring(program, io);
   registerDoctor(program, io);
   registerAudit(program, io);
+  registerDatabase(program, io);
   return program;
 }
 

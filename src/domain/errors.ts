@@ -93,6 +93,18 @@ export class StorageError extends GatewayError {
   }
 }
 
+/**
+ * The database cannot be reached right now (refused, reset, restarted, timed out). Retryable: the
+ * edge answers 503 with Retry-After, so a client tries again instead of waiting on a hung request.
+ */
+export class StorageUnavailableError extends GatewayError {
+  readonly retryAfterMs: number;
+  constructor(message: string, retryAfterMs = 1000, cause?: unknown) {
+    super({ type: 'storage_error', code: 'storage_unavailable', status: 503, message, cause });
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
 export type UpstreamErrorKind =
   | 'credentials' // 401/403: the token is wrong, expired or lacks a scope
   | 'not_found'

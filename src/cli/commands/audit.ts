@@ -28,6 +28,7 @@ export function registerAudit(program: Command, io: CliIO): void {
     .option('--limit <n>', 'page size, 1-100', '20')
     .option('--starting-after <id>', 'the last event id of the previous page')
     .option('--data <file>', 'data file (env CONNECTOR_GATEWAY_DATA)')
+    .option('--database-url <url>', 'PostgreSQL database instead of the data file (env CONNECTOR_GATEWAY_DATABASE_URL)')
     .option('--json', 'print {object:"list", data, has_more} as JSON')
     .action(async (opts: AuditFlags) => {
       const limit = parseLimit(opts.limit);

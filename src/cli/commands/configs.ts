@@ -16,6 +16,7 @@ function owned(cmd: Command): Command {
     .option('--api-key-id <id>', 'act for configurations owned by this API key instead of a user')
     .option('--org <id>', 'organization (env CONNECTOR_GATEWAY_ORG, default org_local)')
     .option('--data <file>', 'data file (env CONNECTOR_GATEWAY_DATA)')
+    .option('--database-url <url>', 'PostgreSQL database instead of the data file (env CONNECTOR_GATEWAY_DATABASE_URL)')
     .option('--json', 'print the result as JSON');
 }
 

@@ -38,6 +38,7 @@ export function registerConnect(configs: Command, io: CliIO): void {
     .option('--api-key-id <id>', 'act for configurations owned by this API key instead of a user')
     .option('--org <id>', 'organization (env CONNECTOR_GATEWAY_ORG, default org_local)')
     .option('--data <file>', 'data file (env CONNECTOR_GATEWAY_DATA)')
+    .option('--database-url <url>', 'PostgreSQL database instead of the data file (env CONNECTOR_GATEWAY_DATABASE_URL)')
     .option('--json', 'print the created configuration as JSON (the authorization URL then goes to stderr)')
     .action(async (opts: ConnectFlags) => {
       const principal = cliPrincipal(opts, io.env);

@@ -51,6 +51,7 @@ export function registerKeyring(program: Command, io: CliIO): void {
     .command('rotate')
     .description('make a new primary key and re-seal every credential with it')
     .option('--data <file>', 'data file (env CONNECTOR_GATEWAY_DATA)')
+    .option('--database-url <url>', 'PostgreSQL database instead of the data file (env CONNECTOR_GATEWAY_DATABASE_URL)')
     .option('--json', 'print the report as JSON')
     .action(async (opts: DataFlags & { json?: boolean }) => {
       const progress = createProgress(io);

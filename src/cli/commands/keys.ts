@@ -13,6 +13,7 @@ export function registerKeys(program: Command, io: CliIO): void {
     .option('--user <id>', 'user the key acts as (without it, the key owns its own configurations)')
     .option('--name <text>', 'a label')
     .option('--data <file>', 'data file (env CONNECTOR_GATEWAY_DATA)')
+    .option('--database-url <url>', 'PostgreSQL database instead of the data file (env CONNECTOR_GATEWAY_DATABASE_URL)')
     .option('--json', 'print {id, object, organization_id, user_id, secret, created_at}')
     .action(async (opts: DataFlags & { org: string; user?: string; name?: string; json?: boolean }) => {
       const key = await withContext(io, opts, (ctx) =>
@@ -31,6 +32,7 @@ export function registerKeys(program: Command, io: CliIO): void {
     .description('list API keys (never their secrets)')
     .option('--org <id>', 'only this organization')
     .option('--data <file>', 'data file (env CONNECTOR_GATEWAY_DATA)')
+    .option('--database-url <url>', 'PostgreSQL database instead of the data file (env CONNECTOR_GATEWAY_DATABASE_URL)')
     .option('--json', 'print {object:"list", data} as JSON')
     .action(async (opts: DataFlags & { org?: string; json?: boolean }) => {
       const list = await withContext(io, opts, (ctx) => ctx.apiKeys.list(opts.org));
@@ -51,6 +53,7 @@ export function registerKeys(program: Command, io: CliIO): void {
     .description('revoke an API key: it stops working at once')
     .argument('<id>')
     .option('--data <file>', 'data file (env CONNECTOR_GATEWAY_DATA)')
+    .option('--database-url <url>', 'PostgreSQL database instead of the data file (env CONNECTOR_GATEWAY_DATABASE_URL)')
     .option('--json', 'print the revoked key as JSON')
     .action(async (id: string, opts: DataFlags & { json?: boolean }) => {
       const key = await withContext(io, opts, (ctx) => ctx.apiKeys.revoke(id));

@@ -12,6 +12,7 @@ interface ServeFlags {
   host?: string;
   port?: string;
   data?: string;
+  databaseUrl?: string;
   user?: string;
   org?: string;
 }
@@ -26,6 +27,7 @@ export function registerServe(program: Command, io: CliIO, signals: { onShutdown
     .option('--host <host>', 'http: address to bind (env CONNECTOR_GATEWAY_HOST, default 127.0.0.1)')
     .option('--port <port>', 'http: port (env CONNECTOR_GATEWAY_PORT, default 3333; 0 picks a free one)')
     .option('--data <file>', 'data file (env CONNECTOR_GATEWAY_DATA)')
+    .option('--database-url <url>', 'PostgreSQL database instead of the data file (env CONNECTOR_GATEWAY_DATABASE_URL)')
     .option('--user <id>', 'stdio: whose configurations to serve (env CONNECTOR_GATEWAY_USER, default usr_local)')
     .option('--org <id>', 'organization (env CONNECTOR_GATEWAY_ORG, default org_local)')
     .action(async (flags: ServeFlags) => {
@@ -38,7 +40,7 @@ export function registerServe(program: Command, io: CliIO, signals: { onShutdown
       if (!(port >= 0 && port <= 65535)) throw new ValidationError(`port: --port must be 0-65535, not ${JSON.stringify(portText)}`, 'port');
       const principal = cliPrincipal(flags, env);
 
-      const ctx = await openAppContext({ env, log: createLogger(env, 'info'), ...(flags.data !== undefined ? { dataFile: flags.data } : {}) });
+      const ctx = await openAppContext({ env, log: createLogger(env, 'info'), ...(flags.data !== undefined ? { dataFile: flags.data } : {}), ...(flags.databaseUrl !== undefined ? { databaseUrl: flags.databaseUrl } : {}) });
       let running;
       try {
         running = await startServe(ctx, { transport, host, port, principal });
@@ -47,8 +49,9 @@ export function registerServe(program: Command, io: CliIO, signals: { onShutdown
         throw e;
       }
       if (transport === 'http' && running.url) {
-        await ensureFirstRunKey(ctx, io, principal, running.url);
-        ctx.log.info({ url: running.url, mcp: `${running.url}/mcp`, data_file: ctx.dataFile }, 'listening');
+        // With a database, replicas start together: each would print its own first-run key. Keys are made with `keys create` there.
+        if (ctx.database === undefined) await ensureFirstRunKey(ctx, io, principal, running.url);
+        ctx.log.info({ url: running.url, mcp: `${running.url}/mcp`, ...(ctx.database !== undefined ? { database: ctx.database } : { data_file: ctx.dataFile }) }, 'listening');
       } else {
         ctx.log.info({ transport, principal: `${principal.organization_id}/${principal.user_id ?? principal.api_key_id ?? ''}`, data_file: ctx.dataFile }, 'serving over stdio');
       }

@@ -1,25 +1,13 @@
-import { join } from 'node:path';
+import { contractBackends } from './backends.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ValidationError } from '../../../src/domain/errors.js';
-import { LowdbStore } from '../../../src/store/lowdb.js';
-import { MemoryStore } from '../../../src/store/memory.js';
 import type { AuditEvent, Store } from '../../../src/store/types.js';
-import { makeRecord, recordEvents, tempDir } from './fixtures.js';
+import { makeRecord, recordEvents, tempDir } from '../../unit/store/fixtures.js';
 
 const alice = { organization_id: 'org_acme', user_id: 'usr_alice' };
 const bob = { organization_id: 'org_acme', user_id: 'usr_bob' };
 
-const backends: [string, () => Promise<{ store: Store; cleanup: () => Promise<void> }>][] = [
-  ['memory', async () => ({ store: new MemoryStore(), cleanup: async () => undefined })],
-  [
-    'lowdb',
-    async () => {
-      const t = await tempDir();
-      const store = await LowdbStore.open({ file: join(t.dir, 'data.json') });
-      return { store, cleanup: async () => (await store.close(), t.cleanup()) };
-    },
-  ],
-];
+const backends = contractBackends();
 
 describe.each(backends)('Store contract (%s)', (_name, make) => {
   let store: Store;

@@ -1,12 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { contractBackends } from './backends.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RateLimitedError, ValidationError } from '../../../src/domain/errors.js';
-import { LowdbStore } from '../../../src/store/lowdb.js';
-import { MemoryStore } from '../../../src/store/memory.js';
 import type { OAuthFlowRecord, Store } from '../../../src/store/types.js';
-import { tempDir } from './fixtures.js';
 
 const T0 = new Date('2030-01-01T00:00:00Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
@@ -19,31 +16,7 @@ const alice = { organization_id: 'org_acme', user_id: 'usr_alice' };
 const key = { organization_id: 'org_acme', api_key_id: 'key_1' };
 const limits = (now = T0, maxPerOwner = 3) => ({ now, maxPerOwner });
 
-const backends: [string, () => Promise<{ store: Store; file?: string; reopen?: () => Promise<Store>; cleanup: () => Promise<void> }>][] = [
-  ['memory', async () => ({ store: new MemoryStore(), cleanup: async () => undefined })],
-  [
-    'lowdb',
-    async () => {
-      const t = await tempDir();
-      const file = join(t.dir, 'data.json');
-      const store = await LowdbStore.open({ file });
-      const others: Store[] = [];
-      return {
-        store,
-        file,
-        reopen: async () => {
-          const s = await LowdbStore.open({ file });
-          others.push(s);
-          return s;
-        },
-        cleanup: async () => {
-          await Promise.all([store.close(), ...others.map((s) => s.close())]);
-          await t.cleanup();
-        },
-      };
-    },
-  ],
-];
+const backends = contractBackends();
 
 describe.each(backends)('Store: pending OAuth flows (%s)', (_name, make) => {
   let ctx: Awaited<ReturnType<(typeof backends)[0][1]>>;
@@ -79,13 +52,27 @@ describe.each(backends)('Store: pending OAuth flows (%s)', (_name, make) => {
     expect((e as ValidationError).param).toBe('id');
   });
 
-  it('lowdb: another process sharing the data file completes the flow, once; the file is 0600', async () => {
-    if (!ctx.reopen || !ctx.file) return;
-    const other = await ctx.reopen();
+  it('another process or replica sharing the data completes the flow, once', async () => {
+    if (!ctx.twin) return;
+    const other = await ctx.twin();
     const a = flow(alice);
     await ctx.store.createOAuthFlow(a, limits());
-    expect(await other.takeOAuthFlow(a.id, T0)).toEqual(a);
-    expect(await ctx.store.takeOAuthFlow(a.id, T0)).toBeUndefined();
+    expect(await other.getOAuthFlow(a.id, T0)).toEqual(a);
+    const takes = await Promise.all([other.takeOAuthFlow(a.id, T0), ctx.store.takeOAuthFlow(a.id, T0)]);
+    expect(takes.filter((t) => t !== undefined)).toEqual([a]);
+  });
+
+  it('the cap holds across processes or replicas inserting at once', async () => {
+    if (!ctx.twin) return;
+    const other = await ctx.twin();
+    const results = await Promise.allSettled([0, 1, 2, 3, 4, 5].map((i) => (i % 2 ? other : ctx.store).createOAuthFlow(flow(alice), limits())));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason)).toEqual([expect.any(RateLimitedError), expect.any(RateLimitedError), expect.any(RateLimitedError)]);
+  });
+
+  it('lowdb: the flow file is 0600 and holds no state', async () => {
+    if (!ctx.file) return;
+    await ctx.store.createOAuthFlow(flow(alice), limits());
     const path = `${ctx.file}.oauth-flows.json`;
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     expect(await readFile(path, 'utf8')).not.toContain('state-');
