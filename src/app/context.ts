@@ -11,7 +11,7 @@ import { createOAuthClients, type OAuthClients } from '../oauth/clients.js';
 import { createLogger } from './logger.js';
 import { resolveDataFile } from './paths.js';
 import { resolveDatabaseUrl, requireSharedKey } from './database.js';
-import { describeDatabaseUrl } from '../store/postgres/connection.js';
+import { describeDatabaseUrl } from '../store/postgres/url.js';
 
 export interface AppContextOptions {
   /** `--data`; else CONNECTOR_GATEWAY_DATA; else the user config directory. */

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { keyFilePath } from '../crypto/key-file.js';
 import { KEY_ENV } from '../crypto/load.js';
 import { ValidationError } from '../domain/errors.js';
-import { checkDatabaseUrl, DATABASE_URL_ENV } from '../store/postgres/connection.js';
+import { checkDatabaseUrl, DATABASE_URL_ENV } from '../store/postgres/url.js';
 
 /** `--database-url`, else CONNECTOR_GATEWAY_DATABASE_URL, else none (the embedded data file). */
 export function resolveDatabaseUrl(explicit: string | undefined, env: NodeJS.ProcessEnv): string | undefined {

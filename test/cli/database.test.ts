@@ -70,38 +70,38 @@ describe('PostgreSQL from the command line: migrate, refusals, import and export
 });
 
 async function importExport(db: TestDatabase): Promise<void> {
-    const env = tempEnv({ CONNECTOR_GATEWAY_KEY: '' });
-    const mk = (name: string, creds: string) =>
-      cliJson<{ id: string }>(['configs', 'create', '--user', 'usr_a', '--org', 'org_x', '--connector', 'pc_github', '--name', name, '--config', '{"repository":"acme/backend"}', '--credentials', creds, '--metadata', 'team=core'], env);
-    const one = await mk('one', '{"type":"api_key","api_key":"PLANTED_import_secret_1"}');
-    await mk('two', '{"type":"bearer","token":"PLANTED_import_secret_2"}');
-    await runCli(['configs', 'update', one.id, '--user', 'usr_a', '--org', 'org_x', '--name', 'one renamed'], env);
-    await cliJson(['keys', 'create', '--org', 'org_x', '--user', 'usr_a', '--name', 'ci'], env);
-    const original = JSON.parse(readFileSync(env.CONNECTOR_GATEWAY_DATA!, 'utf8').replace(/"generation":\d+,/, '')) as { configurations: unknown[]; api_keys: unknown[] };
+  const env = tempEnv({ CONNECTOR_GATEWAY_KEY: '' });
+  const mk = (name: string, creds: string) =>
+    cliJson<{ id: string }>(['configs', 'create', '--user', 'usr_a', '--org', 'org_x', '--connector', 'pc_github', '--name', name, '--config', '{"repository":"acme/backend"}', '--credentials', creds, '--metadata', 'team=core'], env);
+  const one = await mk('one', '{"type":"api_key","api_key":"PLANTED_import_secret_1"}');
+  await mk('two', '{"type":"bearer","token":"PLANTED_import_secret_2"}');
+  await runCli(['configs', 'update', one.id, '--user', 'usr_a', '--org', 'org_x', '--name', 'one renamed'], env);
+  await cliJson(['keys', 'create', '--org', 'org_x', '--user', 'usr_a', '--name', 'ci'], env);
+  const original = JSON.parse(readFileSync(env.CONNECTOR_GATEWAY_DATA!, 'utf8').replace(/"generation":\d+,/, '')) as { configurations: unknown[]; api_keys: unknown[] };
 
-    const imported = await cliJson<{ configurations: number; api_keys: number; audit_events: number; key_ids: string[] }>(['import', '--from', env.CONNECTOR_GATEWAY_DATA!, '--database-url', db.url], env);
-    expect(imported).toMatchObject({ configurations: 2, api_keys: 1 });
-    expect(imported.audit_events).toBeGreaterThanOrEqual(4);
-    expect(imported.key_ids).toHaveLength(1);
-    // Sealed in the database as in the file: no clear secret in any row.
-    const dump = JSON.stringify(await sql(db.url, 'SELECT doc FROM cg_configurations UNION ALL SELECT doc FROM cg_api_keys UNION ALL SELECT doc FROM cg_audit_events'));
-    expect(dump).not.toContain('PLANTED_import');
-    expect(dump).toContain(`"kid":"${imported.key_ids[0]}"`);
+  const imported = await cliJson<{ configurations: number; api_keys: number; audit_events: number; key_ids: string[] }>(['import', '--from', env.CONNECTOR_GATEWAY_DATA!, '--database-url', db.url], env);
+  expect(imported).toMatchObject({ configurations: 2, api_keys: 1 });
+  expect(imported.audit_events).toBeGreaterThanOrEqual(4);
+  expect(imported.key_ids).toHaveLength(1);
+  // Sealed in the database as in the file: no clear secret in any row.
+  const dump = JSON.stringify(await sql(db.url, 'SELECT doc FROM cg_configurations UNION ALL SELECT doc FROM cg_api_keys UNION ALL SELECT doc FROM cg_audit_events'));
+  expect(dump).not.toContain('PLANTED_import');
+  expect(dump).toContain(`"kid":"${imported.key_ids[0]}"`);
 
-    // A second import into a non-empty database is refused, whole.
-    expectOneLine(await runCli(['import', '--from', env.CONNECTOR_GATEWAY_DATA!, '--database-url', db.url], env), 1, /already holds 2 configuration\(s\) and 1 API key\(s\): import only into an empty database/);
+  // A second import into a non-empty database is refused, whole.
+  expectOneLine(await runCli(['import', '--from', env.CONNECTOR_GATEWAY_DATA!, '--database-url', db.url], env), 1, /already holds 2 configuration\(s\) and 1 API key\(s\): import only into an empty database/);
 
-    // The database serves them, opening the credentials with the key file beside the original data file.
-    const viaDb = await cliJson<{ data: { id: string; name: string; version?: number }[] }>(['configs', 'list', '--user', 'usr_a', '--org', 'org_x', '--database-url', db.url], env);
-    expect(viaDb.data.map((c) => c.name).sort()).toEqual(['one renamed', 'two']);
+  // The database serves them, opening the credentials with the key file beside the original data file.
+  const viaDb = await cliJson<{ data: { id: string; name: string; version?: number }[] }>(['configs', 'list', '--user', 'usr_a', '--org', 'org_x', '--database-url', db.url], env);
+  expect(viaDb.data.map((c) => c.name).sort()).toEqual(['one renamed', 'two']);
 
-    const out = join(mkdtempSync(join(tmpdir(), 'cgw-export-')), 'exported.json');
-    const exported = await cliJson<{ configurations: number; audit_events: number; key_ids: string[] }>(['export', '--to', out, '--database-url', db.url], env);
-    expect(exported).toMatchObject({ configurations: 2, audit_events: imported.audit_events, key_ids: imported.key_ids });
-    const back = JSON.parse(readFileSync(out, 'utf8').replace(/"generation":\d+,/, '')) as typeof original;
-    const byId = (xs: unknown[]) => [...xs].sort((a, b) => String((a as { id: string }).id).localeCompare(String((b as { id: string }).id)));
-    expect(byId(back.configurations)).toEqual(byId(original.configurations));
-    expect(back.api_keys).toEqual(original.api_keys);
-    expect(readFileSync(`${out}.audit.jsonl`, 'utf8').trim().split('\n')).toEqual(readFileSync(`${env.CONNECTOR_GATEWAY_DATA!}.audit.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.stringify(JSON.parse(l))));
-    expectOneLine(await runCli(['export', '--to', out, '--database-url', db.url], env), 1, /already exists: export writes a new file only/);
+  const out = join(mkdtempSync(join(tmpdir(), 'cgw-export-')), 'exported.json');
+  const exported = await cliJson<{ configurations: number; audit_events: number; key_ids: string[] }>(['export', '--to', out, '--database-url', db.url], env);
+  expect(exported).toMatchObject({ configurations: 2, audit_events: imported.audit_events, key_ids: imported.key_ids });
+  const back = JSON.parse(readFileSync(out, 'utf8').replace(/"generation":\d+,/, '')) as typeof original;
+  const byId = (xs: unknown[]) => [...xs].sort((a, b) => String((a as { id: string }).id).localeCompare(String((b as { id: string }).id)));
+  expect(byId(back.configurations)).toEqual(byId(original.configurations));
+  expect(back.api_keys).toEqual(original.api_keys);
+  expect(readFileSync(`${out}.audit.jsonl`, 'utf8').trim().split('\n')).toEqual(readFileSync(`${env.CONNECTOR_GATEWAY_DATA!}.audit.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.stringify(JSON.parse(l))));
+  expectOneLine(await runCli(['export', '--to', out, '--database-url', db.url], env), 1, /already exists: export writes a new file only/);
 }

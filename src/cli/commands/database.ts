@@ -4,9 +4,7 @@ import { resolveDatabaseUrl } from '../../app/database.js';
 import { createLogger } from '../../app/logger.js';
 import { ValidationError } from '../../domain/errors.js';
 import { LowdbStore } from '../../store/lowdb.js';
-import { describeDatabaseUrl, DATABASE_URL_ENV } from '../../store/postgres/connection.js';
-import { migrate } from '../../store/postgres/migrations.js';
-import { PostgresStore } from '../../store/postgres/store.js';
+import { describeDatabaseUrl, DATABASE_URL_ENV } from '../../store/postgres/url.js';
 import { readSnapshot, sealedKeyIds, writeEmbeddedFiles, type Snapshot } from '../../store/transfer.js';
 import { resolve } from 'node:path';
 import type { CliIO } from '../io.js';
@@ -37,6 +35,7 @@ export function registerDatabase(program: Command, io: CliIO): void {
     .option('--json', 'print the result as JSON')
     .action(async (flags: DbFlags) => {
       const url = requireDatabase(io, flags);
+      const { migrate } = await import('../../store/postgres/migrations.js');
       const applied = await migrate(url, createLogger(io.env, 'warn'));
       const result = { object: 'migration', database: describeDatabaseUrl(url), applied };
       if (flags.json) printJson(io, result);
@@ -59,6 +58,7 @@ export function registerDatabase(program: Command, io: CliIO): void {
       } finally {
         await source.close();
       }
+      const { PostgresStore } = await import('../../store/postgres/store.js');
       const target = await PostgresStore.open({ url, log: createLogger(io.env, 'warn') });
       try {
         await target.importSnapshot(snapshot);
@@ -82,6 +82,7 @@ export function registerDatabase(program: Command, io: CliIO): void {
     .action(async (flags: DbFlags & { to: string }) => {
       const url = requireDatabase(io, flags);
       const file = resolve(flags.to);
+      const { PostgresStore } = await import('../../store/postgres/store.js');
       const source = await PostgresStore.open({ url, log: createLogger(io.env, 'warn') });
       let snapshot: Snapshot;
       try {

@@ -1,7 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runner } from 'node-pg-migrate';
 import type pg from 'pg';
 import { StorageError } from '../../domain/errors.js';
 import type { Logger } from '../../domain/logger.js';
@@ -75,6 +74,8 @@ export function requireCurrentSchema(state: SchemaState, url: string): void {
  */
 export async function migrate(url: string, log: Logger): Promise<string[]> {
   const pgMod = (await import('pg')).default;
+  // Loaded only by `migrate`: opening a store needs just the table it writes.
+  const { runner } = await import('node-pg-migrate');
   const client = new pgMod.Client(clientConfig({ url, log, queryTimeoutMs: 120_000 }));
   try {
     await client.connect();
