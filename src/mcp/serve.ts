@@ -63,7 +63,7 @@ export async function startServe(ctx: AppContext, opts: ServeOptions): Promise<R
   const http = await createHttpServer({ ...ctx, gateway: runtime.gateway }, {
     host: opts.host,
     port: opts.port,
-    mcpHandler: (req, res, principal) => endpoint.handle(req, res, principal),
+    mcpHandler: (req, res, principal, charge) => endpoint.handle(req, res, principal, charge),
     extraRoutes: [...(metrics ? [metricsRoute(metrics)] : []), ...(auth.resource?.routes ?? []), ...connectRoutes, ...management.routes],
     authenticate: auth.authenticate,
     restAuthenticate: management.restAuthenticate,

@@ -43,7 +43,7 @@ describe.skipIf(!haveChromium() && !process.env.CI)('management page in a browse
     await card.waitFor();
     expect(await card.locator('.badge').textContent()).toBe('unknown');
     // The cookie is HttpOnly: the page's script cannot read it.
-    expect(await page.evaluate(() => document.cookie)).toBe('');
+    expect(await page.evaluate('document.cookie')).toBe('');
     const cookies = await context.cookies();
     expect(cookies.find((c) => c.name === 'cg_session')).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
     expect(problems).toEqual([]);
