@@ -4,7 +4,7 @@ import { credentialSecret, type Credentials } from '../../src/domain/credentials
 import { Scrubber } from '../../src/domain/secret-forms.js';
 import { UpstreamError, isGatewayError, errorMessage } from '../../src/domain/errors.js';
 import { checkUrlAllowed, isPolicyRefusal } from '../../src/http/network-guard.js';
-import { httpStatusFailure, mayRefreshAfter } from '../../src/domain/mcp-failures.js';
+import { mayRefreshAfter, mcpStatusFailure } from '../../src/http/upstream-errors.js';
 import type { CustomMcpConfig } from './config.js';
 import { authHeader, createUpstreamAgent, createUpstreamFetch } from './fetch.js';
 import type { RawForwarder } from '../../src/domain/forwarding.js';
@@ -267,7 +267,7 @@ export class CustomMcpSession implements ConnectorSession {
     if (cause) return cause;
     const status = httpStatus(e);
     const where = `${this.url.origin}${this.url.pathname}`;
-    if (status !== undefined) return httpStatusFailure(status, where, what);
+    if (status !== undefined) return mcpStatusFailure(status, where, what);
     if (e instanceof SdkError && e.code === 'REQUEST_TIMEOUT') return new UpstreamError('timeout', `the MCP server at ${where} did not answer ${what} within ${this.timeoutMs} ms`);
     const bad = badContent(e);
     if (bad) return new UpstreamError('protocol', `the MCP server at ${where} answered ${what} with ${bad}`);

@@ -1,5 +1,5 @@
 import { ProtocolError } from '@modelcontextprotocol/server';
-import { errorMessage, isGatewayError, UpstreamError } from '../domain/errors.js';
+import { CREDENTIALS_UNREADABLE, errorMessage, isGatewayError, UpstreamError } from '../domain/errors.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 import type { HealthWriter } from './health.js';
 import type { ToolCallOutcome } from './types.js';
@@ -37,6 +37,9 @@ interface FailurePolicy {
 /**
  * Only unavailability (network, timeout, 5xx, an answer that is not MCP) trips the breaker; only a
  * dead connection is dropped. Rate limits, refused credentials and bad input leave both alone.
+ * Health turns unhealthy only for what cannot work until someone acts: the service refused the
+ * credentials (401), a refresh was refused, or this process cannot open the sealed credentials. A
+ * permission refusal for one resource (403) is the call's problem and leaves health alone.
  */
 const POLICY: Readonly<Record<string, FailurePolicy>> = {
   network: { breaker: true, reconnect: true, unhealthy: false },
@@ -45,6 +48,7 @@ const POLICY: Readonly<Record<string, FailurePolicy>> = {
   server: { breaker: true, reconnect: false, unhealthy: false },
   credentials: { breaker: false, reconnect: false, unhealthy: true },
   reauthorize: { breaker: false, reconnect: false, unhealthy: true },
+  [CREDENTIALS_UNREADABLE]: { breaker: false, reconnect: false, unhealthy: true },
 };
 const NEUTRAL: FailurePolicy = { breaker: false, reconnect: false, unhealthy: false };
 
@@ -61,7 +65,12 @@ export function verdictOfError(e: unknown, scope: CallScope): CallVerdict {
   if (e instanceof ProtocolError) return { kind: 'rejected' };
   if (scope.timedOut) return { kind: 'failed', failure: 'timeout', reason: scope.deadlineReason() };
   const reason = describeFailure(e);
-  return { kind: 'failed', failure: e instanceof UpstreamError ? e.kind : isGatewayError(e) ? e.code : 'internal', reason };
+  return { kind: 'failed', failure: failureKind(e), reason };
+}
+
+/** The `error_kind` of a failure: the UpstreamError kind, else a gateway error's code. */
+export function failureKind(e: unknown): string {
+  return e instanceof UpstreamError ? e.kind : isGatewayError(e) ? e.code : 'internal';
 }
 
 /** The observers' outcome for a verdict, and the error kind of a failure. */
@@ -183,6 +192,11 @@ export class CallPipeline {
   settle(verdict: CallVerdict): void {
     switch (verdict.kind) {
       case 'answered':
+        this.breaker.success();
+        // A result proves the credentials work. An isError result may be a refusal of the
+        // arguments before anything was sent, so it proves nothing.
+        if (!verdict.toolError) this.health.healthy(this.configurationId);
+        return;
       case 'rejected':
         this.breaker.success();
         return;

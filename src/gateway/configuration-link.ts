@@ -7,9 +7,9 @@ import type { GatewayDeps } from './types.js';
 import { toolFingerprint } from './fingerprint.js';
 import { HealthWriter } from './health.js';
 import { DEFAULT_BREAKER } from './circuit-breaker.js';
-import { CallCancelledError, CallPipeline, describeFailure, verdictOfError, type CallVerdict } from './call-pipeline.js';
+import { CallCancelledError, CallPipeline, describeFailure, failureKind, verdictOfError, type CallVerdict } from './call-pipeline.js';
 
-export { CallCancelledError, describeFailure };
+export { CallCancelledError, describeFailure, failureKind };
 
 export interface LinkCallOutcome {
   result: CallToolResult;
@@ -49,6 +49,14 @@ export class ConfigurationLink {
     return this.record.id;
   }
 
+  /**
+   * Built-in connectors declare their tools (`ConnectorDefinition.tools`); listing them contacts no
+   * one, so it must not move health either way. Only custom MCP servers are asked for their tools.
+   */
+  private get staticCatalog(): boolean {
+    return (this.deps.registry.get(this.record.personal_connector_id)?.tools.length ?? 0) > 0;
+  }
+
   get label(): string {
     const connector = this.deps.registry.get(this.record.personal_connector_id)?.name ?? this.record.personal_connector_id;
     return `configuration "${this.record.name}" (${this.record.id}, ${connector})`;
@@ -69,7 +77,9 @@ export class ConfigurationLink {
     try {
       const session = await withSignal(this.open(signal), signal, () => this.deadlineError('discovery'));
       const tools = await withSignal(session.listTools(signal), signal, () => this.deadlineError('discovery'));
-      this.health.healthy(this.record.id);
+      // Only a discovery that asked the service (a custom MCP server's tools/list, sent with the
+      // credentials) says anything about the connection; reading a static catalog does not.
+      if (!this.staticCatalog) this.health.healthy(this.record.id);
       this.failedAt = undefined;
       this.deps.observer?.discovered?.({ configurationId: this.id, connectorId: this.record.personal_connector_id, durationMs: performance.now() - started, ok: true });
       return tools;
@@ -77,7 +87,7 @@ export class ConfigurationLink {
       this.session = undefined;
       this.ready = undefined;
       this.failedAt = Date.now();
-      if (!this.closed) this.health.unhealthy(this.record.id, describeFailure(e));
+      if (!this.closed && !this.staticCatalog) this.health.unhealthy(this.record.id, describeFailure(e));
       this.deps.observer?.discovered?.({ configurationId: this.id, connectorId: this.record.personal_connector_id, durationMs: performance.now() - started, ok: false });
       throw e;
     }

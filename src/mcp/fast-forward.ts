@@ -7,7 +7,7 @@ import { Scrubber } from '../domain/secret-forms.js';
 import type { PrincipalGateway } from '../gateway/principal-gateway.js';
 import type { Route } from '../gateway/tool-table.js';
 import type { CallVerdict } from '../gateway/call-pipeline.js';
-import { httpStatusFailure, mayRefreshAfter } from '../domain/mcp-failures.js';
+import { mayRefreshAfter, mcpStatusFailure } from '../http/upstream-errors.js';
 import { isObject, MODERN_REVISION, PROTOCOL_VERSION_META, rewriteResponse, upstreamParams, type Era, type JsonObject } from './era-translation.js';
 import { exchange } from '../http/exchange.js';
 import { endJson, readErrorAnswer, relayJson, relayStream, streamFailure, writeSynthetic, type Relayed } from './relay.js';
@@ -167,7 +167,7 @@ export class FastForwarder {
             return true;
           }
           await upstream.body.dump();
-          const failure = httpStatusFailure(status, where, 'tools/call');
+          const failure = mcpStatusFailure(status, where, 'tools/call');
           writeSynthetic(res, era, call.id, link.failureText(failure.message));
           finish({ kind: 'failed', failure: failure.kind, reason: failure.message });
           return true;
