@@ -4,7 +4,7 @@ import { credentialSecret, type Credentials } from '../../src/domain/credentials
 import { Scrubber } from '../../src/domain/secret-forms.js';
 import { UpstreamError, isGatewayError, errorMessage } from '../../src/domain/errors.js';
 import { checkUrlAllowed, isPolicyRefusal } from '../../src/http/network-guard.js';
-import { mcpStatusKind } from '../../src/http/upstream-errors.js';
+import { mayRefreshAfter, mcpStatusFailure } from '../../src/http/upstream-errors.js';
 import type { CustomMcpConfig } from './config.js';
 import { authHeader, createUpstreamAgent, createUpstreamFetch } from './fetch.js';
 import type { RawForwarder } from '../../src/domain/forwarding.js';
@@ -235,7 +235,7 @@ export class CustomMcpSession implements ConnectorSession {
       return await op(c);
     } catch (e) {
       const used = this.lastCredentials;
-      if (httpStatus(e) === 401 && used?.type === 'oauth2') {
+      if (mayRefreshAfter(httpStatus(e), used?.type, 0) && used) {
         const fresh = await this.ctx.credentials.refresh(used, signal);
         if (fresh) {
           await this.reset();
@@ -267,10 +267,7 @@ export class CustomMcpSession implements ConnectorSession {
     if (cause) return cause;
     const status = httpStatus(e);
     const where = `${this.url.origin}${this.url.pathname}`;
-    if (status !== undefined) {
-      const { kind, advice } = mcpStatusKind(status);
-      return new UpstreamError(kind, `the MCP server at ${where} answered ${status} to ${what}${advice}`, { status });
-    }
+    if (status !== undefined) return mcpStatusFailure(status, where, what);
     if (e instanceof SdkError && e.code === 'REQUEST_TIMEOUT') return new UpstreamError('timeout', `the MCP server at ${where} did not answer ${what} within ${this.timeoutMs} ms`);
     const bad = badContent(e);
     if (bad) return new UpstreamError('protocol', `the MCP server at ${where} answered ${what} with ${bad}`);
