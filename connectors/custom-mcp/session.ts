@@ -255,10 +255,15 @@ export class CustomMcpSession implements ConnectorSession {
     }
   }
 
-  private async reset(): Promise<void> {
+  private async reset(opts: { terminate?: boolean } = {}): Promise<void> {
     const c = this.client;
+    const t = this.transport;
     this.client = undefined;
     this.transport = undefined;
+    // A 2025-era session the upstream keeps for us is ended with DELETE when the gateway is done
+    // with it (shutdown, configuration changed or removed), not left to expire there. Bounded: an
+    // upstream that does not answer cannot hold a shutdown.
+    if (opts.terminate && t?.sessionId !== undefined) await boundedWait(t.terminateSession(), TERMINATE_WAIT_MS).catch(() => {});
     await c?.close().catch(() => {});
   }
 
@@ -284,9 +289,18 @@ export class CustomMcpSession implements ConnectorSession {
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.reset();
+    await this.reset({ terminate: true });
     if (this.ownsAgent) await this.agent.close().catch(() => {});
   }
+}
+
+/** How long closing waits for the upstream to answer the DELETE that ends its session. */
+const TERMINATE_WAIT_MS = 2_000;
+
+function boundedWait(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** 2026-07-28 and later revisions are the stateless, per-request era. */

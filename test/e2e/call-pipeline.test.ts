@@ -86,4 +86,60 @@ describe.each(['lean', 'sdk'] as const)('failure vocabulary through the built se
       }
     });
   });
+
+  it.each(CLIENT_ERAS)('a 2026 upstream’s HTTP 400 with a JSON-RPC error body reaches a %s client as that error', async (clientEra) => {
+    const client = await connect(srv.mcpUrl, secret, clientEra);
+    try {
+      for (let i = 0; i < MISTAKES; i++) {
+        const e = await protocolErrorOf(client.callTool({ name: 'up_modern_needs_sampling', arguments: {} }));
+        expect(e.code).toBe(-32021);
+        expect(e.message).toContain('needs_sampling requires the sampling capability');
+        expect(e.message).not.toMatch(/answered 400/);
+      }
+      expect((await client.callTool({ name: 'up_modern_echo', arguments: { message: 'fine' } })).content).toEqual([{ type: 'text', text: 'fine' }]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it.each(CLIENT_ERAS)('an unknown tools/list cursor is Invalid Params for a %s client, not the full list', async (clientEra) => {
+    const client = await connect(srv.mcpUrl, secret, clientEra);
+    try {
+      expect((await client.listTools()).nextCursor).toBeUndefined();
+      const e = await protocolErrorOf(client.listTools({ cursor: 'not-a-cursor-we-gave' }));
+      expect(e.code).toBe(-32602);
+      expect(e.message).toMatch(/unknown cursor/);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('upstream sessions are closed with DELETE when the gateway drops them', () => {
+  it('on a configuration change and at shutdown (2025-era upstream)', async () => {
+    const up = await startSdkUpstream('legacy');
+    const srv = await startServer({ principals: 1, env: { CONNECTOR_GATEWAY_ALLOW_LOOPBACK: '1' } });
+    try {
+      const secret = srv.principals[0]!.secret;
+      const created = await api<ApiBody>(srv.url, secret, 'POST', CONFIGURATIONS, { personal_connector_id: 'pc_custom_mcp', name: 'up', configuration: { endpoint: up.url } });
+      expect(created.status, created.text).toBe(201);
+      const client = await connect(srv.mcpUrl, secret, 'legacy');
+      expect((await client.callTool({ name: 'up_echo', arguments: { message: 'a' } })).isError).toBeFalsy();
+      expect(up.seen.sessionIds.size).toBe(1);
+      expect(up.seen.deletes).toBe(0);
+      // A change that replaces the configuration's connection: the old session is ended.
+      const patched = await api<ApiBody>(srv.url, secret, 'PATCH', `${CONFIGURATIONS}/${created.json!.id!}`, { configuration: { endpoint: up.url, timeout_ms: 30_000 } });
+      expect(patched.status, patched.text).toBe(200);
+      await expect.poll(() => up.seen.deletes, { timeout: 20_000 }).toBe(1);
+      expect((await client.callTool({ name: 'up_echo', arguments: { message: 'b' } })).isError).toBeFalsy();
+      expect(up.seen.sessionIds.size).toBe(2);
+      await client.close();
+      // Shutdown ends the session in use.
+      await srv.stop();
+      expect(up.seen.deletes).toBe(2);
+    } finally {
+      await srv.close();
+      await up.close();
+    }
+  });
 });
