@@ -4,7 +4,7 @@ import type { ConfigurationRecord } from '../domain/configuration.js';
 import { ConflictError } from '../domain/errors.js';
 import { createExclusive } from './file-io.js';
 import { newEpoch, serializeDocument } from './file-format.js';
-import type { ApiKeyRecord, AuditEvent, Store } from './types.js';
+import type { ApiKeyRecord, AuditEvent, OAuthRegistrationRecord, Store } from './types.js';
 
 /**
  * Everything a store holds that outlives a request, as it is stored: configurations with their
@@ -16,6 +16,8 @@ export interface Snapshot {
   configurations: ConfigurationRecord[];
   apiKeys: ApiKeyRecord[];
   audit: AuditEvent[];
+  /** OAuth client registrations with remote authorization servers (sealed). */
+  registrations: OAuthRegistrationRecord[];
 }
 
 export async function readSnapshot(store: Store): Promise<Snapshot> {
@@ -28,7 +30,7 @@ export async function readSnapshot(store: Store): Promise<Snapshot> {
     if (!page.has_more || page.data.length === 0) break;
     cursor = page.data[page.data.length - 1]!.id;
   }
-  return { configurations, apiKeys, audit: newestFirst.reverse() };
+  return { configurations, apiKeys, audit: newestFirst.reverse(), registrations: await store.listOAuthRegistrations() };
 }
 
 /** The key ids the snapshot's credentials are sealed with: the key ring that opens them must hold these. */
@@ -45,5 +47,15 @@ export async function writeEmbeddedFiles(file: string, s: Snapshot): Promise<voi
   if (existsSync(file) || existsSync(audit)) throw new ConflictError(`${file} (or its audit log) already exists: export writes a new file only; choose another path`, 'resource_exists');
   const text = serializeDocument(1, s.configurations.map((r) => JSON.stringify(r)), s.apiKeys, newEpoch());
   if (!(await createExclusive(file, text, 0o600))) throw new ConflictError(`${file} already exists: export writes a new file only; choose another path`, 'resource_exists');
+  if (s.registrations.length > 0) {
+    // Through the embedded store itself, so the registrations file is written the way it reads it.
+    const { LowdbStore } = await import('./lowdb.js');
+    const store = await LowdbStore.open({ file });
+    try {
+      for (const r of s.registrations) await store.createOAuthRegistration(r);
+    } finally {
+      await store.close();
+    }
+  }
   if (s.audit.length > 0) await appendFile(audit, s.audit.map((e) => JSON.stringify(e) + '\n').join(''), { mode: 0o600 });
 }

@@ -22,7 +22,7 @@ function requireDatabase(io: CliIO, flags: DbFlags): string {
 }
 
 function counts(s: Snapshot) {
-  return { configurations: s.configurations.length, api_keys: s.apiKeys.length, audit_events: s.audit.length, key_ids: sealedKeyIds(s) };
+  return { configurations: s.configurations.length, api_keys: s.apiKeys.length, audit_events: s.audit.length, oauth_registrations: s.registrations.length, key_ids: sealedKeyIds(s) };
 }
 
 /** `migrate`, `import --from FILE`, `export --to FILE`: the PostgreSQL store's schema and moving data in and out. */

@@ -10,11 +10,13 @@ import { ChangeEmitter } from '../emitter.js';
 import { deepFreeze, jsonCopy } from '../json.js';
 import { KeyTable } from '../key-table.js';
 import { checkApiKeyInput, checkAuditInput } from '../schemas.js';
+import { checkOAuthRegistrationInput } from '../oauth-registrations.js';
 import type { Snapshot } from '../transfer.js';
-import type { ApiKeyRecord, AuditEvent, ChangeEvent, ConfigurationMutation, ListOptions, OAuthFlowLimits, OAuthFlowRecord, Page, Store } from '../types.js';
+import type { ApiKeyRecord, AuditEvent, ChangeEvent, ConfigurationMutation, ListOptions, OAuthFlowLimits, OAuthFlowRecord, OAuthRegistrationRecord, Page, Store } from '../types.js';
 import { ChangeListener, CHANGES_CHANNEL } from './change-feed.js';
 import { checkDatabaseUrl, createPool, isConnectionError, mapDbError } from './connection.js';
 import { PostgresFlows } from './flows.js';
+import { PostgresRegistrations } from './registrations.js';
 import { Leases } from './leases.js';
 import { requireCurrentSchema, schemaState } from './migrations.js';
 import { RecordCache } from './record-cache.js';
@@ -67,6 +69,7 @@ export class PostgresStore implements Store {
   readonly #listener: ChangeListener;
   readonly #leases: Leases;
   readonly #flows: PostgresFlows;
+  readonly #registrations: PostgresRegistrations;
   readonly #retentionMs: number;
   /** Bumped on every key change, so a lookup that raced with one is not cached. */
   #keyGeneration = 0;
@@ -91,6 +94,7 @@ export class PostgresStore implements Store {
     const mapError = (e: unknown, where: string) => mapDbError(e, where);
     this.#leases = new Leases({ pool, mapError, beforeRun: () => this.#listener.kick() });
     this.#flows = new PostgresFlows(pool, mapError);
+    this.#registrations = new PostgresRegistrations(pool, mapError);
   }
 
   /**
@@ -304,6 +308,18 @@ export class PostgresStore implements Store {
     return this.#flows.take(id, now);
   }
 
+  listOAuthRegistrations(): Promise<OAuthRegistrationRecord[]> {
+    return this.#registrations.list();
+  }
+
+  createOAuthRegistration(record: OAuthRegistrationRecord): Promise<OAuthRegistrationRecord> {
+    return this.#registrations.create(record);
+  }
+
+  deleteOAuthRegistration(id: string): Promise<boolean> {
+    return this.#registrations.delete(id);
+  }
+
   onChange(listener: (event: ChangeEvent) => void): () => void {
     return this.#emitter.on(listener);
   }
@@ -328,6 +344,7 @@ export class PostgresStore implements Store {
       if (c !== '0' || k !== '0') throw new ConflictError(`the database already holds ${c} configuration(s) and ${k} API key(s): import only into an empty database`, 'database_not_empty');
       for (const r of configs) await db.query(`INSERT INTO cg_configurations (${CONFIGURATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)`, configurationColumns(r));
       for (const key of keys) await db.query('INSERT INTO cg_api_keys (id, organization_id, secret_hash, doc) VALUES ($1, $2, $3, $4::jsonb)', [key.id, key.organization_id, key.secret_hash, JSON.stringify(key)]);
+      for (const g of s.registrations) await db.query('INSERT INTO cg_oauth_registrations (id, doc) VALUES ($1, $2::jsonb) ON CONFLICT (id) DO NOTHING', [g.id, JSON.stringify(checkOAuthRegistrationInput(jsonCopy(g)))]);
       for (const e of audit) await db.query('INSERT INTO cg_audit_events (id, organization_id, user_id, api_key_id, doc) VALUES ($1, $2, $3, $4, $5::jsonb)', auditColumns(e));
       await db.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
       await db.query(`WITH ins AS (INSERT INTO cg_changes (origin, kind, op, id) VALUES ($1, 'reload', 'imported', '') RETURNING seq) SELECT pg_notify('${CHANGES_CHANNEL}', seq::text) FROM ins`, [this.#origin]);
