@@ -4,7 +4,8 @@
  * mint JWT access tokens for a resource URL, test accounts with claims, grant revocation, and counters
  * of token endpoint calls per grant type.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer } from '../helpers/test-server.js';
 import type { AddressInfo } from 'node:net';
 import { randomBytes, createHash } from 'node:crypto';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';

@@ -85,7 +85,7 @@ describe('logs of the built server', () => {
         const res = await fetch(`${base}/v1/audit_events?limit=100`, { headers: { Authorization: `Bearer ${key.secret}` } });
         return ((await res.json()) as { data: AuditEvent[] }).data.filter((e) => e.action === 'tool.called');
       };
-      await expect.poll(async () => (await audit()).length, { timeout: 5_000 }).toBe(3);
+      await expect.poll(async () => (await audit()).length).toBe(3);
       const events = await audit();
       expect(events.map((e) => e.detail?.tool)).toEqual(['fake_boom', 'fake_fail', 'fake_echo']);
       expect(events.every((e) => e.target === config.id && e.organization_id === 'org_local' && e.user_id === 'usr_local')).toBe(true);
