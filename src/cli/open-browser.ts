@@ -18,12 +18,13 @@ export async function openBrowser(url: string, opts: { settleMs?: number } = {})
   } catch (e) {
     return { opened: false, reason: e instanceof Error ? e.message : String(e) };
   }
+  // `open` unreferences the opener; until it has answered, it must keep this process alive.
+  child.ref();
   return new Promise<OpenOutcome>((resolve) => {
     const timer = setTimeout(() => {
       child.unref();
       resolve({ opened: true });
     }, opts.settleMs ?? 10_000);
-    timer.unref();
     child.once('error', (e) => {
       clearTimeout(timer);
       resolve({ opened: false, reason: e.message });

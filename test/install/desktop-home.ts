@@ -18,7 +18,7 @@ export interface DesktopHome {
   home: string;
   /** The environment of a shell on that machine (plus `extra`). */
   env(extra?: Record<string, string>): Record<string, string>;
-  cli(args: string[], extra?: Record<string, string>): Promise<Run>;
+  cli(args: string[], extra?: Record<string, string>, input?: string): Promise<Run>;
   remove(): Promise<void>;
 }
 
@@ -48,7 +48,7 @@ export async function desktopHome(): Promise<DesktopHome> {
   return {
     home,
     env,
-    cli: (args, extra) => runProcess(process.execPath, [CLI, ...args], { env: env(extra), cwd: home }),
+    cli: (args, extra, input) => runProcess(process.execPath, [CLI, ...args], { env: env(extra), cwd: home, ...(input !== undefined ? { input } : {}) }),
     remove: () => rm(home, { recursive: true, force: true }),
   };
 }
