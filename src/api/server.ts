@@ -23,8 +23,12 @@ export interface ExtraRoute {
 export interface HttpServerOptions {
   host: string;
   port: number;
-  /** Serves /mcp for an authenticated principal. */
-  mcpHandler?: (req: IncomingMessage, res: ServerResponse, principal: Principal) => Promise<void>;
+  /**
+   * Serves /mcp for an authenticated principal. One request was counted against the /mcp rate limit
+   * before the body was read; `charge(n)` says the request carries `n` calls (a JSON-RPC batch) and
+   * counts the `n - 1` others.
+   */
+  mcpHandler?: (req: IncomingMessage, res: ServerResponse, principal: Principal, charge: (n: number) => void) => Promise<void>;
   extraRoutes?: ExtraRoute[];
   /** Default: API keys as bearer tokens. */
   authenticate?: Authenticate;
@@ -49,8 +53,9 @@ export async function createHttpServer(ctx: ApiContext & { apiKeys: ApiKeyServic
   const mcpLimiter = new RateLimiter(ctx.settings.limits.mcp_rate_limit_per_minute);
   const serveMcp = async (mcp: NonNullable<HttpServerOptions['mcpHandler']>, req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const principal = await authenticate(req);
-    mcpLimiter.take(principalLabel(principal));
-    await mcp(req, res, principal);
+    const label = principalLabel(principal);
+    mcpLimiter.take(label);
+    await mcp(req, res, principal, (n) => mcpLimiter.take(label, n - 1, n));
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -59,7 +59,12 @@ export class McpHttpEndpoint {
     return this.fast.served;
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
+  /**
+   * `charge(n)` counts a request of `n` calls against the principal's /mcp rate limit (the request
+   * itself was counted before its body was read): a JSON-RPC batch costs one per message in it, so a
+   * batch cannot carry more calls than the limit allows. It throws RateLimitedError (429) before anything runs.
+   */
+  async handle(req: IncomingMessage, res: ServerResponse, principal: Principal, charge?: (n: number) => void): Promise<void> {
     const owner = ownerOf(principal);
     const key = ownerKey(owner);
     let body: unknown;
@@ -67,6 +72,7 @@ export class McpHttpEndpoint {
       const read = await readJsonBody(req, res, this.opts.maxBodyBytes);
       if (!read.ok) return;
       body = read.value;
+      if (Array.isArray(body) && body.length > 1) charge?.(body.length);
     }
 
     const sessionId = header(req, 'mcp-session-id');

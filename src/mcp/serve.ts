@@ -61,7 +61,7 @@ export async function startServe(ctx: AppContext, opts: ServeOptions): Promise<R
   const http = await createHttpServer(ctx, {
     host: opts.host,
     port: opts.port,
-    mcpHandler: (req, res, principal) => endpoint.handle(req, res, principal),
+    mcpHandler: (req, res, principal, charge) => endpoint.handle(req, res, principal, charge),
     extraRoutes: [...(metrics ? [metricsRoute(metrics)] : []), ...(auth.resource?.routes ?? []), ...connectRoutes],
     authenticate: auth.authenticate,
   });

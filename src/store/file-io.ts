@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { link, mkdir, open, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, open, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { StorageError } from '../domain/errors.js';
 
@@ -63,6 +63,30 @@ export async function createExclusive(path: string, text: string, mode: number):
   }
 }
 
+/**
+ * Narrows an existing file to owner read/write (0600) when others (group or world) may read or write
+ * it: a data file copied in, restored from a backup or written by an older version is made private
+ * before the store works with it. Returns the mode bits it removed (0 when there was nothing to do
+ * or no file). Never widens, and never touches the owner's bits.
+ */
+export async function tightenMode(path: string): Promise<number> {
+  let mode: number;
+  try {
+    mode = (await stat(path)).mode;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw ioError('cannot read the data file', path, e);
+  }
+  const extra = mode & 0o077;
+  if (extra === 0) return 0;
+  try {
+    await chmod(path, mode & 0o700);
+  } catch (e) {
+    throw ioError('cannot make private (chmod 600)', path, e);
+  }
+  return extra;
+}
+
 export async function fsyncPath(path: string): Promise<Stats> {
   const fh = await open(path, 'r');
   try {
@@ -82,12 +106,13 @@ export class DurableFile {
   constructor(
     readonly path: string,
     private readonly fsync: boolean,
+    private readonly beforeReplace?: (tempFile: string) => Promise<void>,
   ) {}
 
   /** Writes and returns the identity and size of the version written. */
   async write(text: string): Promise<{ identity: string; size: number }> {
     try {
-      await writeFileAtomic(this.path, text, { mode: 0o600, fsync: this.fsync });
+      await writeFileAtomic(this.path, text, { mode: 0o600, fsync: this.fsync, ...(this.beforeReplace ? { beforeReplace: this.beforeReplace } : {}) });
       const st = await stat(this.path);
       return { identity: identityOf(st), size: st.size };
     } catch (e) {
@@ -102,7 +127,11 @@ export class DurableFile {
  * folder fsynced. Hand-written because steno (lowdb's writer) creates its temp file with the
  * default mode, which leaves a world-readable copy of the data for as long as the write takes.
  */
-export async function writeFileAtomic(path: string, text: string, opts: { mode: number; fsync: boolean }): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  text: string,
+  opts: { mode: number; fsync: boolean; beforeReplace?: (tempFile: string) => Promise<void> },
+): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const fh = await open(tmp, 'wx', opts.mode);
@@ -112,6 +141,8 @@ export async function writeFileAtomic(path: string, text: string, opts: { mode: 
     } finally {
       await fh.close();
     }
+    // An observation point (the store's option of the same name): the temp file, complete, before it replaces the target.
+    if (opts.beforeReplace) await opts.beforeReplace(tmp);
     await rename(tmp, path);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);

@@ -10,7 +10,7 @@ import { checkPage } from './config-table.js';
 import { ChangeEmitter } from './emitter.js';
 import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createExclusive, currentIdentity, DurableFile, identityOf, readSnapshot } from './file-io.js';
+import { createExclusive, currentIdentity, DurableFile, identityOf, readSnapshot, tightenMode } from './file-io.js';
 import { emptyDocument, newEpoch, parseDocument, serializeDocument } from './file-format.js';
 import { FileWatch } from './file-watch.js';
 import { FlowFile } from './flow-file.js';
@@ -41,6 +41,12 @@ export interface LowdbStoreOptions {
    * of the data file, at least 256 KiB, so rewrites stay a small share of the bytes written).
    */
   journalMaxBytes?: number;
+  /**
+   * Called with the temp file of each rewrite of the data file (a fold), complete and fsynced, just
+   * before it replaces the data file: an observation point, used by the tests that check that no
+   * copy of the data is ever readable by other users, even mid-write. It must not touch the file.
+   */
+  beforeReplace?: (tempFile: string) => Promise<void>;
 }
 
 const DATA = 'data';
@@ -77,7 +83,7 @@ export class LowdbStore implements Store {
   readonly #file: DurableFile;
   readonly #audit: AuditLog;
   readonly #log: Logger;
-  readonly #opts: Required<Omit<LowdbStoreOptions, 'log' | 'journalMaxBytes'>> & Pick<LowdbStoreOptions, 'journalMaxBytes'>;
+  readonly #opts: Required<Omit<LowdbStoreOptions, 'log' | 'journalMaxBytes' | 'beforeReplace'>> & Pick<LowdbStoreOptions, 'journalMaxBytes'>;
   readonly #journal: JournalFile;
   readonly #flows: FlowFile;
   #disk: DiskState = { dataId: undefined, dataBytes: 0, epoch: undefined, generation: 0, journalId: undefined, journalBytes: 0, journalLines: 0, stale: false };
@@ -86,9 +92,10 @@ export class LowdbStore implements Store {
 
   private constructor(opts: LowdbStoreOptions) {
     this.#log = opts.log ?? silentLogger;
-    this.#opts = { fsync: true, lockTtlMs: 10_000, lockTimeoutMs: 30_000, pollMs: 2_000, ...opts };
+    const { beforeReplace, log: _log, ...rest } = opts;
+    this.#opts = { fsync: true, lockTtlMs: 10_000, lockTimeoutMs: 30_000, pollMs: 2_000, ...rest };
     this.#emitter = new ChangeEmitter(this.#log);
-    this.#file = new DurableFile(opts.file, this.#opts.fsync);
+    this.#file = new DurableFile(opts.file, this.#opts.fsync, beforeReplace);
     this.#journal = new JournalFile(`${opts.file}.journal`, this.#opts.fsync);
     this.#audit = new AuditLog(`${opts.file}.audit.jsonl`, this.#log);
     this.#flows = new FlowFile(`${opts.file}.oauth-flows.json`, this.#opts.fsync, { ttlMs: this.#opts.lockTtlMs, timeoutMs: this.#opts.lockTimeoutMs });
@@ -100,6 +107,7 @@ export class LowdbStore implements Store {
     if (await createExclusive(opts.file, emptyDocument(), 0o600).catch((e) => Promise.reject(new StorageError(`cannot create the data file ${opts.file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 'storage_io', e)))) {
       store.#log.info({ file: opts.file }, 'created an empty data file');
     }
+    await store.#tightenModes();
     await store.#catchUp(false);
     store.#watch = new FileWatch([opts.file, store.#journal.path], () => store.#onFileEvent(), { pollMs: store.#opts.pollMs, debounceMs: 5, log: store.#log });
     return store;
@@ -231,6 +239,18 @@ export class LowdbStore implements Store {
       this.#log.warn({ err, file: this.#opts.file }, 'cannot fold the journal into the data file on close; it stays in the journal, which the next open replays');
     });
     this.#emitter.clear();
+  }
+
+  /**
+   * Every file that holds data (the data file, its journal, pending OAuth flows, the audit trail) is
+   * created 0600; one found wider (copied in, restored from a backup, written by an older version)
+   * is narrowed to 0600 before anything is read from or appended to it, and the log says so.
+   */
+  async #tightenModes(): Promise<void> {
+    for (const path of [this.#opts.file, this.#journal.path, this.#flows.path, this.#audit.path]) {
+      const removed = await tightenMode(path);
+      if (removed !== 0) this.#log.warn({ file: path, removed_mode_bits: `0${removed.toString(8)}` }, 'the file was readable or writable by other users; made it private (0600)');
+    }
   }
 
   #assertOpen(): void {
