@@ -20,7 +20,7 @@ afterEach(async () => {
 const linuxDefault = () => join(h.home, '.config', 'Claude', 'claude_desktop_config.json');
 const backupsOf = async (file: string) => (await readdir(dirname(file))).filter((f) => f.startsWith('claude_desktop_config.json.backup-'));
 
-describe('install claude-desktop', () => {
+describe('install claude-desktop', { timeout: 120_000 }, () => {
   it("creates Claude Desktop's file at the platform path with an entry that names the CLI's own data file, principal and node", async () => {
     const r = await h.cli(['install', 'claude-desktop', '--json']);
     expect(r.code, r.stderr).toBe(0);

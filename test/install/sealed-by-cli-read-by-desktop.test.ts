@@ -58,7 +58,7 @@ function desktopEnv(extra: Record<string, string>): Record<string, string> {
   return { ...getDefaultEnvironment(), HOME: h.home, ...extra };
 }
 
-describe('one data file and one key for the CLI and Claude Desktop', () => {
+describe('one data file and one key for the CLI and Claude Desktop', { timeout: 120_000 }, () => {
   it('the credential is sealed at rest in the default data file, with the key file beside it', async () => {
     const dataFile = join(h.home, '.config', 'mcp-connector-gateway', 'data.json');
     const text = await readFile(dataFile, 'utf8');

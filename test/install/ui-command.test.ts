@@ -38,7 +38,7 @@ afterAll(async () => {
   await h?.remove();
 });
 
-describe('ui', () => {
+describe('ui', { timeout: 120_000 }, () => {
   it('--no-open prints the address serve would listen on, from the same flags and variables', async () => {
     const plain = await h.cli(['ui', '--no-open']);
     expect(plain.code, plain.stderr).toBe(0);
