@@ -52,6 +52,8 @@ beforeAll(async () => {
   const paths = info.files.map((f) => f.path);
   expect(paths).toContain('dist/src/cli/main.js');
   expect(paths).toContain('manifest.json');
+  // The management page, built by npm run build into dist/ui, is served from the package too.
+  expect(paths).toContain('dist/ui/index.html');
   expect(paths.filter((p) => p.endsWith('.map') || p.endsWith('.test.js') || p.startsWith('test/') || p.startsWith('src/'))).toEqual([]);
 }, 180_000);
 
