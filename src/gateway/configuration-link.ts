@@ -3,7 +3,7 @@ import type { ConnectorSession, CallOptions } from '../domain/connector.js';
 import type { RawForwarder } from '../domain/forwarding.js';
 import type { ConfigurationRecord } from '../domain/configuration.js';
 import { CREDENTIALS_UNREADABLE, errorMessage, isGatewayError, UpstreamError, ValidationError } from '../domain/errors.js';
-import type { GatewayDeps } from './types.js';
+import { realDeadlineTimer, type GatewayDeps } from './types.js';
 import { toolFingerprint } from './fingerprint.js';
 import { HealthWriter } from './health.js';
 import { CircuitBreaker, DEFAULT_BREAKER } from './circuit-breaker.js';
@@ -197,10 +197,10 @@ export class ConfigurationLink {
     // close signal, a session's signal) accumulates listeners under load.
     const controller = new AbortController();
     let timedOut = false;
-    const timer = setTimeout(() => {
+    const cancelDeadline = this.startCallDeadline(timeoutMs, () => {
       timedOut = true;
       controller.abort();
-    }, timeoutMs);
+    });
     const onCallerAbort = () => controller.abort();
     opts.signal.addEventListener('abort', onCallerAbort, { once: true });
     this.inflight.add(controller);
@@ -229,7 +229,7 @@ export class ConfigurationLink {
         reason: described,
       };
     } finally {
-      clearTimeout(timer);
+      cancelDeadline();
       opts.signal.removeEventListener('abort', onCallerAbort);
       this.inflight.delete(controller);
     }
@@ -239,6 +239,11 @@ export class ConfigurationLink {
     if (caller.aborted) return new CallCancelledError('cancelled by the client');
     if (timedOut) return this.deadlineError('call', timeoutMs);
     return new UpstreamError('network', 'the configuration was changed or removed during the call');
+  }
+
+  /** Starts a call deadline on the gateway's timer (both call paths use it). */
+  startCallDeadline(ms: number, fire: () => void): () => void {
+    return (this.deps.deadlineTimer ?? realDeadlineTimer)(ms, fire);
   }
 
   callTimeoutMs(): number {

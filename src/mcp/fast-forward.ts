@@ -100,10 +100,10 @@ export class FastForwarder {
     const controller = new AbortController();
     const timeoutMs = link.callTimeoutMs();
     let timedOut = false;
-    const timer = setTimeout(() => {
+    const cancelDeadline = link.startCallDeadline(timeoutMs, () => {
       timedOut = true;
       controller.abort();
-    }, timeoutMs);
+    });
     let cancelled = false;
     const onClientGone = () => {
       if (!res.writableFinished) {
@@ -196,7 +196,7 @@ export class FastForwarder {
       report('upstream_error', kind, reason);
       return true;
     } finally {
-      clearTimeout(timer);
+      cancelDeadline();
       res.off('close', onClientGone);
       if (key) this.legacyInflight.delete(key);
     }
