@@ -28,6 +28,8 @@ export interface OidcProviderOptions {
    * Give a second provider its own slot when a test needs keys that differ.
    */
   keySlot?: string;
+  /** Open Dynamic Client Registration (RFC 7591) at /reg, as hosted MCP authorization servers offer it. */
+  registration?: boolean;
 }
 
 const signingKeys = new Map<string, Promise<Record<string, unknown>>>();
@@ -126,6 +128,7 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
     },
     features: {
       devInteractions: { enabled: true },
+      ...(opts.registration ? { registration: { enabled: true } } : {}),
       revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,

@@ -106,7 +106,7 @@ describe('logs of the built server', () => {
       expect(l).toMatchObject({ principal: 'org_local/usr_local', configuration_id: config.id, connector: 'pc_custom_mcp', duration_ms: expect.any(Number) });
       expect(l).not.toHaveProperty('arguments');
     }
-    expect(calls.map((l) => l.outcome)).toEqual(['success', 'tool_error', expect.stringMatching(/^(upstream_error|tool_error)$/)]);
+    expect(calls.map((l) => l.outcome)).toEqual(['success', 'tool_error', 'rejected']);
     expect(upstream.seen.authorization).toContain(`Bearer ${PLANTED}`);
 
     const files = [stderr, server.stdout(), await readFile(env.CONNECTOR_GATEWAY_DATA!, 'utf8'), await readFile(`${env.CONNECTOR_GATEWAY_DATA!}.audit.jsonl`, 'utf8')];
