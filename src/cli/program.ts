@@ -10,6 +10,8 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerServe } from './commands/serve.js';
 import { registerAudit } from './commands/audit.js';
 import { registerDatabase } from './commands/database.js';
+import { registerInstall } from './commands/install.js';
+import { registerUi } from './commands/ui.js';
 import { LOG_LEVEL_ENV, LOG_LEVELS, parseLogLevel } from '../app/logger.js';
 
 export interface Shutdown {
@@ -45,6 +47,8 @@ export function buildProgram(outer: CliIO, shutdown: Shutdown): Command {
   registerDoctor(program, io);
   registerAudit(program, io);
   registerDatabase(program, io);
+  registerInstall(program, io);
+  registerUi(program, io);
   return program;
 }
 
