@@ -37,10 +37,10 @@ describe.each(backends)('Store contract, one data set (%s)', (_name, make) => {
       configuration: { nested: { list: [1, 'two', null, { deep: true }] }, unicode: 'é✓' },
     });
     const created = await ctx.store.createConfiguration(full);
-    expect(created).toEqual({ ...full, version: 1 });
-    expect(await ctx.store.getConfiguration(full.id)).toEqual({ ...full, version: 1 });
-    expect(await ctx.store.allConfigurations()).toEqual([{ ...full, version: 1 }]);
-    if (ctx.twin) expect(await (await ctx.twin()).getConfiguration(full.id)).toEqual({ ...full, version: 1 });
+    expect(created).toEqual({ ...full, version: 1, revision: 1 });
+    expect(await ctx.store.getConfiguration(full.id)).toEqual({ ...full, version: 1, revision: 1 });
+    expect(await ctx.store.allConfigurations()).toEqual([{ ...full, version: 1, revision: 1 }]);
+    if (ctx.twin) expect(await (await ctx.twin()).getConfiguration(full.id)).toEqual({ ...full, version: 1, revision: 1 });
   });
 
   it('optimistic versions: of two writers holding version 1, exactly one wins', async () => {
@@ -53,7 +53,7 @@ describe.each(backends)('Store contract, one data set (%s)', (_name, make) => {
     expect(results.filter((x) => x.status === 'fulfilled')).toHaveLength(1);
     const lost = results.find((x) => x.status === 'rejected') as PromiseRejectedResult;
     expect(lost.reason).toBeInstanceOf(ConflictError);
-    expect((lost.reason as ConflictError).message).toMatch(/is at version 2, not 1/);
+    expect((lost.reason as ConflictError).message).toMatch(/is at revision 2, not 1/);
     const stored = await ctx.store.updateConfiguration(r.id, (c) => c);
     expect(stored.version).toBe(2);
   });
