@@ -4,7 +4,7 @@ import { credentialSecret, type Credentials } from '../../src/domain/credentials
 import { Scrubber } from '../../src/domain/secret-forms.js';
 import { UpstreamError, isGatewayError, errorMessage } from '../../src/domain/errors.js';
 import { checkUrlAllowed, isPolicyRefusal } from '../../src/http/network-guard.js';
-import { mcpStatusKind } from '../../src/http/upstream-errors.js';
+import { mayRefreshAfter, mcpStatusFailure } from '../../src/http/upstream-errors.js';
 import type { CustomMcpConfig } from './config.js';
 import { authHeader, createUpstreamAgent, createUpstreamFetch } from './fetch.js';
 import type { RawForwarder } from '../../src/domain/forwarding.js';
@@ -235,7 +235,7 @@ export class CustomMcpSession implements ConnectorSession {
       return await op(c);
     } catch (e) {
       const used = this.lastCredentials;
-      if (httpStatus(e) === 401 && used?.type === 'oauth2') {
+      if (mayRefreshAfter(httpStatus(e), used?.type, 0) && used) {
         const fresh = await this.ctx.credentials.refresh(used, signal);
         if (fresh) {
           await this.reset();
@@ -251,10 +251,15 @@ export class CustomMcpSession implements ConnectorSession {
     }
   }
 
-  private async reset(): Promise<void> {
+  private async reset(opts: { terminate?: boolean } = {}): Promise<void> {
     const c = this.client;
+    const t = this.transport;
     this.client = undefined;
     this.transport = undefined;
+    // A 2025-era session the upstream keeps for us is ended with DELETE when the gateway is done
+    // with it (shutdown, configuration changed or removed), not left to expire there. Bounded: an
+    // upstream that does not answer cannot hold a shutdown.
+    if (opts.terminate && t?.sessionId !== undefined) await boundedWait(t.terminateSession(), TERMINATE_WAIT_MS).catch(() => {});
     await c?.close().catch(() => {});
   }
 
@@ -267,10 +272,7 @@ export class CustomMcpSession implements ConnectorSession {
     if (cause) return cause;
     const status = httpStatus(e);
     const where = `${this.url.origin}${this.url.pathname}`;
-    if (status !== undefined) {
-      const { kind, advice } = mcpStatusKind(status);
-      return new UpstreamError(kind, `the MCP server at ${where} answered ${status} to ${what}${advice}`, { status });
-    }
+    if (status !== undefined) return mcpStatusFailure(status, where, what);
     if (e instanceof SdkError && e.code === 'REQUEST_TIMEOUT') return new UpstreamError('timeout', `the MCP server at ${where} did not answer ${what} within ${this.timeoutMs} ms`);
     const bad = badContent(e);
     if (bad) return new UpstreamError('protocol', `the MCP server at ${where} answered ${what} with ${bad}`);
@@ -279,9 +281,18 @@ export class CustomMcpSession implements ConnectorSession {
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.reset();
+    await this.reset({ terminate: true });
     if (this.ownsAgent) await this.agent.close().catch(() => {});
   }
+}
+
+/** How long closing waits for the upstream to answer the DELETE that ends its session. */
+const TERMINATE_WAIT_MS = 2_000;
+
+function boundedWait(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** 2026-07-28 and later revisions are the stateless, per-request era. */

@@ -15,6 +15,8 @@ import { emptyDocument, newEpoch, parseDocument, serializeDocument } from './fil
 import { FileWatch } from './file-watch.js';
 import { FlowFile } from './flow-file.js';
 import { checkOAuthFlowInput } from './oauth-flows.js';
+import { checkOAuthRegistrationInput } from './oauth-registrations.js';
+import { RegistrationFile } from './registration-file.js';
 import { JournalFile } from './journal-file.js';
 import { encodeEntry, parseJournal } from './journal-format.js';
 import { continuing, entryChange, mergeJournal } from './journal-replay.js';
@@ -24,7 +26,7 @@ import { acquireLock } from './lockfile.js';
 import { diffDocument } from './reload-diff.js';
 import { checkApiKeyInput, checkAuditInput } from './schemas.js';
 import { Tables } from './tables.js';
-import type { ApiKeyRecord, AuditEvent, ChangeEvent, ConfigurationMutation, ListOptions, OAuthFlowLimits, OAuthFlowRecord, Page, Store } from './types.js';
+import type { ApiKeyRecord, AuditEvent, ChangeEvent, ConfigurationMutation, ListOptions, OAuthFlowLimits, OAuthFlowRecord, OAuthRegistrationRecord, Page, Store } from './types.js';
 
 export interface LowdbStoreOptions {
   file: string;
@@ -86,6 +88,7 @@ export class LowdbStore implements Store {
   readonly #opts: Required<Omit<LowdbStoreOptions, 'log' | 'journalMaxBytes' | 'beforeReplace'>> & Pick<LowdbStoreOptions, 'journalMaxBytes'>;
   readonly #journal: JournalFile;
   readonly #flows: FlowFile;
+  readonly #registrations: RegistrationFile;
   #disk: DiskState = { dataId: undefined, dataBytes: 0, epoch: undefined, generation: 0, journalId: undefined, journalBytes: 0, journalLines: 0, stale: false };
   #watch: FileWatch | undefined;
   #closed = false;
@@ -99,6 +102,7 @@ export class LowdbStore implements Store {
     this.#journal = new JournalFile(`${opts.file}.journal`, this.#opts.fsync);
     this.#audit = new AuditLog(`${opts.file}.audit.jsonl`, this.#log);
     this.#flows = new FlowFile(`${opts.file}.oauth-flows.json`, this.#opts.fsync, { ttlMs: this.#opts.lockTtlMs, timeoutMs: this.#opts.lockTimeoutMs });
+    this.#registrations = new RegistrationFile(`${opts.file}.oauth-registrations.json`, this.#opts.fsync, { ttlMs: this.#opts.lockTtlMs, timeoutMs: this.#opts.lockTimeoutMs });
   }
 
   /** Opens (creating when missing) the file. A file it cannot read or trust throws StorageError and is left as it is. */
@@ -211,6 +215,21 @@ export class LowdbStore implements Store {
     this.#assertOpen();
     return this.#flows.take(id, now);
   }
+  async listOAuthRegistrations(): Promise<OAuthRegistrationRecord[]> {
+    this.#assertOpen();
+    return this.#registrations.list();
+  }
+
+  async createOAuthRegistration(record: OAuthRegistrationRecord): Promise<OAuthRegistrationRecord> {
+    this.#assertOpen();
+    return this.#registrations.create(deepFreeze(checkOAuthRegistrationInput(jsonCopy(record))));
+  }
+
+  async deleteOAuthRegistration(id: string): Promise<boolean> {
+    this.#assertOpen();
+    return this.#registrations.delete(id);
+  }
+
 
   onChange(listener: (event: ChangeEvent) => void): () => void {
     return this.#emitter.on(listener);

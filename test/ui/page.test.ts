@@ -16,7 +16,7 @@ const CALLBACK = '/v1/personal_connectors/oauth/callback';
  * the loopback OpenID provider), test, try a tool, read the audit trail, create and revoke an API
  * key. Each screen is written to docs/screenshots/ for the README.
  */
-describe.skipIf(!haveChromium() && !process.env.CI)('management page in a browser', { timeout: 60_000 }, () => {
+describe.skipIf(!haveChromium() && !process.env.CI)('management page in a browser', () => {
   let s: PageServer;
   let browser: Browser;
   let github: FakeGithub;
@@ -43,7 +43,7 @@ describe.skipIf(!haveChromium() && !process.env.CI)('management page in a browse
     context.setDefaultTimeout(15_000);
     page = await context.newPage();
     problems = watchPageErrors(page, s.url);
-  }, 60_000);
+  });
   afterAll(async () => {
     await browser?.close();
     await s?.close();
