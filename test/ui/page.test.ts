@@ -6,6 +6,7 @@ import { startOidcProvider, type StartedOidcProvider } from '../fakes/oidc-provi
 import { startCheckingUpstream } from '../e2e/oauth-support.js';
 import { haveChromium, launchChromium, screenshot, watchPageErrors } from './browser.js';
 import { startPageServer, type PageServer } from './harness.js';
+import { PATIENCE_MS } from '../helpers/timing.js';
 
 const CONFIGS = '/v1/personal_connectors/configurations';
 const CALLBACK = '/v1/personal_connectors/oauth/callback';
@@ -40,7 +41,7 @@ describe.skipIf(!haveChromium() && !process.env.CI)('management page in a browse
     });
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1100, height: 800 }, reducedMotion: 'reduce' });
-    context.setDefaultTimeout(15_000);
+    context.setDefaultTimeout(PATIENCE_MS);
     page = await context.newPage();
     problems = watchPageErrors(page, s.url);
   });
