@@ -30,12 +30,12 @@ export interface ConnectService {
   readonly flow: ConnectFlow;
 }
 
-export function createConnectService(ctx: Pick<AppContext, 'registry' | 'settings' | 'oauthClients' | 'configurations' | 'store' | 'vault'>): ConnectService {
+export function createConnectService(ctx: Pick<AppContext, 'registry' | 'settings' | 'oauthClients' | 'configurations' | 'store' | 'sealing'>): ConnectService {
   const flow = createConnectFlow({
     settings: ctx.settings,
     clients: ctx.oauthClients,
     store: ctx.store,
-    sealer: ctx.vault,
+    sealer: ctx.sealing,
     maxPendingPerPrincipal: ctx.settings.limits.max_pending_oauth_flows,
     // The same path as POST /configurations: validation, sealing, audit, events.
     createConfiguration: (principal, input) => ctx.configurations.create(principal, input),

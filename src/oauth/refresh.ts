@@ -9,6 +9,7 @@ import type { OAuthClients } from './clients.js';
 import { GrantRefusedError, mapOAuthError } from './errors.js';
 import { tokensToCredentials } from './tokens.js';
 import { bindingOf, sameSealed, type CredentialVault } from './vault.js';
+import { credentialsLeaseKey } from '../domain/sealing.js';
 
 export const REAUTHORIZE_MESSAGE =
   're-authorization needed: the provider refused the refresh token (invalid_grant); reconnect this configuration';
@@ -70,7 +71,7 @@ export class Refresher {
 
   /** Resolves with usable credentials, or undefined for a rejected token that cannot be refreshed. */
   async run(id: string, reason: RefreshReason): Promise<Credentials | undefined> {
-    return this.deps.store.withLease(`oauth-refresh:${id}`, this.deps.leaseTtlMs, async () => {
+    return this.deps.store.withLease(credentialsLeaseKey(id), this.deps.leaseTtlMs, async () => {
       const { record, credentials } = await this.loadFresh(id);
       if (credentials?.type !== 'oauth2') return credentials;
       const stale = reason.kind === 'rejected' ? credentials.access_token === reason.staleToken : this.nearExpiry(credentials);
@@ -96,6 +97,10 @@ export class Refresher {
     const fingerprint = fingerprintOf(id, creds.refresh_token);
     if (this.#refused.has(fingerprint)) throw new UpstreamError('reauthorize', REAUTHORIZE_MESSAGE);
 
+    // Before the refresh token is spent: if a rotation made a key this process lacks the primary, the
+    // new tokens could not be sealed, and a rotating provider would have invalidated the old ones.
+    // The rotation re-seals this record under this same lease, so it waits for a refresh that passed.
+    await this.deps.vault.ready?.();
     const what = `refreshing the OAuth token of configuration ${id}`;
     let fresh: OAuth2Credentials;
     try {

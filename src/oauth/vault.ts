@@ -9,6 +9,8 @@ export { bindingOf, type SealBinding } from '../domain/sealing.js';
 export interface CredentialVault {
   seal(credentials: Credentials, binding: SealBinding): Sealed | Promise<Sealed>;
   open(sealed: Sealed, binding: SealBinding): Credentials | Promise<Credentials>;
+  /** Throws unless a seal would be allowed now (the key policy's primary key is at hand): checked before a refresh spends its token. */
+  ready?(): Promise<void>;
 }
 
 /** Same sealed blob: the credentials were not replaced in the meantime. */

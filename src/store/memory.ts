@@ -8,9 +8,10 @@ import { ChangeEmitter } from './emitter.js';
 import { deepFreeze, jsonCopy } from './json.js';
 import { KeyedQueue } from './lease-queue.js';
 import { checkOAuthFlowInput, findLiveFlow, planFlowInsert, planFlowTake } from './oauth-flows.js';
-import { checkApiKeyInput, checkAuditInput } from './schemas.js';
+import { checkApiKeyInput, checkAuditInput, parseStored } from './schemas.js';
 import { Tables } from './tables.js';
-import type { ApiKeyRecord, AuditEvent, ChangeEvent, ConfigurationMutation, ListOptions, OAuthFlowLimits, OAuthFlowRecord, Page, Store } from './types.js';
+import type { ApiKeyRecord, AuditEvent, ChangeEvent, ConfigurationMutation, KeyPolicy, ListOptions, OAuthFlowLimits, OAuthFlowRecord, Page, Store } from './types.js';
+import { assertSealPolicy, KeyPolicySchema } from './key-policy.js';
 
 /** A store that lives and dies with the process: tests, benchmarks, throwaway gateways. */
 export class MemoryStore implements Store {
@@ -20,6 +21,7 @@ export class MemoryStore implements Store {
   readonly #emitter: ChangeEmitter;
   readonly #leases = new KeyedQueue();
   #flows: OAuthFlowRecord[] = [];
+  #keyPolicy: KeyPolicy | undefined;
 
   constructor(opts: { log?: Logger } = {}) {
     this.#emitter = new ChangeEmitter(opts.log ?? silentLogger);
@@ -40,6 +42,7 @@ export class MemoryStore implements Store {
 
   async createConfiguration(record: Omit<ConfigurationRecord, 'version'>): Promise<ConfigurationRecord> {
     const c = planCreate(this.#tables.configs, record);
+    assertSealPolicy(c, this.#keyPolicy);
     this.#commit(c);
     return c.after;
   }
@@ -47,6 +50,7 @@ export class MemoryStore implements Store {
   async updateConfiguration(id: string, mutate: ConfigurationMutation, expectedVersion?: number): Promise<ConfigurationRecord> {
     const c = planUpdate(this.#tables.configs, id, mutate, expectedVersion);
     if (!c) return this.#tables.configs.get(id)!;
+    assertSealPolicy(c, this.#keyPolicy);
     this.#commit(c);
     return c.after;
   }
@@ -55,6 +59,14 @@ export class MemoryStore implements Store {
     const c = planDelete(this.#tables.configs, id, expectedVersion);
     this.#commit(c);
     return c.before;
+  }
+
+  async getKeyPolicy(): Promise<KeyPolicy | undefined> {
+    return this.#keyPolicy;
+  }
+
+  async setKeyPolicy(policy: KeyPolicy): Promise<void> {
+    this.#keyPolicy = deepFreeze(parseStored(KeyPolicySchema, jsonCopy(policy), 'key policy'));
   }
 
   async createApiKey(record: ApiKeyRecord): Promise<ApiKeyRecord> {
