@@ -59,15 +59,17 @@ export class SealGuard {
 
 /**
  * The vault as the running gateway uses it: every seal (credentials, pending OAuth flows) passes the
- * guard first; opening needs no guard. `ready()` is the same check alone, for work that must not
- * start unless its result can be sealed (an OAuth refresh spends the refresh token).
+ * guard first; opening needs no guard. `clearToSeal()` is the check alone, for work that must not
+ * start unless its result can be sealed (an OAuth refresh spends the refresh token): it returns the
+ * seal to use at the end, without a second check, because the refresh holds the record's lease and
+ * a rotation re-seals the record only after it (and retires the old key only after that).
  */
 export interface GuardedVault {
   seal(credentials: Parameters<Vault['seal']>[0], binding: Parameters<Vault['seal']>[1]): Promise<ReturnType<Vault['seal']>>;
   open: Vault['open'];
   sealText(text: string, purpose: string, id: string): Promise<ReturnType<Vault['sealText']>>;
   openText: Vault['openText'];
-  ready(): Promise<void>;
+  clearToSeal(): Promise<Vault['seal']>;
 }
 
 export function guardVault(vault: Vault, guard: SealGuard): GuardedVault {
@@ -82,6 +84,9 @@ export function guardVault(vault: Vault, guard: SealGuard): GuardedVault {
       return vault.sealText(text, purpose, id);
     },
     openText: (sealed, purpose, id) => vault.openText(sealed, purpose, id),
-    ready: () => guard.check(),
+    clearToSeal: async () => {
+      await guard.check();
+      return (credentials, binding) => vault.seal(credentials, binding);
+    },
   };
 }

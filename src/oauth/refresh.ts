@@ -8,7 +8,7 @@ import type { Store } from '../store/types.js';
 import type { OAuthClients } from './clients.js';
 import { GrantRefusedError, mapOAuthError } from './errors.js';
 import { tokensToCredentials } from './tokens.js';
-import { bindingOf, sameSealed, type CredentialVault } from './vault.js';
+import { bindingOf, sameSealed, type CredentialVault, type SealBinding } from './vault.js';
 import { credentialsLeaseKey } from '../domain/sealing.js';
 
 export const REAUTHORIZE_MESSAGE =
@@ -99,8 +99,10 @@ export class Refresher {
 
     // Before the refresh token is spent: if a rotation made a key this process lacks the primary, the
     // new tokens could not be sealed, and a rotating provider would have invalidated the old ones.
-    // The rotation re-seals this record under this same lease, so it waits for a refresh that passed.
-    await this.deps.vault.ready?.();
+    // The seal it returns is used below without a second check: a rotation re-seals this record
+    // under this same lease, so it waits for this refresh and moves what it stored.
+    const vault = this.deps.vault;
+    const sealNow = vault.clearToSeal ? await vault.clearToSeal() : (c: Credentials, b: SealBinding) => vault.seal(c, b);
     const what = `refreshing the OAuth token of configuration ${id}`;
     let fresh: OAuth2Credentials;
     try {
@@ -120,7 +122,7 @@ export class Refresher {
     }
 
     // Stored before use: if this process dies now, the rotated refresh token is not lost.
-    const sealed = await this.deps.vault.seal(fresh, bindingOf(record));
+    const sealed = await sealNow(fresh, bindingOf(record));
     let replaced = false;
     await this.deps.store.updateConfiguration(id, (cur) => {
       // New credentials saved while we refreshed win over ours.
