@@ -23,6 +23,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { buildUi } from './build-ui.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opts } = parseArgs({
@@ -59,6 +60,8 @@ if (!opts['skip-build']) {
   built = `${staging}.build`;
   rmSync(built, { recursive: true, force: true });
   run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', built], root);
+  // The management page the stdio server serves on its loopback port (built, not bundled at run time).
+  await buildUi(join(built, 'ui'));
 }
 // entry_point is relative to the bundle root, whose dist/ is `built`.
 const entry = join(built, manifest.server.entry_point.replace(/^dist\//, ''));
@@ -72,7 +75,7 @@ mkdirSync(staging, { recursive: true });
 for (const file of ['manifest.json', 'package.json', 'package-lock.json', 'README.md', 'LICENSE']) {
   if (existsSync(join(root, file))) cpSync(join(root, file), join(staging, file));
 }
-for (const dir of ['src', 'connectors']) {
+for (const dir of ['src', 'connectors', 'ui']) {
   // Unit tests living beside the code (connectors/**/x.test.ts) compile too; they import vitest.
   cpSync(join(built, dir), join(staging, 'dist', dir), { recursive: true, filter: (src) => !src.endsWith('.map') && !src.endsWith('.test.js') });
 }

@@ -4,6 +4,7 @@ import { credentialSecret, type Credentials } from '../../src/domain/credentials
 import { Scrubber } from '../../src/domain/secret-forms.js';
 import { UpstreamError, isGatewayError, errorMessage } from '../../src/domain/errors.js';
 import { checkUrlAllowed, isPolicyRefusal } from '../../src/http/network-guard.js';
+import { mcpStatusKind } from '../../src/http/upstream-errors.js';
 import type { CustomMcpConfig } from './config.js';
 import { authHeader, createUpstreamAgent, createUpstreamFetch } from './fetch.js';
 import type { RawForwarder } from '../../src/domain/forwarding.js';
@@ -266,10 +267,10 @@ export class CustomMcpSession implements ConnectorSession {
     if (cause) return cause;
     const status = httpStatus(e);
     const where = `${this.url.origin}${this.url.pathname}`;
-    if (status === 401 || status === 403) return new UpstreamError('credentials', `the MCP server at ${where} answered ${status} to ${what}: check the configuration's credentials`, { status });
-    if (status === 429) return new UpstreamError('rate_limited', `the MCP server at ${where} answered 429 to ${what}`, { status });
-    if (status !== undefined && status >= 500) return new UpstreamError('server', `the MCP server at ${where} answered ${status} to ${what}`, { status });
-    if (status !== undefined) return new UpstreamError('protocol', `the MCP server at ${where} answered ${status} to ${what}`, { status });
+    if (status !== undefined) {
+      const { kind, advice } = mcpStatusKind(status);
+      return new UpstreamError(kind, `the MCP server at ${where} answered ${status} to ${what}${advice}`, { status });
+    }
     if (e instanceof SdkError && e.code === 'REQUEST_TIMEOUT') return new UpstreamError('timeout', `the MCP server at ${where} did not answer ${what} within ${this.timeoutMs} ms`);
     const bad = badContent(e);
     if (bad) return new UpstreamError('protocol', `the MCP server at ${where} answered ${what} with ${bad}`);

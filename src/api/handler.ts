@@ -7,6 +7,8 @@ import { readJson, sendJson } from './http-io.js';
 import { etag, parseIfMatch, parseListQuery } from './list-query.js';
 import { RateLimiter } from './rate-limit.js';
 import { createAuditHandler } from './audit-routes.js';
+import { createApiKeyHandler } from './api-key-routes.js';
+import { createToolHandler } from './tool-routes.js';
 import { matchRoute, MethodNotAllowedError, type RouteMatch } from './routes.js';
 import type { ApiContext, Authenticate, RouteHandler } from './types.js';
 
@@ -20,9 +22,15 @@ export function createApiHandler(ctx: ApiContext, opts: { authenticate: Authenti
   const limiter = opts.rateLimiter ?? new RateLimiter(ctx.settings.limits.rate_limit_per_minute);
   const maxBody = ctx.settings.limits.max_body_bytes;
   const audit = ctx.store ? createAuditHandler({ store: ctx.store, log: ctx.log }, { authenticate: opts.authenticate, rateLimiter: limiter }) : undefined;
+  const apiKeys = ctx.apiKeys ? createApiKeyHandler({ apiKeys: ctx.apiKeys, log: ctx.log }, { authenticate: opts.authenticate, rateLimiter: limiter, maxBodyBytes: maxBody }) : undefined;
+  const tools = ctx.gateway
+    ? createToolHandler({ configurations: ctx.configurations, gateway: ctx.gateway, log: ctx.log }, { authenticate: opts.authenticate, rateLimiter: limiter, maxBodyBytes: maxBody })
+    : undefined;
 
   return async (req, res) => {
     if (audit && req.url?.startsWith('/v1/audit_events') && (await audit(req, res))) return true;
+    if (apiKeys && req.url?.startsWith('/v1/api_keys') && (await apiKeys(req, res))) return true;
+    if (tools && req.url?.includes('/tools') && (await tools(req, res))) return true;
     const url = new URL(req.url ?? '/', 'http://localhost');
     let route: RouteMatch | undefined;
     try {

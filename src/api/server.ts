@@ -30,8 +30,13 @@ export interface HttpServerOptions {
    */
   mcpHandler?: (req: IncomingMessage, res: ServerResponse, principal: Principal, charge: (n: number) => void) => Promise<void>;
   extraRoutes?: ExtraRoute[];
-  /** Default: API keys as bearer tokens. */
+  /** Default: API keys as bearer tokens. The only authentication /mcp accepts. */
   authenticate?: Authenticate;
+  /**
+   * The REST routes' (and extra routes') authentication when it differs from /mcp's: bearer or the
+   * management page's session cookie with its CSRF token. Default: `authenticate`.
+   */
+  restAuthenticate?: Authenticate;
 }
 
 export interface RunningHttpServer {
@@ -46,7 +51,8 @@ export async function createHttpServer(ctx: ApiContext & { apiKeys: ApiKeyServic
   const authenticate = opts.authenticate ?? bearerAuthenticator([apiKeyVerifier(ctx.apiKeys)]);
   // One budget for every REST route, the extra ones (OAuth start…) included.
   const restLimiter = new RateLimiter(ctx.settings.limits.rate_limit_per_minute);
-  const api = createApiHandler(ctx, { authenticate, rateLimiter: restLimiter });
+  const restAuthenticate = opts.restAuthenticate ?? authenticate;
+  const api = createApiHandler(ctx, { authenticate: restAuthenticate, rateLimiter: restLimiter });
   const guard = hostGuard(allowedHostnames(opts.host, ctx.settings.allowed_hosts));
   const extra = opts.extraRoutes ?? [];
   // Its own budget: a tool-calling agent makes far more requests than a person using the REST API.
@@ -77,7 +83,7 @@ export async function createHttpServer(ctx: ApiContext & { apiKeys: ApiKeyServic
     }
     const route = extra.find((r) => r.path === path);
     if (route) {
-      const principal = route.public ? undefined : await authenticate(req);
+      const principal = route.public ? undefined : await restAuthenticate(req);
       // Public routes (OAuth browser steps, metadata) are counted per client address instead.
       restLimiter.take(principal ? principalLabel(principal) : `addr:${req.socket.remoteAddress ?? '?'}`);
       const methods = route.methods ?? ['GET'];

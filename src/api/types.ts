@@ -3,6 +3,8 @@ import type { Settings } from '../config/settings.js';
 import type { Logger } from '../domain/logger.js';
 import type { Principal } from '../domain/principal.js';
 import type { ConfigurationService } from '../service/configurations.js';
+import type { ApiKeyService } from '../service/api-keys.js';
+import type { Gateway } from '../gateway/gateway.js';
 import type { Store } from '../store/types.js';
 import type { ConnectorRegistry } from '../../connectors/registry.js';
 
@@ -14,6 +16,10 @@ export interface ApiContext {
   log: Logger;
   /** Serves GET /v1/audit_events when given (AppContext has it). */
   store?: Pick<Store, 'listAudit'>;
+  /** Serves /v1/api_keys when given. */
+  apiKeys?: ApiKeyService;
+  /** Serves a configuration's tools (…/{id}/tools, …/{id}/tools/call) when given: the live gateway of this process. */
+  gateway?: Gateway;
 }
 
 /** Resolves the caller of a request or throws AuthError. */

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Sealed } from '../domain/configuration.js';
 import { CredentialsSchema, type Credentials } from '../domain/credentials.js';
-import { StorageError, ValidationError } from '../domain/errors.js';
+import { CREDENTIALS_UNREADABLE, StorageError, ValidationError } from '../domain/errors.js';
 import type { KeyRing } from './keyring.js';
 
 import type { SealBinding } from '../domain/sealing.js';
@@ -77,11 +77,11 @@ export class Vault {
   /** Opens what `sealText` sealed; throws StorageError when the key is missing or the blob was altered or moved. */
   openText(sealed: Sealed, purpose: string, id: string): string {
     const key = this.#keyFor(sealed);
-    if (!key) throw new StorageError(`cannot open the ${purpose} ${id}: it was sealed with key ${sealed.kid}, which is not in the key ring (${this.#ring.kids.join(', ')})`, 'credentials_unreadable');
+    if (!key) throw new StorageError(`cannot open the ${purpose} ${id}: it was sealed with key ${sealed.kid}, which is not in the key ring (${this.#ring.kids.join(', ')})`, CREDENTIALS_UNREADABLE);
     try {
       return this.#decrypt(sealed, key, otherData(purpose, id));
     } catch {
-      throw new StorageError(`cannot open the ${purpose} ${id}: authentication failed under key ${sealed.kid}`, 'credentials_unreadable');
+      throw new StorageError(`cannot open the ${purpose} ${id}: authentication failed under key ${sealed.kid}`, CREDENTIALS_UNREADABLE);
     }
   }
 
@@ -122,7 +122,7 @@ export class Vault {
     if (!key) {
       throw new StorageError(
         `cannot open the credentials of configuration ${id}: they were sealed with key ${sealed.kid}, which is not in the key ring (${this.#ring.kids.join(', ')}); is CONNECTOR_GATEWAY_KEY (or the key file) the one this data was written with? If the key is lost, set the credentials again`,
-        'credentials_unreadable',
+        CREDENTIALS_UNREADABLE,
       );
     }
     let plain: string;
@@ -131,7 +131,7 @@ export class Vault {
     } catch {
       throw new StorageError(
         `cannot open the credentials of configuration ${id}: authentication failed under key ${sealed.kid}. The sealed blob was altered, copied from another configuration or organization, or sealed with a different key of the same id; set the credentials again`,
-        'credentials_unreadable',
+        CREDENTIALS_UNREADABLE,
       );
     }
     let value: unknown;
@@ -142,7 +142,7 @@ export class Vault {
     }
     const parsed = CredentialsSchema.safeParse(value);
     if (!parsed.success) {
-      throw new StorageError(`the credentials of configuration ${id} opened but are not valid credentials; set them again`, 'credentials_unreadable');
+      throw new StorageError(`the credentials of configuration ${id} opened but are not valid credentials; set them again`, CREDENTIALS_UNREADABLE);
     }
     return parsed.data;
   }

@@ -3,16 +3,44 @@ import { z } from 'zod';
 const secret = (what: string) =>
   z.string({ error: `${what} must be a string` }).min(1, { error: `${what} must not be empty` }).max(16_384, { error: `${what} must be at most 16384 characters` });
 
+/**
+ * Why `value` cannot be an HTTP header value as it stands, or undefined when it can. Header values
+ * are visible ASCII with spaces inside (RFC 9110 field-value); a pasted line break, a `…`
+ * placeholder or any control or non-ASCII character would be refused by the HTTP client at the
+ * first call, or worse, split the header. Never quotes the value: it is a secret.
+ */
+export function headerValueProblem(value: string): string | undefined {
+  if (/^\s|\s$/.test(value)) return 'starts or ends with whitespace (a pasted line break?)';
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x0a || c === 0x0d) return `contains a line break at character ${i + 1}`;
+    if (c < 0x20 || c === 0x7f) return `contains a control character at character ${i + 1}`;
+    if (c > 0x7e) {
+      const cp = value.codePointAt(i) ?? c;
+      const what = cp === 0x2026 ? 'an ellipsis (…), a placeholder rather than a token?' : `a non-ASCII character (U+${cp.toString(16).toUpperCase().padStart(4, '0')})`;
+      return `contains ${what} at character ${i + 1}`;
+    }
+  }
+  return undefined;
+}
+
+/** A secret that is sent in an HTTP header (token, API key, access token). */
+const headerSecret = (what: string) =>
+  secret(what).superRefine((value, ctx) => {
+    const problem = headerValueProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: `${what} ${problem}; it is sent as an HTTP header value, which allows only visible ASCII characters and inner spaces` });
+  });
+
 const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2025-12-31T23:59:59Z' });
 
 export const ApiKeyCredentialsSchema = z.strictObject({
   type: z.literal('api_key'),
-  api_key: secret('api_key'),
+  api_key: headerSecret('api_key'),
 });
 
 export const OAuth2CredentialsSchema = z.strictObject({
   type: z.literal('oauth2'),
-  access_token: secret('access_token'),
+  access_token: headerSecret('access_token'),
   refresh_token: secret('refresh_token').optional(),
   expires_at: isoDateTime.optional(),
   token_type: z.string().max(64).optional(),
@@ -21,7 +49,7 @@ export const OAuth2CredentialsSchema = z.strictObject({
 
 export const BearerCredentialsSchema = z.strictObject({
   type: z.literal('bearer'),
-  token: secret('token'),
+  token: headerSecret('token'),
 });
 
 export const CredentialsSchema = z.discriminatedUnion('type', [ApiKeyCredentialsSchema, OAuth2CredentialsSchema, BearerCredentialsSchema], {

@@ -94,7 +94,8 @@ export class StorageError extends GatewayError {
 }
 
 export type UpstreamErrorKind =
-  | 'credentials' // 401/403: the token is wrong, expired or lacks a scope
+  | 'credentials' // 401 (or the service's equivalent): the service refused the token itself
+  | 'permission' // 403: the token works, but may not touch this resource
   | 'not_found'
   | 'validation' // 400/422 from the service
   | 'rate_limited'
@@ -117,6 +118,12 @@ export class UpstreamError extends GatewayError {
     this.retryAfterMs = opts.retryAfterMs;
   }
 }
+
+/**
+ * The code (and `error_kind`) of sealed credentials this process cannot open: the key ring lacks
+ * the key they were sealed with, or the blob does not authenticate under it. Never "unreachable".
+ */
+export const CREDENTIALS_UNREADABLE = 'credentials_unreadable';
 
 export function isGatewayError(e: unknown): e is GatewayError {
   return e instanceof GatewayError;

@@ -2,7 +2,7 @@ import { ProtocolError, type CallToolResult, type Tool } from '@modelcontextprot
 import type { ConnectorSession, CallOptions } from '../domain/connector.js';
 import type { RawForwarder } from '../domain/forwarding.js';
 import type { ConfigurationRecord } from '../domain/configuration.js';
-import { errorMessage, isGatewayError, UpstreamError, ValidationError } from '../domain/errors.js';
+import { CREDENTIALS_UNREADABLE, errorMessage, isGatewayError, UpstreamError, ValidationError } from '../domain/errors.js';
 import type { GatewayDeps } from './types.js';
 import { toolFingerprint } from './fingerprint.js';
 import { HealthWriter } from './health.js';
@@ -10,6 +10,18 @@ import { CircuitBreaker, DEFAULT_BREAKER } from './circuit-breaker.js';
 
 /** Failures that say the service is unreachable or broken: they trip the breaker. Credentials and bad input do not. */
 const BREAKER_KINDS = new Set(['network', 'timeout', 'server', 'protocol']);
+
+/**
+ * Failures that say the configuration cannot work until someone acts: the service refused the
+ * credentials (401), a refresh was refused, or this process cannot open the sealed credentials.
+ * A permission refusal for one resource (403) is the call's problem and leaves health alone.
+ */
+const UNHEALTHY_KINDS = new Set(['credentials', 'reauthorize', CREDENTIALS_UNREADABLE]);
+
+/** The `error_kind` of a failure: the UpstreamError kind, else a gateway error's code. */
+export function failureKind(e: unknown): string {
+  return e instanceof UpstreamError ? e.kind : isGatewayError(e) ? e.code : 'internal';
+}
 
 export interface LinkCallOutcome {
   result: CallToolResult;
@@ -52,6 +64,14 @@ export class ConfigurationLink {
     return this.record.id;
   }
 
+  /**
+   * Built-in connectors declare their tools (`ConnectorDefinition.tools`); listing them contacts no
+   * one, so it must not move health either way. Only custom MCP servers are asked for their tools.
+   */
+  private get staticCatalog(): boolean {
+    return (this.deps.registry.get(this.record.personal_connector_id)?.tools.length ?? 0) > 0;
+  }
+
   get label(): string {
     const connector = this.deps.registry.get(this.record.personal_connector_id)?.name ?? this.record.personal_connector_id;
     return `configuration "${this.record.name}" (${this.record.id}, ${connector})`;
@@ -72,7 +92,9 @@ export class ConfigurationLink {
     try {
       const session = await withSignal(this.open(signal), signal, () => this.deadlineError('discovery'));
       const tools = await withSignal(session.listTools(signal), signal, () => this.deadlineError('discovery'));
-      this.health.healthy(this.record.id);
+      // Only a discovery that asked the service (a custom MCP server's tools/list, sent with the
+      // credentials) says anything about the connection; reading a static catalog does not.
+      if (!this.staticCatalog) this.health.healthy(this.record.id);
       this.failedAt = undefined;
       this.deps.observer?.discovered?.({ configurationId: this.id, connectorId: this.record.personal_connector_id, durationMs: performance.now() - started, ok: true });
       return tools;
@@ -80,7 +102,7 @@ export class ConfigurationLink {
       this.session = undefined;
       this.ready = undefined;
       this.failedAt = Date.now();
-      if (!this.closed) this.health.unhealthy(this.record.id, describeFailure(e));
+      if (!this.closed && !this.staticCatalog) this.health.unhealthy(this.record.id, describeFailure(e));
       this.deps.observer?.discovered?.({ configurationId: this.id, connectorId: this.record.personal_connector_id, durationMs: performance.now() - started, ok: false });
       throw e;
     }
@@ -118,10 +140,11 @@ export class ConfigurationLink {
   recordForwarded(failure: string | undefined, reason?: string): void {
     if (failure === undefined) {
       this.breaker.success();
+      this.health.healthy(this.record.id);
       return;
     }
     if (BREAKER_KINDS.has(failure)) this.breaker.failure(reason ?? failure);
-    if ((failure === 'credentials' || failure === 'reauthorize') && reason) this.health.unhealthy(this.record.id, reason);
+    if (UNHEALTHY_KINDS.has(failure) && reason) this.health.unhealthy(this.record.id, reason);
     if (failure === 'network' || failure === 'protocol') this.dropSession();
   }
 
@@ -185,13 +208,15 @@ export class ConfigurationLink {
     try {
       if (opts.signal.aborted) throw new CallCancelledError('cancelled by the client');
       const session = await withSignal(this.open(signal), signal, () => this.abortReason(opts.signal, timedOut, timeoutMs));
-      return { result: await withSignal(session.callTool(upstreamTool, args, { ...opts, signal }), signal, () => this.abortReason(opts.signal, timedOut, timeoutMs)) };
+      const result = await withSignal(session.callTool(upstreamTool, args, { ...opts, signal }), signal, () => this.abortReason(opts.signal, timedOut, timeoutMs));
+      // A call the service answered proves the credentials work. An isError result may be a
+      // refusal of the arguments before anything was sent, so it proves nothing.
+      if (!result.isError) this.health.healthy(this.record.id);
+      return { result };
     } catch (e) {
       if (opts.signal.aborted) throw new CallCancelledError('cancelled by the client');
       if (e instanceof ProtocolError) throw e; // an upstream JSON-RPC error passes through as it is
-      if (e instanceof UpstreamError && (e.kind === 'credentials' || e.kind === 'reauthorize')) {
-        this.health.unhealthy(this.record.id, describeFailure(e));
-      }
+      if (UNHEALTHY_KINDS.has(failureKind(e))) this.health.unhealthy(this.record.id, describeFailure(e));
       if (e instanceof UpstreamError && (e.kind === 'network' || e.kind === 'protocol')) {
         // The connection may be dead (server restarted): reopen on the next call.
         this.dropSession();
@@ -200,7 +225,7 @@ export class ConfigurationLink {
       const described = describeFailure(reason);
       return {
         result: { content: [{ type: 'text', text: this.failureText(described) }], isError: true },
-        failure: reason instanceof UpstreamError ? reason.kind : isGatewayError(reason) ? reason.code : 'internal',
+        failure: failureKind(reason),
         reason: described,
       };
     } finally {

@@ -1,16 +1,17 @@
 import type { ConfigurationRecord } from '../domain/configuration.js';
 import { ValidationError } from '../domain/errors.js';
-import { describeFailure } from './configuration-link.js';
+import { describeFailure, failureKind } from './configuration-link.js';
 import type { GatewayDeps } from './types.js';
+import type { HealthResult } from '../service/ports.js';
 
 /**
  * A health check on demand (`configs test`, `POST …/test`, `doctor`): opens the configuration's
  * connector with its credentials, runs the connector's own check within the discovery deadline,
  * and closes. The caller writes the outcome to the record.
  */
-export async function checkConfiguration(deps: GatewayDeps, record: ConfigurationRecord): Promise<{ ok: boolean; error?: string }> {
+export async function checkConfiguration(deps: GatewayDeps, record: ConfigurationRecord): Promise<HealthResult> {
   const def = deps.registry.get(record.personal_connector_id);
-  if (!def) return { ok: false, error: `unknown connector ${record.personal_connector_id}` };
+  if (!def) return { ok: false, error: `unknown connector ${record.personal_connector_id}`, kind: 'invalid_parameter' };
   const signal = AbortSignal.timeout(deps.limits.discoveryTimeoutMs);
   try {
     const parsed = def.configSchema.safeParse(record.configuration);
@@ -32,7 +33,7 @@ export async function checkConfiguration(deps: GatewayDeps, record: Configuratio
     }
     return { ok: true };
   } catch (e) {
-    if (signal.aborted) return { ok: false, error: `the health check did not finish within ${deps.limits.discoveryTimeoutMs} ms` };
-    return { ok: false, error: describeFailure(e) };
+    if (signal.aborted) return { ok: false, error: `the health check did not finish within ${deps.limits.discoveryTimeoutMs} ms`, kind: 'timeout' };
+    return { ok: false, error: describeFailure(e), kind: failureKind(e) };
   }
 }

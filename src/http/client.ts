@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request as undiciRequest, type Dispatcher } from 'undici';
 import { credentialSecret, type Credentials } from '../domain/credentials.js';
-import { UpstreamError, ValidationError } from '../domain/errors.js';
+import { isGatewayError, UpstreamError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import { isJsonContentType, readExcerpt, readLimited } from './body.js';
 import { Scrubber } from '../domain/secret-forms.js';
@@ -14,6 +14,7 @@ import {
   protocolError,
   serviceMessage,
   statusError,
+  statusKind,
   textExcerpt,
   transportError,
   type RequestLabel,
@@ -89,7 +90,9 @@ export class UndiciHttpClient implements HttpClient {
         throw new UpstreamError('timeout', `${label.service} did not answer within ${timeoutMs} ms for ${label.method} ${label.path}`, { cause: e });
       }
       if (e instanceof UpstreamError) throw e;
-      if (e instanceof ValidationError && !isPolicyRefusal(e)) throw e;
+      // Our own typed errors (sealed credentials this process cannot open, a refused argument)
+      // say what really failed; only a network policy refusal is reported as a connection failure.
+      if (isGatewayError(e) && !isPolicyRefusal(e)) throw e;
       throw transportError(label, e);
     } finally {
       clearTimeout(timer);
@@ -129,7 +132,7 @@ export class UndiciHttpClient implements HttpClient {
       }
 
       const errBody = await readExcerpt(res.body, ERROR_BODY_BYTES);
-      const detail = this.errorDetail(errBody, res.headers['content-type'], new Scrubber(secrets));
+      const { detail, body: parsedBody } = this.errorDetail(errBody, res.headers['content-type'], new Scrubber(secrets));
 
       if (res.status === 401 && creds?.type === 'oauth2' && !refreshed && this.opts.auth) {
         // One refresh, one retry: a second 401 means the new token is refused too.
@@ -166,7 +169,7 @@ export class UndiciHttpClient implements HttpClient {
           continue;
         }
       }
-      throw statusError(label, res.status, detail, { secrets });
+      throw statusError(label, res.status, detail, { kind: statusKind(res.status, parsedBody), secrets });
     }
   }
 
@@ -233,17 +236,18 @@ export class UndiciHttpClient implements HttpClient {
   }
 
   /** Scrubbed whole, before anything is parsed out or shortened: no cut can leave half a secret. */
-  private errorDetail(bytes: Buffer, contentType: string | undefined, scrubber: Scrubber): string | undefined {
-    if (bytes.length === 0) return undefined;
+  private errorDetail(bytes: Buffer, contentType: string | undefined, scrubber: Scrubber): { detail: string | undefined; body?: unknown } {
+    if (bytes.length === 0) return { detail: undefined };
     const raw = bytes.toString('utf8');
     const text = bytes.length >= ERROR_BODY_BYTES ? scrubber.scrubCut(raw) : scrubber.scrub(raw);
     if (isJsonContentType(contentType) || /^\s*[{[]/.test(text)) {
       try {
-        return serviceMessage(JSON.parse(text));
+        const body: unknown = JSON.parse(text);
+        return { detail: serviceMessage(body), body };
       } catch {
         // A truncated or broken JSON error body: fall through to a text excerpt.
       }
     }
-    return textExcerpt(text);
+    return { detail: textExcerpt(text) };
   }
 }

@@ -72,12 +72,40 @@ export function textExcerpt(text: string, max = 120): string {
   return shorten(plain, max);
 }
 
-export function statusKind(status: number): UpstreamErrorKind {
-  if (status === 401 || status === 403) return 'credentials';
+/**
+ * ClickUp answers 401, not 403, when a valid token may not touch one workspace or object: "Team
+ * not authorized" (OAUTH_023, OAUTH_026, OAUTH_027) and the ACCESS_* codes. Those are permission
+ * refusals; the token itself was accepted.
+ */
+const CLICKUP_PERMISSION_ECODE = /^(?:OAUTH_02[367]|ACCESS_\w+)$/;
+
+/**
+ * The one classification of an HTTP error status, for every connector: authentication (the
+ * service refused the credentials: the configuration is unhealthy) is told apart from permission
+ * (the credentials work but may not touch this resource: only this call fails). `body` is the
+ * parsed error body, where a service says which of the two a status means.
+ */
+export function statusKind(status: number, body?: unknown): UpstreamErrorKind {
+  if (status === 401) {
+    const ecode = typeof body === 'object' && body !== null ? (body as { ECODE?: unknown }).ECODE : undefined;
+    return typeof ecode === 'string' && CLICKUP_PERMISSION_ECODE.test(ecode) ? 'permission' : 'credentials';
+  }
+  if (status === 403) return 'permission';
   if (status === 404 || status === 410) return 'not_found';
   if (status === 429) return 'rate_limited';
   if (status >= 500) return 'server';
   return 'validation';
+}
+
+/**
+ * An MCP server's HTTP status, classified by the same rule (statusKind); any other 4xx means the
+ * exchange itself went wrong. `advice` is what to tell the owner.
+ */
+export function mcpStatusKind(status: number): { kind: UpstreamErrorKind; advice: string } {
+  const kind = statusKind(status);
+  if (kind === 'credentials') return { kind, advice: ": check the configuration's credentials" };
+  if (kind === 'permission') return { kind, advice: ': the server accepted the credentials but refused this request (permission)' };
+  return { kind: kind === 'not_found' || kind === 'validation' ? 'protocol' : kind, advice: '' };
 }
 
 /** "GitHub answered 404 Not Found for GET /repos/a/b: Not Found" */

@@ -9,6 +9,7 @@ import type { Route } from '../gateway/tool-table.js';
 import type { ToolCallOutcome } from '../gateway/types.js';
 import { isObject, MODERN_REVISION, PROTOCOL_VERSION_META, rewriteResponse, upstreamParams, type Era, type JsonObject } from './era-translation.js';
 import { exchange } from '../http/exchange.js';
+import { mcpStatusKind } from '../http/upstream-errors.js';
 import { relayJson, relayStream, streamFailure, writeSynthetic } from './relay.js';
 
 interface ToolCall {
@@ -156,8 +157,8 @@ export class FastForwarder {
         }
         if (status !== 200) {
           await upstream.body.dump();
-          const kind = status === 401 || status === 403 ? 'credentials' : status === 429 ? 'rate_limited' : status >= 500 ? 'server' : 'protocol';
-          const reason = `the MCP server at ${fw.url.origin}${fw.url.pathname} answered ${status} to tools/call${kind === 'credentials' ? ": check the configuration's credentials" : ''}`;
+          const { kind, advice } = mcpStatusKind(status);
+          const reason = `the MCP server at ${fw.url.origin}${fw.url.pathname} answered ${status} to tools/call${advice}`;
           writeSynthetic(res, era, call.id, link.failureText(reason));
           report('upstream_error', kind, reason);
           return true;

@@ -6,6 +6,7 @@ import { createHttpAuth } from '../api/authenticate.js';
 import { oauthRoutes } from '../api/oauth-routes.js';
 import { publicBaseUrl } from '../api/well-known.js';
 import { createConnectService } from '../app/connect.js';
+import { managementSurface } from '../app/management.js';
 import { McpHttpEndpoint } from './http-endpoint.js';
 import { serveGatewayOverStdio } from './stdio.js';
 import { createMetrics } from '../observability/metrics.js';
@@ -58,12 +59,14 @@ export async function startServe(ctx: AppContext, opts: ServeOptions): Promise<R
   const auth = createHttpAuth(ctx.apiKeys, ctx.settings);
   let baseUrl = '';
   const connectRoutes = oauthRoutes(createConnectService(ctx), { maxBodyBytes: ctx.settings.limits.max_body_bytes, baseUrl: () => baseUrl, log: ctx.log.child({ component: 'oauth' }) });
-  const http = await createHttpServer(ctx, {
+  const management = managementSurface(ctx, { bearer: auth.authenticate, baseUrl: () => baseUrl });
+  const http = await createHttpServer({ ...ctx, gateway: runtime.gateway }, {
     host: opts.host,
     port: opts.port,
     mcpHandler: (req, res, principal, charge) => endpoint.handle(req, res, principal, charge),
-    extraRoutes: [...(metrics ? [metricsRoute(metrics)] : []), ...(auth.resource?.routes ?? []), ...connectRoutes],
+    extraRoutes: [...(metrics ? [metricsRoute(metrics)] : []), ...(auth.resource?.routes ?? []), ...connectRoutes, ...management.routes],
     authenticate: auth.authenticate,
+    restAuthenticate: management.restAuthenticate,
   });
   // No request is handled before this continuation runs: listen() resolved on this very tick.
   auth.resource?.bind(http.url);

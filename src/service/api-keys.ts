@@ -106,6 +106,12 @@ export class ApiKeyService {
     return toApiKeyObject(revoked);
   }
 
+  /** Whether a key still opens anything: it exists and is not revoked (sessions made from it die with it). */
+  async isActive(id: string): Promise<boolean> {
+    const key = await this.store.getApiKey(id);
+    return key !== undefined && key.revoked_at === undefined;
+  }
+
   /** The principal behind a secret: one hash lookup, no scan. Revoked keys fail at once. */
   async authenticate(secret: string): Promise<Principal> {
     if (!looksLikeApiKeySecret(secret)) throw new AuthError('invalid API key');

@@ -11,13 +11,13 @@ import { ConflictError, errorMessage, isGatewayError, NotFoundError, ValidationE
 import { ID_PREFIX, newId } from '../domain/ids.js';
 import { silentLogger, type Logger } from '../domain/logger.js';
 import { ownerKey, ownerOf, type Owner, type Principal } from '../domain/principal.js';
-import type { Page, Store } from '../store/types.js';
+import type { AuditEvent, Page, Store } from '../store/types.js';
 import type { NetworkPolicy } from '../domain/network.js';
 import { checkUrlAllowed } from '../http/network-guard.js';
 import type { ConnectorRegistry } from '../../connectors/registry.js';
 import { applyUpdate, requireConnector, validateCreate, validateUpdate, type CredentialsChange } from './configuration-rules.js';
 import { jsonEqual } from './json.js';
-import { bindingOf, systemClock, type Clock, type CredentialSealer, type HealthCheck } from './ports.js';
+import { bindingOf, systemClock, type Clock, type CredentialSealer, type HealthCheck, type HealthResult } from './ports.js';
 import { auditEvent } from './audit.js';
 
 export interface ListQuery {
@@ -179,15 +179,16 @@ export class ConfigurationService {
   /** Runs the health check now and records its outcome on the configuration. */
   async test(principal: Principal, id: string): Promise<ConfigurationObject> {
     const current = await this.owned(principal, id);
-    let result: { ok: boolean; error?: string };
+    let result: HealthResult;
     try {
       result = await this.healthCheck(current);
     } catch (e) {
       // Only our typed errors carry messages written to be shown; anything else may say too much.
       this.log.warn({ configuration_id: id, err_name: e instanceof Error ? e.name : typeof e }, 'health check threw');
-      result = { ok: false, error: isGatewayError(e) ? errorMessage(e) : 'health check failed with an unexpected error' };
+      result = isGatewayError(e) ? { ok: false, error: errorMessage(e), kind: e.code } : { ok: false, error: 'health check failed with an unexpected error', kind: 'internal' };
     }
     const stored = await this.recordHealth(id, result);
+    await this.audit(principal, 'configuration.tested', id, result.ok ? 'success' : 'failure', result.ok ? undefined : { error_kind: result.kind ?? 'unknown' });
     return this.present(stored);
   }
 
@@ -260,9 +261,9 @@ export class ConfigurationService {
    * Called after the write is committed: a failed append is logged, never thrown, so a change that
    * happened is not reported as failed (and not repeated by a client that retries it).
    */
-  private async audit(principal: Principal, action: string, target: string): Promise<void> {
+  private async audit(principal: Principal, action: string, target: string, outcome: AuditEvent['outcome'] = 'success', detail?: AuditEvent['detail']): Promise<void> {
     try {
-      await this.store.appendAudit(auditEvent(principal, action, target, this.now()));
+      await this.store.appendAudit(auditEvent(principal, action, target, this.now(), outcome, detail));
     } catch (err) {
       this.log.error({ err, action, target }, 'the change was saved, but its audit event could not be written');
     }

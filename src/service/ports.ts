@@ -15,6 +15,8 @@ export interface HealthResult {
   ok: boolean;
   /** Why the check failed, fit to show the owner (never a secret). */
   error?: string;
+  /** What kind of failure (an UpstreamError kind such as `credentials`, or `credentials_unreadable`), for the audit trail. */
+  kind?: string;
 }
 
 /** Opens the configuration's connector and checks it; provided by the gateway. */

@@ -30,7 +30,9 @@ export type GithubFault =
   /** A secondary limit: quota left, the hourly reset header as always, and no Retry-After. */
   | { kind: 'secondary_rate_limit'; status: 403 | 429 }
   | { kind: 'server_error'; status: 500 | 502 | 503 }
-  | { kind: 'bad_credentials' };
+  | { kind: 'bad_credentials' }
+  /** A fine-grained token without the permission this request needs: the token itself is valid. */
+  | { kind: 'resource_not_accessible' };
 
 export interface FakeFile {
   content: Buffer;
@@ -1005,6 +1007,14 @@ export async function startFakeGithub(opts: { tokens?: string[]; login?: string 
       return send(res, 401, { message: 'Bad credentials', documentation_url: DOCS, status: '401' });
     }
     if (!auth) return send(res, 401, { message: 'Requires authentication', documentation_url: DOCS, status: '401' });
+    if (fault?.kind === 'resource_not_accessible') {
+      return send(res, 403, { message: 'Resource not accessible by personal access token', documentation_url: `${DOCS}/issues/issues#create-an-issue`, status: '403' }, {
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': String(quota.remaining),
+        'x-ratelimit-reset': String(quota.reset),
+        'x-accepted-github-permissions': 'issues=write',
+      });
+    }
     if (!headers['user-agent']) {
       res.statusCode = 403;
       res.setHeader('content-type', 'text/plain');

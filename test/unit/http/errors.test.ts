@@ -35,6 +35,11 @@ describe('HttpClient: failure mapping', () => {
           return json(res, 401, { message: 'Bad credentials' });
         case '/403':
           return json(res, 403, { message: 'Resource not accessible by integration' });
+        case '/clickup-401-team':
+          // ClickUp's answer for a workspace this valid token may not use: a permission refusal.
+          return json(res, 401, { err: 'Team not authorized', ECODE: 'OAUTH_027' });
+        case '/clickup-401-token':
+          return json(res, 401, { err: 'Token invalid', ECODE: 'OAUTH_025' });
         case '/404':
           return json(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
         case '/422':
@@ -71,7 +76,9 @@ describe('HttpClient: failure mapping', () => {
 
   const cases: [string, UpstreamError['kind'], RegExp][] = [
     ['/401', 'credentials', /^TestService answered 401 Unauthorized for GET \/401: Bad credentials$/],
-    ['/403', 'credentials', /403 Forbidden for GET \/403: Resource not accessible by integration/],
+    ['/403', 'permission', /403 Forbidden for GET \/403: Resource not accessible by integration/],
+    ['/clickup-401-team', 'permission', /401 Unauthorized for GET \/clickup-401-team: Team not authorized \(OAUTH_027\)/],
+    ['/clickup-401-token', 'credentials', /401 Unauthorized for GET \/clickup-401-token: Token invalid \(OAUTH_025\)/],
     ['/404', 'not_found', /^TestService answered 404 Not Found for GET \/404: Not Found$/],
     ['/422', 'validation', /422 Unprocessable Entity for GET \/422: Validation Failed; title missing_field/],
     ['/jira-400', 'validation', /400 Bad Request .*Field does not exist; summary: You must specify a summary\./],
