@@ -12,8 +12,11 @@ export interface ResealReport {
   failed: { id: string; message: string }[];
 }
 
-/** Long enough to re-seal one record; a refresh holding the lease is waited for (the store adds its own timeout). */
-const RESEAL_LEASE_MS = 10_000;
+/**
+ * The refresh lease's TTL when the caller does not give the figure its refreshes use: a lock older
+ * than the waiter's TTL counts as abandoned, so this must not be shorter than a refresh may hold it.
+ */
+const DEFAULT_LEASE_MS = 25_000;
 
 /**
  * Re-seals every credential blob that is not under the vault's primary key. Each record goes through
@@ -24,7 +27,7 @@ const RESEAL_LEASE_MS = 10_000;
  * first, and its blob is then moved here, instead of being written over the moved one afterwards.
  * A blob that cannot be opened is reported, not fatal: the others still move to the new key.
  */
-export async function resealAll(store: Store, vault: Vault): Promise<ResealReport> {
+export async function resealAll(store: Store, vault: Vault, opts: { leaseTtlMs?: number } = {}): Promise<ResealReport> {
   const report: ResealReport = { sealed: 0, resealed: 0, unchanged: 0, failed: [] };
   for (const listed of await store.allConfigurations()) {
     if (!listed.credentials_sealed) continue;
@@ -43,7 +46,7 @@ export async function resealAll(store: Store, vault: Vault): Promise<ResealRepor
           changed = true;
           return { ...current, credentials_sealed: vault.seal(vault.open(current.credentials_sealed, binding), binding) };
         });
-      if (listed.credentials_type === 'oauth2') await store.withLease(credentialsLeaseKey(listed.id), RESEAL_LEASE_MS, move);
+      if (listed.credentials_type === 'oauth2') await store.withLease(credentialsLeaseKey(listed.id), opts.leaseTtlMs ?? DEFAULT_LEASE_MS, move);
       else await move();
       if (changed) report.resealed++;
       else report.unchanged++;

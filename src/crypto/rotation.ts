@@ -14,17 +14,18 @@ import type { Vault } from './vault.js';
  * 4. a second sweep moves what a write that checked before step 1 committed before step 3.
  * After that no blob is under an old key and none can be written: the old keys can go.
  */
-export async function rotateStoredCredentials(store: Store, vault: Vault, ring: KeyRing, now: () => Date = () => new Date()): Promise<ResealReport> {
+export async function rotateStoredCredentials(store: Store, vault: Vault, ring: KeyRing, opts: { leaseTtlMs?: number; now?: () => Date } = {}): Promise<ResealReport> {
+  const now = opts.now ?? (() => new Date());
   vault.setKeyRing(ring);
   const primary = ring.primary.kid;
   const before = await store.getKeyPolicy();
   const retiredBefore = (before?.retired_kids ?? []).filter((k) => k !== primary);
   const policy = (retired: string[]): KeyPolicy => ({ object: 'key_policy', primary_kid: primary, retired_kids: retired, updated_at: now().toISOString() });
   await store.setKeyPolicy(policy(retiredBefore));
-  const first = await resealAll(store, vault);
+  const first = await resealAll(store, vault, opts);
   const retired = [...new Set([...retiredBefore, ...ring.kids.filter((k) => k !== primary)])];
   await store.setKeyPolicy(policy(retired));
-  const second = await resealAll(store, vault);
+  const second = await resealAll(store, vault, opts);
   const resealed = first.resealed + second.resealed;
   return { sealed: second.sealed, resealed, unchanged: Math.max(0, second.sealed - resealed - second.failed.length), failed: second.failed };
 }

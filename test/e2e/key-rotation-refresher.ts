@@ -12,6 +12,7 @@ import { openAppContext } from '../../src/app/context.js';
 import { silentLogger } from '../../src/domain/logger.js';
 import { bindingOf, credentialsLeaseKey } from '../../src/domain/sealing.js';
 import { sameSealed } from '../../src/oauth/vault.js';
+import { refreshLeaseTtlMs } from '../../src/oauth/credential-source.js';
 
 const [dataFile, id, mode] = process.argv.slice(2) as [string, string, string | undefined];
 const ctx = await openAppContext({ dataFile, env: process.env, log: silentLogger });
@@ -20,7 +21,7 @@ try {
     const r = await ctx.store.getConfiguration(id);
     process.stdout.write(JSON.stringify(ctx.vault.open(r!.credentials_sealed!, bindingOf(r!))));
   } else {
-    await ctx.store.withLease(credentialsLeaseKey(id), 60_000, async () => {
+    await ctx.store.withLease(credentialsLeaseKey(id), refreshLeaseTtlMs(ctx.settings), async () => {
       const record = (await ctx.store.getConfiguration(id))!;
       process.stdout.write('LEASED\n');
       // The refresher's order: clear the seal before spending the refresh token...

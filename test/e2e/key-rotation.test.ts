@@ -20,7 +20,8 @@ afterEach(async () => {
 });
 
 async function prepare(env: Record<string, string> = {}): Promise<PreparedData> {
-  const data = await prepareData({ principals: 1, env });
+  // A long refresh lease (2 × discovery timeout + 5 s): the test's own refresh holds it while processes start on a loaded machine.
+  const data = await prepareData({ principals: 1, env, settings: { limits: { discovery_timeout_ms: 60_000 } } });
   cleanups.push(() => data.remove());
   return data;
 }
@@ -33,8 +34,6 @@ async function serve(data: PreparedData, env: Record<string, string> = {}): Prom
 
 /** The sealed blobs' key ids as they are on disk (data file + journal), read by a separate process. */
 async function diskKids(data: PreparedData): Promise<Record<string, string>> {
-  const r = await runCli(['configs', 'list', '--json'], { ...data.env });
-  expect(r.code, r.stderr).toBe(0);
   const text = (await readFile(data.dataFile, 'utf8')) + (await readFile(`${data.dataFile}.journal`, 'utf8').catch(() => ''));
   const kids: Record<string, string> = {};
   // Every configuration line of the data file, then the journal's later versions of them.
@@ -94,7 +93,7 @@ describe('key rotation with running servers: keys from CONNECTOR_GATEWAY_KEY', (
     expect((JSON.parse(onlyNew.stdout) as { data: unknown[] }).data).toHaveLength(2);
     const onlyOld = await runCli(['configs', 'list', '--json'], { ...data.env, CONNECTOR_GATEWAY_KEY: oldKey });
     expect(onlyOld.code).not.toBe(0);
-    expect(onlyOld.stdout + onlyOld.stderr).toContain('key_missing');
+    expect(onlyOld.stderr).toContain(`sealed with key ${newKid}`);
   }, SLOW);
 
   it('a server started with only the old key after a rotation with no credentials stored refuses to start, naming the new key', async () => {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { adoptNewKey, assertEnvRotatable, initKeyFile, rotateKeyRing, rotateStoredCredentials } from '../../crypto/index.js';
 import { resolveDataFile } from '../../app/paths.js';
+import { refreshLeaseTtlMs } from '../../oauth/credential-source.js';
 import { ValidationError } from '../../domain/errors.js';
 import { openStore } from '../../store/index.js';
 import { auditEvent } from '../../service/audit.js';
@@ -63,7 +64,7 @@ export function registerKeyring(program: Command, io: CliIO): void {
         const sealed = (await ctx.store.allConfigurations()).filter((r) => r.credentials_sealed).length;
         progress.step(`re-sealing ${sealed} credential(s) under key ${rotated.ring.primary.kid}…`);
         // Running servers on this data see the new primary key at their next seal (see rotation.ts).
-        const report = await rotateStoredCredentials(ctx.store, ctx.vault, rotated.ring);
+        const report = await rotateStoredCredentials(ctx.store, ctx.vault, rotated.ring, { leaseTtlMs: refreshLeaseTtlMs(ctx.settings) });
         progress.step(`re-sealed ${report.resealed}, ${report.failed.length} failed`);
         await ctx.store.appendAudit(
           auditEvent({ organization_id: 'system', via: 'local' }, 'keyring.rotated', rotated.ring.primary.kid, new Date().toISOString(), report.failed.length ? 'failure' : 'success', {
