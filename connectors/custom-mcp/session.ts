@@ -4,7 +4,8 @@ import { credentialSecret, type Credentials } from '../../src/domain/credentials
 import { Scrubber } from '../../src/domain/secret-forms.js';
 import { UpstreamError, isGatewayError, errorMessage } from '../../src/domain/errors.js';
 import { checkUrlAllowed, isPolicyRefusal } from '../../src/http/network-guard.js';
-import { mcpStatusKind } from '../../src/http/upstream-errors.js';
+import { mayRefreshAfter, mcpStatusFailure } from '../../src/http/upstream-errors.js';
+import { needsAuthorization } from '../../src/oauth/mcp-auth/needs-authorization.js';
 import type { CustomMcpConfig } from './config.js';
 import { authHeader, createUpstreamAgent, createUpstreamFetch } from './fetch.js';
 import type { RawForwarder } from '../../src/domain/forwarding.js';
@@ -30,6 +31,8 @@ export class CustomMcpSession implements ConnectorSession {
   private discovered: { discover: NonNullable<ReturnType<Client['getDiscoverResult']>>; version: string } | undefined;
   private inflight = 0;
   private lastCredentials: Credentials | undefined;
+  /** The last 401/403 challenge, for "needs authorization" (MCP authorization spec). */
+  private lastChallenge: { status: number; header: string | null } | undefined;
   private readonly agent: Dispatcher;
   private readonly ownsAgent: boolean;
   private readonly url: URL;
@@ -119,6 +122,7 @@ export class CustomMcpSession implements ConnectorSession {
       network: this.ctx.network,
       dispatcher: this.agent,
       onCredentialsUsed: (c) => (this.lastCredentials = c),
+      onChallenge: (status, header) => (this.lastChallenge = { status, header }),
     });
     const streamable = new Client(CLIENT_INFO, { versionNegotiation: { mode: 'auto' } });
     try {
@@ -235,7 +239,7 @@ export class CustomMcpSession implements ConnectorSession {
       return await op(c);
     } catch (e) {
       const used = this.lastCredentials;
-      if (httpStatus(e) === 401 && used?.type === 'oauth2') {
+      if (mayRefreshAfter(httpStatus(e), used?.type, 0) && used) {
         const fresh = await this.ctx.credentials.refresh(used, signal);
         if (fresh) {
           await this.reset();
@@ -251,10 +255,15 @@ export class CustomMcpSession implements ConnectorSession {
     }
   }
 
-  private async reset(): Promise<void> {
+  private async reset(opts: { terminate?: boolean } = {}): Promise<void> {
     const c = this.client;
+    const t = this.transport;
     this.client = undefined;
     this.transport = undefined;
+    // A 2025-era session the upstream keeps for us is ended with DELETE when the gateway is done
+    // with it (shutdown, configuration changed or removed), not left to expire there. Bounded: an
+    // upstream that does not answer cannot hold a shutdown.
+    if (opts.terminate && t?.sessionId !== undefined) await boundedWait(t.terminateSession(), TERMINATE_WAIT_MS).catch(() => {});
     await c?.close().catch(() => {});
   }
 
@@ -268,8 +277,9 @@ export class CustomMcpSession implements ConnectorSession {
     const status = httpStatus(e);
     const where = `${this.url.origin}${this.url.pathname}`;
     if (status !== undefined) {
-      const { kind, advice } = mcpStatusKind(status);
-      return new UpstreamError(kind, `the MCP server at ${where} answered ${status} to ${what}${advice}`, { status });
+      const challenge = this.lastChallenge?.status === status ? this.lastChallenge.header : undefined;
+      const auth = needsAuthorization({ status, challenge, credentialsType: this.lastCredentials?.type, configurationId: this.ctx.configurationId, where, what });
+      return auth ?? mcpStatusFailure(status, where, what);
     }
     if (e instanceof SdkError && e.code === 'REQUEST_TIMEOUT') return new UpstreamError('timeout', `the MCP server at ${where} did not answer ${what} within ${this.timeoutMs} ms`);
     const bad = badContent(e);
@@ -279,9 +289,18 @@ export class CustomMcpSession implements ConnectorSession {
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.reset();
+    await this.reset({ terminate: true });
     if (this.ownsAgent) await this.agent.close().catch(() => {});
   }
+}
+
+/** How long closing waits for the upstream to answer the DELETE that ends its session. */
+const TERMINATE_WAIT_MS = 2_000;
+
+function boundedWait(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** 2026-07-28 and later revisions are the stateless, per-request era. */

@@ -9,6 +9,7 @@ import { ConfigurationService } from '../service/configurations.js';
 import type { CredentialSealer, HealthCheck } from '../service/ports.js';
 import { builtinRegistry, type ConnectorRegistry } from '../../connectors/index.js';
 import { createOAuthClients, type OAuthClients } from '../oauth/clients.js';
+import { McpAuth } from '../oauth/mcp-auth/index.js';
 import { createLogger } from './logger.js';
 import { resolveDataFile } from './paths.js';
 
@@ -49,6 +50,8 @@ export interface AppContext {
   apiKeys: ApiKeyService;
   /** The OAuth clients of the settings file: one registry (and discovery cache) for refresh and connect. */
   oauthClients: OAuthClients;
+  /** OAuth for remote MCP servers as the MCP authorization spec describes it: discovery, client identity, registrations. */
+  mcpAuth: McpAuth;
   /** Lets the gateway install its health check after the context exists (it needs the context to build). */
   setHealthCheck(check: HealthCheck): void;
   /** Runs the installed health check (doctor); writes nothing. */
@@ -101,6 +104,7 @@ export async function openAppContext(opts: AppContextOptions): Promise<AppContex
   const configurations = new ConfigurationService({ store, registry, sealer, healthCheck: (r) => healthCheck(r), network: networkPolicy(settings), log });
   const apiKeys = new ApiKeyService({ store });
   const oauthClients = createOAuthClients(settings, { env });
+  const mcpAuth = new McpAuth({ settings, store, sealer: sealing, env });
   let closed = false;
   return {
     env,
@@ -116,6 +120,7 @@ export async function openAppContext(opts: AppContextOptions): Promise<AppContex
     configurations,
     apiKeys,
     oauthClients,
+    mcpAuth,
     setHealthCheck(check) {
       healthCheck = check;
     },
@@ -123,6 +128,7 @@ export async function openAppContext(opts: AppContextOptions): Promise<AppContex
     async close() {
       if (closed) return;
       closed = true;
+      await mcpAuth.close();
       await store.close();
     },
   };

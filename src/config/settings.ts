@@ -38,6 +38,20 @@ export const OidcAuthSettingsSchema = z.strictObject({
 });
 export type OidcAuthSettings = z.infer<typeof OidcAuthSettingsSchema>;
 
+/**
+ * A client an operator registered with the authorization server of a remote MCP server, keyed by
+ * that server's issuer in `oauth_clients`: used before any dynamic registration (MCP authorization
+ * spec, client registration priority).
+ */
+export const McpOAuthClientSettingsSchema = z.strictObject({
+  client_id: z.string().min(1, { error: 'must not be empty' }),
+  client_secret: z.string().min(1).optional(),
+  client_secret_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' }).optional(),
+  /** Scopes to ask for when neither the challenge nor the server's metadata names any. */
+  scopes: z.array(z.string().min(1)).optional(),
+});
+export type McpOAuthClientSettings = z.infer<typeof McpOAuthClientSettingsSchema>;
+
 export const SettingsSchema = z.strictObject({
   oauth: z.record(z.string().regex(/^pc_[a-z0-9_]+$/, { error: 'keys must be connector ids (pc_…)' }), OAuthClientSettingsSchema).default({}),
   network: z
@@ -69,6 +83,17 @@ export const SettingsSchema = z.strictObject({
       max_pending_oauth_flows: 10,
     }),
   auth: z.strictObject({ oidc: OidcAuthSettingsSchema.optional() }).default({}),
+  /** OAuth clients registered by an operator with remote MCP servers' authorization servers, keyed by issuer URL. */
+  oauth_clients: z.record(httpsOrLoopbackUrl, McpOAuthClientSettingsSchema).default({}),
+  /**
+   * The public https URL of this gateway (e.g. https://gateway.example.com), where browsers and
+   * authorization servers reach it: the redirect URI of connections started over REST or from the
+   * chat, and the home of the gateway's Client ID Metadata Document.
+   */
+  public_base_url: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .refine((u) => !u.includes('?') && !u.includes('#'), { error: 'must not carry a query string or fragment' })
+    .optional(),
   /** Hostnames accepted in Host/Origin besides the bind address (when served behind a proxy). */
   allowed_hosts: z.array(z.string().min(1)).default([]),
 });

@@ -45,6 +45,14 @@ export const OAuth2CredentialsSchema = z.strictObject({
   expires_at: isoDateTime.optional(),
   token_type: z.string().max(64).optional(),
   scope: z.string().max(4096).optional(),
+  /**
+   * Where the tokens come from, set by the gateway's MCP authorization (remote MCP servers): the
+   * authorization server that issued them, the resource (RFC 8707) they are for, and the client they
+   * were issued to. A refresh goes only to that issuer, with that client, for that resource.
+   */
+  issuer: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048).optional(),
+  resource: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048).optional(),
+  client_id: z.string().min(1).max(2048).optional(),
 });
 
 export const BearerCredentialsSchema = z.strictObject({

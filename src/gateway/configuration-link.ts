@@ -1,35 +1,20 @@
-import { ProtocolError, type CallToolResult, type Tool } from '@modelcontextprotocol/server';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
 import type { ConnectorSession, CallOptions } from '../domain/connector.js';
 import type { RawForwarder } from '../domain/forwarding.js';
 import type { ConfigurationRecord } from '../domain/configuration.js';
-import { CREDENTIALS_UNREADABLE, errorMessage, isGatewayError, UpstreamError, ValidationError } from '../domain/errors.js';
+import { UpstreamError, ValidationError } from '../domain/errors.js';
 import type { GatewayDeps } from './types.js';
 import { toolFingerprint } from './fingerprint.js';
 import { HealthWriter } from './health.js';
-import { CircuitBreaker, DEFAULT_BREAKER } from './circuit-breaker.js';
+import { DEFAULT_BREAKER } from './circuit-breaker.js';
+import { CallCancelledError, CallPipeline, describeFailure, failureKind, verdictOfError, type CallVerdict } from './call-pipeline.js';
 
-/** Failures that say the service is unreachable or broken: they trip the breaker. Credentials and bad input do not. */
-const BREAKER_KINDS = new Set(['network', 'timeout', 'server', 'protocol']);
-
-/**
- * Failures that say the configuration cannot work until someone acts: the service refused the
- * credentials (401), a refresh was refused, or this process cannot open the sealed credentials.
- * A permission refusal for one resource (403) is the call's problem and leaves health alone.
- */
-const UNHEALTHY_KINDS = new Set(['credentials', 'reauthorize', CREDENTIALS_UNREADABLE]);
-
-/** The `error_kind` of a failure: the UpstreamError kind, else a gateway error's code. */
-export function failureKind(e: unknown): string {
-  return e instanceof UpstreamError ? e.kind : isGatewayError(e) ? e.code : 'internal';
-}
+export { CallCancelledError, describeFailure, failureKind };
 
 export interface LinkCallOutcome {
   result: CallToolResult;
-  failure?: string;
+  verdict: CallVerdict;
 }
-
-/** Raised when a call is aborted by the caller (not by a deadline): nothing to report upstream. */
-export class CallCancelledError extends Error {}
 
 /**
  * One configuration's live connection: opens the connector once, caches its tool list, reuses the
@@ -45,8 +30,8 @@ export class ConfigurationLink {
   private tools: Promise<Tool[]> | undefined;
   private closed = false;
   private readonly closeController = new AbortController();
-  private readonly inflight = new Set<AbortController>();
-  private readonly breaker: CircuitBreaker;
+  /** Admission, deadlines and verdicts of this configuration's calls, whichever transport carries them. */
+  readonly pipeline: CallPipeline;
   /** When the last discovery failed (undefined once one succeeds): such links are retried. */
   failedAt: number | undefined;
 
@@ -57,7 +42,7 @@ export class ConfigurationLink {
   ) {
     this.record = record;
     this.fingerprint = toolFingerprint(record);
-    this.breaker = new CircuitBreaker(deps.breaker ?? DEFAULT_BREAKER);
+    this.pipeline = new CallPipeline(record.id, deps.breaker ?? DEFAULT_BREAKER, health, () => this.dropSession());
   }
 
   get id(): string {
@@ -123,29 +108,22 @@ export class ConfigurationLink {
   }
 
   /**
-   * The lean call path's way in: the open session's raw forwarder, only while the breaker is
-   * closed (a tripped breaker answers through the regular path, which says why).
+   * The lean call path's way in: the open session's raw forwarder (never waits for a connection).
+   * The lean path then goes through `pipeline` like call() does.
    */
   forwarder(): RawForwarder | undefined {
-    if (!this.ready || this.breaker.state !== 'closed') return undefined;
+    if (!this.ready) return undefined;
     return this.ready.forwarder?.();
+  }
+
+  /** "Configuration "X" (pconf_…, GitHub) is skipped for …" — the wording of a call the breaker refused. */
+  refusalText(reason: string): string {
+    return `${capitalize(this.label)} ${reason}`;
   }
 
   /** "Configuration "X" (pconf_…, GitHub) failed: <reason>" — the wording of every failed call. */
   failureText(reason: string): string {
     return `${capitalize(this.label)} failed: ${reason}`;
-  }
-
-  /** Outcome of a call the lean path made: the same breaker and health bookkeeping as call(). */
-  recordForwarded(failure: string | undefined, reason?: string): void {
-    if (failure === undefined) {
-      this.breaker.success();
-      this.health.healthy(this.record.id);
-      return;
-    }
-    if (BREAKER_KINDS.has(failure)) this.breaker.failure(reason ?? failure);
-    if (UNHEALTHY_KINDS.has(failure) && reason) this.health.unhealthy(this.record.id, reason);
-    if (failure === 'network' || failure === 'protocol') this.dropSession();
   }
 
   private async openSession(signal: AbortSignal): Promise<ConnectorSession> {
@@ -166,79 +144,35 @@ export class ConfigurationLink {
   }
 
   /**
-   * Calls an upstream tool. Failures come back as `isError` results that name this configuration;
-   * `failure` then says what kind of failure it was (the tool's own isError leaves it unset).
+   * Calls an upstream tool through the SDK client transport. Failures come back as `isError`
+   * results that name this configuration; `verdict` says how the call ended (the pipeline has
+   * already recorded it). An upstream JSON-RPC error is thrown as it is (the caller's mistake).
    */
   async call(upstreamTool: string, args: Record<string, unknown>, opts: CallOptions): Promise<LinkCallOutcome> {
-    const admitted = this.breaker.admit();
+    const admitted = this.pipeline.admit();
     if (!admitted.allowed) {
-      const seconds = Math.ceil(admitted.retryInMs / 1000);
-      return {
-        result: {
-          content: [{ type: 'text', text: `${capitalize(this.label)} is skipped for ${seconds} s after ${admitted.failures} consecutive failures (last: ${admitted.lastFailure}). It is retried automatically after that.` }],
-          isError: true,
-        },
-        failure: 'circuit_open',
-      };
+      const verdict: CallVerdict = { kind: 'failed', failure: 'circuit_open', reason: admitted.reason };
+      return { result: { content: [{ type: 'text', text: this.refusalText(admitted.reason) }], isError: true }, verdict };
     }
-    const outcome = await this.callAdmitted(upstreamTool, args, opts).catch((e: unknown) => {
-      this.breaker.release();
-      throw e;
-    });
-    if (outcome.failure !== undefined && BREAKER_KINDS.has(outcome.failure)) this.breaker.failure(outcome.reason ?? outcome.failure);
-    else if (outcome.failure === undefined) this.breaker.success();
-    else this.breaker.release();
-    return { result: outcome.result, ...(outcome.failure !== undefined ? { failure: outcome.failure } : {}) };
-  }
-
-  private async callAdmitted(upstreamTool: string, args: Record<string, unknown>, opts: CallOptions): Promise<LinkCallOutcome & { reason?: string }> {
-    const timeoutMs = this.callTimeoutMs();
-    // One controller per call, linked by hand: AbortSignal.any() on long-lived signals (the link's
-    // close signal, a session's signal) accumulates listeners under load.
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    const onCallerAbort = () => controller.abort();
-    opts.signal.addEventListener('abort', onCallerAbort, { once: true });
-    this.inflight.add(controller);
-    const signal = controller.signal;
+    const scope = this.pipeline.begin(this.callTimeoutMs(), opts.signal);
+    const signal = scope.signal;
     try {
-      if (opts.signal.aborted) throw new CallCancelledError('cancelled by the client');
-      const session = await withSignal(this.open(signal), signal, () => this.abortReason(opts.signal, timedOut, timeoutMs));
-      const result = await withSignal(session.callTool(upstreamTool, args, { ...opts, signal }), signal, () => this.abortReason(opts.signal, timedOut, timeoutMs));
-      // A call the service answered proves the credentials work. An isError result may be a
-      // refusal of the arguments before anything was sent, so it proves nothing.
-      if (!result.isError) this.health.healthy(this.record.id);
-      return { result };
+      if (scope.cancelled) throw new CallCancelledError('cancelled by the client');
+      const session = await withSignal(this.open(signal), signal, () => scope.abortError());
+      const result = await withSignal(session.callTool(upstreamTool, args, { ...opts, signal }), signal, () => scope.abortError());
+      const verdict: CallVerdict = { kind: 'answered', toolError: result.isError === true };
+      this.pipeline.settle(verdict);
+      return { result, verdict };
     } catch (e) {
-      if (opts.signal.aborted) throw new CallCancelledError('cancelled by the client');
-      if (e instanceof ProtocolError) throw e; // an upstream JSON-RPC error passes through as it is
-      if (UNHEALTHY_KINDS.has(failureKind(e))) this.health.unhealthy(this.record.id, describeFailure(e));
-      if (e instanceof UpstreamError && (e.kind === 'network' || e.kind === 'protocol')) {
-        // The connection may be dead (server restarted): reopen on the next call.
-        this.dropSession();
-      }
-      const reason = timedOut ? this.deadlineError('call', timeoutMs) : e;
-      const described = describeFailure(reason);
-      return {
-        result: { content: [{ type: 'text', text: this.failureText(described) }], isError: true },
-        failure: failureKind(reason),
-        reason: described,
-      };
+      const verdict = verdictOfError(e, scope);
+      this.pipeline.settle(verdict);
+      if (verdict.kind === 'cancelled') throw new CallCancelledError('cancelled by the client');
+      if (verdict.kind === 'rejected') throw e; // an upstream JSON-RPC error passes through as it is
+      const reason = verdict.kind === 'failed' ? verdict.reason : describeFailure(e);
+      return { result: { content: [{ type: 'text', text: this.failureText(reason) }], isError: true }, verdict };
     } finally {
-      clearTimeout(timer);
-      opts.signal.removeEventListener('abort', onCallerAbort);
-      this.inflight.delete(controller);
+      scope.end();
     }
-  }
-
-  private abortReason(caller: AbortSignal, timedOut: boolean, timeoutMs: number): Error {
-    if (caller.aborted) return new CallCancelledError('cancelled by the client');
-    if (timedOut) return this.deadlineError('call', timeoutMs);
-    return new UpstreamError('network', 'the configuration was changed or removed during the call');
   }
 
   callTimeoutMs(): number {
@@ -263,7 +197,7 @@ export class ConfigurationLink {
     this.closed = true;
     this.ready = undefined;
     this.closeController.abort();
-    for (const c of this.inflight) c.abort();
+    this.pipeline.closeAll();
     const s = this.session;
     this.session = undefined;
     if (s) await s.then((x) => x.close()).catch(() => {});
@@ -287,13 +221,6 @@ export function withSignal<T>(p: Promise<T>, signal: AbortSignal, onAbort: () =>
       },
     );
   });
-}
-
-/** A short, secret-free reason. Typed errors already carry safe messages; others are summarised. */
-export function describeFailure(e: unknown): string {
-  if (isGatewayError(e)) return e.message;
-  const msg = errorMessage(e);
-  return msg.length > 300 ? `${msg.slice(0, 300)}…` : msg;
 }
 
 function capitalize(s: string): string {

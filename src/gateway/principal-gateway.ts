@@ -8,7 +8,8 @@ import { ConfigurationLink, CallCancelledError, describeFailure } from './config
 import { toolFingerprint } from './fingerprint.js';
 import type { HealthWriter } from './health.js';
 import { buildToolTable, type Route, type ToolTable } from './tool-table.js';
-import type { GatewayDeps, ToolCallOutcome } from './types.js';
+import type { GatewayDeps } from './types.js';
+import { outcomeOf, type CallVerdict } from './call-pipeline.js';
 
 /** Thrown for a tool name this principal does not have: the MCP layer answers -32602. */
 export class UnknownToolError extends NotFoundError {
@@ -86,26 +87,23 @@ export class PrincipalGateway {
     }
     if (!route) throw new UnknownToolError(name);
     const started = performance.now();
-    let outcome: ToolCallOutcome = 'success';
-    let errorKind: string | undefined;
+    let verdict: CallVerdict = { kind: 'cancelled' };
     try {
-      const { result, failure } = await route.link.call(route.upstreamName, args, opts);
-      if (failure !== undefined) {
-        outcome = 'upstream_error';
-        errorKind = failure;
-      } else if (result.isError) outcome = 'tool_error';
-      return result;
+      const outcome = await route.link.call(route.upstreamName, args, opts);
+      verdict = outcome.verdict;
+      return outcome.result;
     } catch (e) {
-      outcome = e instanceof CallCancelledError ? 'cancelled' : 'upstream_error';
-      if (outcome === 'upstream_error') errorKind = 'protocol';
+      // Thrown only for a cancellation and for the upstream's own JSON-RPC error (passed through).
+      verdict = e instanceof CallCancelledError ? { kind: 'cancelled' } : { kind: 'rejected' };
       throw e;
     } finally {
-      this.reportCall(route, name, performance.now() - started, outcome, errorKind);
+      this.reportCall(route, name, performance.now() - started, verdict);
     }
   }
 
   /** One event per tool call, whichever path served it (logs, metrics, audit). */
-  reportCall(route: Route, name: string, durationMs: number, outcome: ToolCallOutcome, errorKind?: string): void {
+  reportCall(route: Route, name: string, durationMs: number, verdict: CallVerdict): void {
+    const { outcome, errorKind } = outcomeOf(verdict);
     this.deps.observer?.toolCalled?.({
       owner: this.owner,
       principal: this.label,

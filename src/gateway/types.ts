@@ -20,7 +20,7 @@ export interface GatewayLimits {
 }
 
 /** Hooks for logs, metrics and audit, so the gateway does not depend on them. */
-export type ToolCallOutcome = 'success' | 'tool_error' | 'upstream_error' | 'cancelled';
+export type ToolCallOutcome = 'success' | 'tool_error' | 'rejected' | 'upstream_error' | 'cancelled';
 
 export interface ToolCallEvent {
   owner: Owner;
@@ -31,7 +31,10 @@ export interface ToolCallEvent {
   tool: string;
   upstreamTool: string;
   durationMs: number;
-  /** tool_error: the tool itself said isError; upstream_error: the service or transport failed. */
+  /**
+   * tool_error: the tool itself said isError; rejected: the upstream answered with a JSON-RPC error
+   * (the request's own problem, passed through); upstream_error: the service or transport failed.
+   */
   outcome: ToolCallOutcome;
   /** For upstream_error: the UpstreamError kind (credentials, timeout, network, …). */
   errorKind?: string;

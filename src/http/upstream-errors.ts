@@ -193,3 +193,18 @@ export function transportError(label: RequestLabel, e: unknown): UpstreamError {
       : `could not be reached${code ? ` (${code})` : ''}`;
   return new UpstreamError('network', `${label.service} ${what} for ${where} at ${label.host}`);
 }
+
+/**
+ * An MCP upstream's HTTP status as a failure, for both call transports (the SDK client in the
+ * custom MCP connector and the lean forwarder), so a failure reads and counts the same whichever
+ * path met it. `where` is the endpoint (origin and path, never a query), `what` the method.
+ */
+export function mcpStatusFailure(status: number, where: string, what: string): UpstreamError {
+  const { kind, advice } = mcpStatusKind(status);
+  return new UpstreamError(kind, `the MCP server at ${where} answered ${status} to ${what}${advice}`, { status });
+}
+
+/** A 401 to OAuth2 credentials is retried once, after the credential source refreshed them. */
+export function mayRefreshAfter(status: number | undefined, credentialType: string | undefined, attempt: number): boolean {
+  return status === 401 && credentialType === 'oauth2' && attempt === 0;
+}

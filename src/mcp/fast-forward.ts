@@ -6,11 +6,12 @@ import { errorMessage } from '../domain/errors.js';
 import { Scrubber } from '../domain/secret-forms.js';
 import type { PrincipalGateway } from '../gateway/principal-gateway.js';
 import type { Route } from '../gateway/tool-table.js';
-import type { ToolCallOutcome } from '../gateway/types.js';
+import type { CallVerdict } from '../gateway/call-pipeline.js';
+import { mayRefreshAfter, mcpStatusFailure } from '../http/upstream-errors.js';
+import { needsAuthorization } from '../oauth/mcp-auth/needs-authorization.js';
 import { isObject, MODERN_REVISION, PROTOCOL_VERSION_META, rewriteResponse, upstreamParams, type Era, type JsonObject } from './era-translation.js';
 import { exchange } from '../http/exchange.js';
-import { mcpStatusKind } from '../http/upstream-errors.js';
-import { relayJson, relayStream, streamFailure, writeSynthetic } from './relay.js';
+import { endJson, readErrorAnswer, relayJson, relayStream, streamFailure, writeSynthetic, type Relayed } from './relay.js';
 
 interface ToolCall {
   message: JsonObject;
@@ -91,46 +92,42 @@ export class FastForwarder {
   private async forward(req: IncomingMessage, res: ServerResponse, call: ToolCall, gateway: PrincipalGateway, route: Route, fw: RawForwarder, era: Era, session: string | undefined): Promise<boolean> {
     const started = performance.now();
     const link = route.link;
+    const pipeline = link.pipeline;
+    const finish = (verdict: CallVerdict) => {
+      pipeline.settle(verdict);
+      gateway.reportCall(route, call.name, performance.now() - started, verdict);
+    };
+    const admitted = pipeline.admit();
+    if (!admitted.allowed) {
+      writeSynthetic(res, era, call.id, link.refusalText(admitted.reason));
+      gateway.reportCall(route, call.name, performance.now() - started, { kind: 'failed', failure: 'circuit_open', reason: admitted.reason });
+      return true;
+    }
     const upstreamEra = fw.era;
     // A 2025-era upstream session is shared by every client: ids must not collide there.
     const upstreamId = upstreamEra === 'legacy' ? `cgw-${++this.seq}` : call.id;
     const payload = JSON.stringify({ ...call.message, id: upstreamId, params: upstreamParams(call.params, route.upstreamName, era, upstreamEra) });
     const translate = (m: JsonObject) => rewriteResponse(m, call.id, era, upstreamEra);
+    const where = `${fw.url.origin}${fw.url.pathname}`;
 
-    const controller = new AbortController();
-    const timeoutMs = link.callTimeoutMs();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    let cancelled = false;
+    const scope = pipeline.begin(link.callTimeoutMs());
     const onClientGone = () => {
-      if (!res.writableFinished) {
-        cancelled = true;
-        controller.abort();
-      }
+      if (!res.writableFinished) scope.cancel();
     };
     res.once('close', onClientGone);
     const key = session !== undefined ? `${session}\u0000${JSON.stringify(call.id)}` : undefined;
     if (key) {
       this.legacyInflight.set(key, {
         abort: () => {
-          cancelled = true;
-          controller.abort();
+          scope.cancel();
           void this.cancelUpstream(fw, upstreamId);
         },
       });
     }
 
-    const report = (outcome: ToolCallOutcome, failure?: string, reason?: string) => {
-      link.recordForwarded(outcome === 'cancelled' ? undefined : failure, reason);
-      gateway.reportCall(route, call.name, performance.now() - started, outcome, failure);
-    };
-
     try {
       for (let attempt = 0; ; attempt++) {
-        const { headers, credentials } = await fw.headers(controller.signal);
+        const { headers, credentials } = await fw.headers(scope.signal);
         const upstream = await exchange(fw.dispatcher, {
           url: fw.url,
           method: 'POST',
@@ -142,10 +139,10 @@ export class FastForwarder {
             ...(upstreamEra === 'modern' ? { 'mcp-method': 'tools/call', 'mcp-name': route.upstreamName } : {}),
           },
           body: payload,
-          signal: controller.signal,
+          signal: scope.signal,
         });
         const status = upstream.status;
-        if (status === 401 && attempt === 0 && credentials?.type === 'oauth2' && (await fw.refresh(credentials, controller.signal))) {
+        if (mayRefreshAfter(status, credentials?.type, attempt) && credentials && (await fw.refresh(credentials, scope.signal))) {
           await upstream.body.dump();
           continue;
         }
@@ -153,32 +150,43 @@ export class FastForwarder {
           // The upstream forgot its session (restarted): reconnect through the SDK path, which replays nothing yet sent.
           await upstream.body.dump();
           fw.reset();
+          pipeline.handOver();
           return false;
         }
-        if (status !== 200) {
-          await upstream.body.dump();
-          const { kind, advice } = mcpStatusKind(status);
-          const reason = `the MCP server at ${fw.url.origin}${fw.url.pathname} answered ${status} to tools/call${advice}`;
-          writeSynthetic(res, era, call.id, link.failureText(reason));
-          report('upstream_error', kind, reason);
-          return true;
-        }
-        const type = String(upstream.headers['content-type'] ?? '');
-        const where = `the MCP server at ${fw.url.origin}${fw.url.pathname}`;
         // What the upstream sends back never carries the configuration's own credentials to the caller.
         const scrubber = new Scrubber(credentials ? [credentialSecret(credentials)] : []);
         const scrub = scrubber.empty ? (text: string) => text : (text: string) => scrubber.scrub(text);
+        if (status !== 200) {
+          // A 2026-era upstream answers some JSON-RPC errors with 400 (a capability the request
+          // lacks, an envelope it refuses): that is its answer to this request, relayed as it said it.
+          const answer = status === 400 && upstreamEra === 'modern' ? await readErrorAnswer(upstream, upstreamId) : undefined;
+          if (answer) {
+            const out = translate(answer);
+            const code = isObject(out.error) ? out.error.code : undefined;
+            endJson(res, scrub(JSON.stringify(out)), era === 'modern' && code === MISSING_CAPABILITY ? 400 : 200);
+            finish({ kind: 'rejected' });
+            return true;
+          }
+          await upstream.body.dump();
+          const challenge = upstream.headers['www-authenticate'];
+          const failure =
+            needsAuthorization({ status, challenge: typeof challenge === 'string' ? challenge : undefined, credentialsType: credentials?.type, configurationId: route.link.id, where, what: 'tools/call' }) ??
+            mcpStatusFailure(status, where, 'tools/call');
+          writeSynthetic(res, era, call.id, link.failureText(failure.message));
+          finish({ kind: 'failed', failure: failure.kind, reason: failure.message });
+          return true;
+        }
+        const type = String(upstream.headers['content-type'] ?? '');
+        const whereText = `the MCP server at ${where}`;
         const relayed = type.startsWith('text/event-stream')
-          ? await relayStream(res, upstream.body, upstreamId, translate, (text) => streamFailure(res, era, call.id, link.failureText(text)), where, scrub)
-          : await relayJson(res, upstream, era, call.id, upstreamId, translate, (text) => link.failureText(text), where, scrub);
-        if (relayed.outcome === 'protocol') report('upstream_error', 'protocol', relayed.reason);
-        else if (relayed.outcome === 'error') report('upstream_error', 'protocol');
-        else report(relayed.outcome);
+          ? await relayStream(res, upstream.body, upstreamId, translate, (text) => streamFailure(res, era, call.id, link.failureText(text)), whereText, scrub)
+          : await relayJson(res, upstream, era, call.id, upstreamId, translate, (text) => link.failureText(text), whereText, scrub);
+        finish(verdictOfRelay(relayed));
         return true;
       }
     } catch (e) {
-      if (cancelled) {
-        report('cancelled');
+      if (scope.cancelled) {
+        finish({ kind: 'cancelled' });
         if (!res.headersSent && !res.destroyed) writeSynthetic(res, era, call.id, 'Request cancelled');
         else if (!res.writableEnded) res.end();
         return true;
@@ -187,16 +195,17 @@ export class FastForwarder {
       if (refused && !res.headersSent) {
         // Nothing reached the upstream: the SDK path reconnects (or reports) without risk of a double call.
         fw.reset();
+        pipeline.handOver();
         return false;
       }
-      const kind = timedOut ? 'timeout' : 'network';
-      const reason = timedOut ? `the call did not finish within ${timeoutMs} ms` : `could not reach the MCP server at ${fw.url.origin}${fw.url.pathname}: ${errorMessage(e)}`;
+      const failure = scope.timedOut ? 'timeout' : 'network';
+      const reason = scope.timedOut ? scope.deadlineReason() : `could not reach the MCP server at ${where}: ${errorMessage(e)}`;
       if (!res.headersSent) writeSynthetic(res, era, call.id, link.failureText(reason));
       else streamFailure(res, era, call.id, link.failureText(reason));
-      report('upstream_error', kind, reason);
+      finish({ kind: 'failed', failure, reason });
       return true;
     } finally {
-      clearTimeout(timer);
+      scope.end();
       res.off('close', onClientGone);
       if (key) this.legacyInflight.delete(key);
     }
@@ -232,4 +241,21 @@ function causeCode(e: unknown): unknown {
     cur = cur.cause;
   }
   return undefined;
+}
+
+/** The SDK answers this code with HTTP 400 whatever its origin (2026 era): so does the lean path. */
+const MISSING_CAPABILITY = -32021;
+
+/** What a relayed answer says about the call: a JSON-RPC error answering it is the caller's, not the upstream's, problem. */
+function verdictOfRelay(relayed: Relayed): CallVerdict {
+  switch (relayed.outcome) {
+    case 'success':
+      return { kind: 'answered', toolError: false };
+    case 'tool_error':
+      return { kind: 'answered', toolError: true };
+    case 'error':
+      return { kind: 'rejected' };
+    case 'protocol':
+      return { kind: 'failed', failure: 'protocol', reason: relayed.reason };
+  }
 }

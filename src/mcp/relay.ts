@@ -66,6 +66,43 @@ export async function relayJson(
   return { outcome: outcomeOf(out) };
 }
 
+/** Largest error answer read from a non-200 response: an error message has no business being larger. */
+const MAX_ERROR_ANSWER_BYTES = 64 * 1024;
+
+/**
+ * A non-200 response whose body is the JSON-RPC error answering `upstreamId` (or the null id the
+ * SDK uses when it rejects before reading the id), or undefined. Reads at most 64 KiB.
+ */
+export async function readErrorAnswer(upstream: ExchangeHead, upstreamId: string | number): Promise<JsonObject | undefined> {
+  if (!/^application\/json\b/i.test(String(upstream.headers['content-type'] ?? ''))) return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let over = false;
+  try {
+    await upstream.body.consume((chunk) => {
+      if (over) return;
+      size += chunk.length;
+      if (size > MAX_ERROR_ANSWER_BYTES) {
+        over = true;
+        upstream.body.abort(new Error('too large'));
+      } else chunks.push(chunk);
+    });
+  } catch (e) {
+    if (!over) throw e;
+  }
+  if (over) return undefined;
+  let message: unknown;
+  try {
+    message = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!isObject(message) || message.jsonrpc !== '2.0' || (message.id !== upstreamId && message.id !== null)) return undefined;
+  const error = message.error;
+  if (!isObject(error) || typeof error.code !== 'number' || !Number.isInteger(error.code) || typeof error.message !== 'string') return undefined;
+  return { jsonrpc: '2.0', id: upstreamId, error };
+}
+
 /**
  * An SSE response (progress before the result): relay event by event, rewriting only the final
  * response. An event over the size limit, or a stream that ends without the response, still ends
@@ -175,7 +212,7 @@ export function writeSynthetic(res: ServerResponse, era: Era, id: string | numbe
  * A whole JSON answer with its length: headers and body leave in one write, and the client knows
  * where the body ends without chunked framing.
  */
-export function endJson(res: ServerResponse, body: string): void {
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+export function endJson(res: ServerResponse, body: string, status = 200): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }

@@ -17,7 +17,10 @@ const INSTRUCTIONS =
 export function createGatewayServer(gateway: PrincipalGateway, log: Logger, opts: { announceListChanged: boolean }): Server {
   const server = new Server(SERVER_INFO, { capabilities: { tools: { listChanged: true } }, instructions: INSTRUCTIONS });
 
-  server.setRequestHandler('tools/list', async () => {
+  server.setRequestHandler('tools/list', async (request) => {
+    // The whole list is one page, so no cursor was ever handed out: any cursor is unknown, and
+    // answering the full list to it would make a paginating client loop or duplicate tools.
+    if (request.params?.cursor !== undefined) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid params: unknown cursor (tools/list is not paginated: send it without one)');
     return { tools: await gateway.listTools() };
   });
 

@@ -115,7 +115,7 @@ function isHttp(u: string | undefined): boolean {
  * HTTP 200 and `{"error": …}`; openid-client would call that a malformed success, so such answers
  * are re-labelled 400 and get the usual OAuth error handling (invalid_grant…).
  */
-function normalizingFetch(policy: NetworkPolicy): oidc.CustomFetch {
+export function normalizingFetch(policy: NetworkPolicy): oidc.CustomFetch {
   const dispatcher = new Agent({ connect: { lookup: createGuardedLookup({ ...policy }) } });
   return async (url, init) => {
     const res = (await undiciFetch(url, { ...init, dispatcher })) as unknown as Response;

@@ -10,13 +10,14 @@ import {
   type CreateConfigurationInput,
 } from '../domain/configuration.js';
 import type { OAuth2Credentials } from '../domain/credentials.js';
-import { AuthError, ValidationError } from '../domain/errors.js';
+import { AuthError, UpstreamError, ValidationError } from '../domain/errors.js';
 import type { Principal } from '../domain/principal.js';
 import type { Settings } from '../config/settings.js';
 import { createOAuthClients, type OAuthClients } from './clients.js';
 import { GrantRefusedError, mapOAuthError } from './errors.js';
 import { PendingFlows, type FlowSealer, type FlowStore } from './pending-flows.js';
 import { tokensToCredentials } from './tokens.js';
+import type { BearerChallenge, McpAuth } from './mcp-auth/index.js';
 
 export const ConnectStartInputSchema = z.strictObject({
   connectorId: ConnectorIdSchema,
@@ -28,8 +29,18 @@ export const ConnectStartInputSchema = z.strictObject({
   redirectUri: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
     .refine((u) => !u.includes('?') && !u.includes('#'), { error: 'must not carry a query string or fragment' }),
+  /** Re-authorization: the configuration whose credentials the new tokens replace (it must be the principal's). */
+  configurationId: z.string().min(1).max(128).optional(),
+  /** Scopes to ask for instead of those discovery picks (space-separated). */
+  scope: z.string().min(1).max(4096).optional(),
+  /** Scopes already granted, kept when asking for more (step-up). */
+  grantedScope: z.string().max(4096).optional(),
 });
-export type ConnectStartInput = z.input<typeof ConnectStartInputSchema> & { principal: Principal };
+export type ConnectStartInput = z.input<typeof ConnectStartInputSchema> & {
+  principal: Principal;
+  /** The MCP server's last challenge (its resource_metadata and scope), when a call or discovery met one. */
+  challenge?: BearerChallenge | undefined;
+};
 
 export interface ConnectStartResult {
   /** The provider's authorization URL: only the user agent that holds `binding` can complete it. */
@@ -66,6 +77,10 @@ export interface ConnectFlowOptions {
   /** Creates (validates, seals, stores) the configuration: the same path as POST /configurations. */
   createConfiguration: (principal: Principal, input: CreateConfigurationInput) => Promise<ConfigurationObject>;
   clients?: OAuthClients;
+  /** OAuth for remote MCP servers (pc_custom_mcp without an oauth.pc_custom_mcp settings entry). */
+  mcpAuth?: Pick<McpAuth, 'plan' | 'client' | 'clientForRefresh'>;
+  /** Re-authorization: stores new credentials on an existing configuration of the principal. */
+  replaceCredentials?: (principal: Principal, configurationId: string, credentials: OAuth2Credentials) => Promise<ConfigurationObject>;
   /** ms since epoch. */
   clock?: () => number;
   /** How long a started flow waits for its callback (default 10 minutes). */
@@ -77,6 +92,16 @@ export interface ConnectFlowOptions {
   maxPendingPerPrincipal?: number;
 }
 
+const MCP_CONNECTOR = 'pc_custom_mcp';
+
+/** Where a connection's authorization goes: the openid-client Configuration and what to ask. */
+interface Target {
+  config: oidc.Configuration;
+  scopes: string[];
+  params: Record<string, string>;
+  mcp?: { issuer: string; clientId: string; resource: string };
+}
+
 const PendingSchema = z.strictObject({
   input: z.strictObject({
     connectorId: z.string(),
@@ -85,9 +110,14 @@ const PendingSchema = z.strictObject({
     description: z.string().optional(),
     metadata: z.record(z.string(), z.string()).optional(),
     redirectUri: z.string(),
+    configurationId: z.string().optional(),
+    scope: z.string().optional(),
+    grantedScope: z.string().optional(),
   }),
   verifier: z.string(),
   authorizationUrl: z.string(),
+  /** Set for a remote MCP server: whose tokens, for which resource, issued to which client. */
+  mcp: z.strictObject({ issuer: z.string(), clientId: z.string(), resource: z.string() }).optional(),
 });
 
 /**
@@ -106,9 +136,46 @@ export function createConnectFlow(opts: ConnectFlowOptions): ConnectFlow {
     now,
   });
 
+  /** pc_custom_mcp without a settings entry goes through the MCP authorization spec. */
+  const useMcpAuth = (connectorId: string) => connectorId === MCP_CONNECTOR && !clients.has(connectorId) && opts.mcpAuth !== undefined;
+
+  async function settingsTarget(connectorId: string): Promise<Target> {
+    const settings = clients.settingsFor(connectorId);
+    if (!settings) {
+      throw new ValidationError(`no OAuth client is configured for ${connectorId}: add oauth.${connectorId} to the settings file`, 'connectorId');
+    }
+    const config = await clients.get(connectorId);
+    const server = config.serverMetadata();
+    if (!server.authorization_endpoint) {
+      throw new ValidationError(`oauth.${connectorId}.authorization_endpoint is not set and the issuer does not publish one`, `oauth.${connectorId}.authorization_endpoint`);
+    }
+    const scopes = [...settings.scopes];
+    // Without offline_access most providers issue no refresh token, and the connection dies within the hour.
+    if (server.scopes_supported?.includes('offline_access') && !scopes.includes('offline_access')) scopes.push('offline_access');
+    return { config, scopes, params: { ...settings.authorization_params } };
+  }
+
+  async function mcpTarget(input: z.output<typeof ConnectStartInputSchema>, challenge: BearerChallenge | undefined): Promise<Target> {
+    const mcpAuth = opts.mcpAuth!;
+    const endpoint = input.configuration.endpoint;
+    if (typeof endpoint !== 'string') throw new ValidationError('configuration.endpoint: the URL of the remote MCP server is required', 'configuration.endpoint');
+    const plan = await mcpAuth.plan(endpoint, { challenge, granted: input.grantedScope, requested: input.scope });
+    const { identity, config } = await mcpAuth.client(plan.server, input.redirectUri);
+    const params: Record<string, string> = { resource: plan.resource.resource };
+    // OpenID providers issue a refresh token for offline_access only after an explicit consent.
+    if (plan.scopes.includes('offline_access')) params.prompt = 'consent';
+    return { config, scopes: plan.scopes, params, mcp: { issuer: plan.server.issuer, clientId: identity.clientId, resource: plan.resource.resource } };
+  }
+
+  async function mcpClient(mcp: { issuer: string; clientId: string }): Promise<oidc.Configuration> {
+    const config = opts.mcpAuth ? await opts.mcpAuth.clientForRefresh(mcp.issuer, mcp.clientId) : undefined;
+    if (!config) throw new UpstreamError('credentials', `the OAuth client this connection was started with at ${mcp.issuer} is no longer held by the gateway: start the connection again`);
+    return config;
+  }
+
   return {
     async start(raw) {
-      const { principal, ...rest } = raw;
+      const { principal, challenge, ...rest } = raw;
       const parsed = ConnectStartInputSchema.safeParse(rest);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
@@ -116,30 +183,20 @@ export function createConnectFlow(opts: ConnectFlowOptions): ConnectFlow {
         throw new ValidationError(`${field}: ${issue?.message ?? 'invalid'}`, field);
       }
       const input = parsed.data;
-      const settings = clients.settingsFor(input.connectorId);
-      if (!settings) {
-        throw new ValidationError(`no OAuth client is configured for ${input.connectorId}: add oauth.${input.connectorId} to the settings file`, 'connectorId');
-      }
-      const config = await clients.get(input.connectorId);
-      const server = config.serverMetadata();
-      if (!server.authorization_endpoint) {
-        throw new ValidationError(`oauth.${input.connectorId}.authorization_endpoint is not set and the issuer does not publish one`, `oauth.${input.connectorId}.authorization_endpoint`);
-      }
+      const target = useMcpAuth(input.connectorId) ? await mcpTarget(input, challenge) : await settingsTarget(input.connectorId);
       const verifier = oidc.randomPKCECodeVerifier();
       const state = oidc.randomState();
-      const scopes = [...settings.scopes];
-      // Without offline_access most providers issue no refresh token, and the connection dies within the hour.
-      if (server.scopes_supported?.includes('offline_access') && !scopes.includes('offline_access')) scopes.push('offline_access');
-      const url = oidc.buildAuthorizationUrl(config, {
-        ...settings.authorization_params,
+      const url = oidc.buildAuthorizationUrl(target.config, {
+        ...target.params,
         redirect_uri: input.redirectUri,
         response_type: 'code',
-        ...(scopes.length ? { scope: scopes.join(' ') } : {}),
+        ...(target.scopes.length ? { scope: target.scopes.join(' ') } : {}),
         state,
         code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
         code_challenge_method: 'S256',
       });
-      const started = await pending.start(principal, { input, verifier, authorizationUrl: url.href }, state);
+      const payload = { input, verifier, authorizationUrl: url.href, ...(target.mcp ? { mcp: target.mcp } : {}) };
+      const started = await pending.start(principal, payload, state);
       return { authorization_url: url.href, state, expires_at: new Date(started.expiresAt).toISOString(), binding: started.binding };
     },
 
@@ -156,7 +213,7 @@ export function createConnectFlow(opts: ConnectFlowOptions): ConnectFlow {
       if (!state) throw new ValidationError('the OAuth callback has no state parameter', 'state');
       // The binding is checked before anything is exchanged: a code from another browser is never redeemed.
       const opened = await pending.take(state, binding);
-      const flow = { principal: opened.principal, input: opened.payload.input, verifier: opened.payload.verifier };
+      const flow = { principal: opened.principal, input: opened.payload.input, verifier: opened.payload.verifier, mcp: opened.payload.mcp };
       const error = params.get('error');
       if (error) {
         const code = /^[\w.-]{1,64}$/.test(error) ? error : 'error';
@@ -174,15 +231,23 @@ export function createConnectFlow(opts: ConnectFlowOptions): ConnectFlow {
       const what = `exchanging the authorization code for ${connectorId}`;
       let credentials: OAuth2Credentials;
       try {
-        const config = await clients.get(connectorId);
-        const tokens = await oidc.authorizationCodeGrant(config, current, { pkceCodeVerifier: flow.verifier, expectedState: state });
+        const { mcp } = flow;
+        const config = mcp ? await mcpClient(mcp) : await clients.get(connectorId);
+        // RFC 8707: the token is asked for the MCP server it will be sent to. openid-client checks
+        // the callback's `iss` against the issuer (RFC 9207) and the state before redeeming the code.
+        const tokens = await oidc.authorizationCodeGrant(config, current, { pkceCodeVerifier: flow.verifier, expectedState: state }, mcp ? { resource: mcp.resource } : undefined);
         credentials = tokensToCredentials(tokens, now(), what);
+        if (mcp) credentials = { ...credentials, issuer: mcp.issuer, resource: mcp.resource, client_id: mcp.clientId };
       } catch (e) {
         const mapped = mapOAuthError(e, what);
         if (mapped instanceof GrantRefusedError) {
           throw new AuthError(`the provider refused the authorization code (invalid_grant): start the connection again`, 'invalid_oauth_code');
         }
         throw mapped;
+      }
+      if (flow.input.configurationId) {
+        if (!opts.replaceCredentials) throw new ValidationError('re-authorizing a configuration is not available here', 'configuration_id');
+        return opts.replaceCredentials(flow.principal, flow.input.configurationId, credentials);
       }
       const { input } = flow;
       return opts.createConfiguration(flow.principal, {

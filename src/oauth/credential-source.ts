@@ -5,6 +5,7 @@ import type { Logger } from '../domain/logger.js';
 import type { Settings } from '../config/settings.js';
 import type { Store } from '../store/types.js';
 import { createOAuthClients, type OAuthClients } from './clients.js';
+import type { McpAuth } from './mcp-auth/index.js';
 import { Refresher, type RefreshReason } from './refresh.js';
 import type { CredentialVault } from './vault.js';
 
@@ -17,6 +18,8 @@ export interface CredentialSourceFactoryOptions {
   skewMs?: number;
   /** Reuse a registry (and its discovery cache) shared with the connect flow. */
   clients?: OAuthClients;
+  /** Refreshes tokens of remote MCP servers with the client their authorization server issued them to. */
+  mcpAuth?: Pick<McpAuth, 'clientForRefresh'>;
   now?: () => number;
 }
 
@@ -41,6 +44,7 @@ export function createCredentialSourceFactory(opts: CredentialSourceFactoryOptio
     store: opts.store,
     vault: opts.vault,
     clients,
+    ...(opts.mcpAuth ? { mcpClient: (issuer: string, clientId: string) => opts.mcpAuth!.clientForRefresh(issuer, clientId) } : {}),
     log: opts.log.child({ component: 'oauth' }),
     skewMs: opts.skewMs ?? opts.settings.limits.refresh_skew_ms,
     leaseTtlMs: refreshLeaseTtlMs(opts.settings),

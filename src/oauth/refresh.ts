@@ -18,6 +18,8 @@ export interface RefresherDeps {
   store: Store;
   vault: CredentialVault;
   clients: OAuthClients;
+  /** Tokens of remote MCP servers (credentials with an issuer and client_id) refresh through this. */
+  mcpClient?: (issuer: string, clientId: string) => Promise<oidc.Configuration | undefined>;
   log: Logger;
   skewMs: number;
   leaseTtlMs: number;
@@ -87,11 +89,14 @@ export class Refresher {
       if (reason.kind === 'rejected') return undefined;
       throw new UpstreamError('reauthorize', `the access token of configuration ${id} expired and it has no refresh token: reconnect it`);
     }
-    if (!this.deps.clients.has(connectorId)) {
+    const client = await this.#client(connectorId, creds);
+    if (!client) {
       if (reason.kind === 'rejected') return undefined;
       throw new UpstreamError(
         'reauthorize',
-        `the access token of configuration ${id} expired and no OAuth client is configured for ${connectorId} (oauth.${connectorId} in the settings file) to refresh it: reconnect it or configure the client`,
+        creds.issuer
+          ? `the access token of configuration ${id} expired and the gateway no longer holds the OAuth client ${creds.issuer} issued it to: reconnect it`
+          : `the access token of configuration ${id} expired and no OAuth client is configured for ${connectorId} (oauth.${connectorId} in the settings file) to refresh it: reconnect it or configure the client`,
       );
     }
     const fingerprint = fingerprintOf(id, creds.refresh_token);
@@ -106,8 +111,9 @@ export class Refresher {
     const what = `refreshing the OAuth token of configuration ${id}`;
     let fresh: OAuth2Credentials;
     try {
-      const config = await this.deps.clients.get(connectorId);
-      const tokens = await oidc.refreshTokenGrant(config, creds.refresh_token);
+      const config = await client();
+      // RFC 8707: the refreshed token is for the same resource as the first one.
+      const tokens = await oidc.refreshTokenGrant(config, creds.refresh_token, creds.resource ? { resource: creds.resource } : undefined);
       fresh = tokensToCredentials(tokens, this.deps.now(), what, creds);
     } catch (e) {
       const mapped = mapOAuthError(e, what);
@@ -133,6 +139,26 @@ export class Refresher {
     this.deps.log.info({ configuration_id: id, personal_connector_id: connectorId, expires_at: fresh.expires_at }, 'oauth2 token refreshed');
     if (replaced) return (await this.load(id)).credentials;
     return fresh;
+  }
+
+  /**
+   * Which client refreshes these tokens: the one they were issued to when the credentials say so
+   * (remote MCP servers' own authorization servers), else the settings file's client of the connector.
+   * Returns a getter so discovery failures surface inside the refresh's error handling.
+   */
+  async #client(connectorId: string, creds: OAuth2Credentials): Promise<(() => Promise<oidc.Configuration>) | undefined> {
+    if (creds.issuer && creds.client_id) {
+      const resolve = this.deps.mcpClient;
+      if (!resolve) return undefined;
+      const { issuer, client_id } = creds;
+      return async () => {
+        const config = await resolve(issuer, client_id);
+        if (!config) throw new UpstreamError('reauthorize', `the OAuth client ${issuer} issued these tokens to is no longer held by the gateway: reconnect the configuration`);
+        return config;
+      };
+    }
+    if (!this.deps.clients.has(connectorId)) return undefined;
+    return () => this.deps.clients.get(connectorId);
   }
 
   async #markReauthorize(record: ConfigurationRecord): Promise<void> {

@@ -18,6 +18,9 @@ export function tokensToCredentials(tokens: TokenEndpointResponse, nowMs: number
     ...(expiresIn !== undefined ? { expires_at: new Date(nowMs + expiresIn * 1000).toISOString() } : {}),
     ...(tokens.token_type ? { token_type: tokens.token_type } : {}),
     ...(scope ? { scope } : {}),
+    ...(previous?.issuer ? { issuer: previous.issuer } : {}),
+    ...(previous?.resource ? { resource: previous.resource } : {}),
+    ...(previous?.client_id ? { client_id: previous.client_id } : {}),
   });
   if (!parsed.success) {
     const field = parsed.error.issues[0]?.path.join('.') || 'body';

@@ -27,7 +27,7 @@ export function createInstruments(registry: Registry, sessions: () => SessionCou
   return {
     toolCalls: new Counter({
       name: 'connector_gateway_tool_calls_total',
-      help: 'MCP tool calls routed to a connector, by outcome (success, tool_error, upstream_error, cancelled).',
+      help: 'MCP tool calls routed to a connector, by outcome (success, tool_error, rejected, upstream_error, cancelled).',
       labelNames: ['connector', 'outcome'],
       registers,
     }),

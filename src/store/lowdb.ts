@@ -15,6 +15,8 @@ import { emptyDocument, newEpoch, parseDocument, serializeDocument } from './fil
 import { FileWatch } from './file-watch.js';
 import { FlowFile } from './flow-file.js';
 import { checkOAuthFlowInput } from './oauth-flows.js';
+import { checkOAuthRegistrationInput } from './oauth-registrations.js';
+import { RegistrationFile } from './registration-file.js';
 import { JournalFile } from './journal-file.js';
 import { encodeEntry, parseJournal } from './journal-format.js';
 import { continuing, entryChange, mergeJournal } from './journal-replay.js';
@@ -24,7 +26,7 @@ import { acquireLock } from './lockfile.js';
 import { diffDocument } from './reload-diff.js';
 import { checkApiKeyInput, checkAuditInput, parseStored } from './schemas.js';
 import { Tables } from './tables.js';
-import type { ApiKeyRecord, AuditEvent, ChangeEvent, ConfigurationMutation, KeyPolicy, ListOptions, OAuthFlowLimits, OAuthFlowRecord, Page, Store } from './types.js';
+import type { ApiKeyRecord, AuditEvent, ChangeEvent, ConfigurationMutation, KeyPolicy, ListOptions, OAuthFlowLimits, OAuthFlowRecord, OAuthRegistrationRecord, Page, Store } from './types.js';
 import { assertSealPolicy, KeyPolicySchema, sealsSomething } from './key-policy.js';
 import { PolicyFile } from './policy-file.js';
 
@@ -89,6 +91,7 @@ export class LowdbStore implements Store {
   readonly #journal: JournalFile;
   readonly #flows: FlowFile;
   readonly #policy: PolicyFile;
+  readonly #registrations: RegistrationFile;
   #disk: DiskState = { dataId: undefined, dataBytes: 0, epoch: undefined, generation: 0, journalId: undefined, journalBytes: 0, journalLines: 0, stale: false };
   #watch: FileWatch | undefined;
   #closed = false;
@@ -103,6 +106,7 @@ export class LowdbStore implements Store {
     this.#audit = new AuditLog(`${opts.file}.audit.jsonl`, this.#log);
     this.#policy = new PolicyFile(`${opts.file}.key-policy.json`, this.#opts.fsync);
     this.#flows = new FlowFile(`${opts.file}.oauth-flows.json`, this.#opts.fsync, { ttlMs: this.#opts.lockTtlMs, timeoutMs: this.#opts.lockTimeoutMs });
+    this.#registrations = new RegistrationFile(`${opts.file}.oauth-registrations.json`, this.#opts.fsync, { ttlMs: this.#opts.lockTtlMs, timeoutMs: this.#opts.lockTimeoutMs });
   }
 
   /** Opens (creating when missing) the file. A file it cannot read or trust throws StorageError and is left as it is. */
@@ -215,6 +219,21 @@ export class LowdbStore implements Store {
     this.#assertOpen();
     return this.#flows.take(id, now);
   }
+  async listOAuthRegistrations(): Promise<OAuthRegistrationRecord[]> {
+    this.#assertOpen();
+    return this.#registrations.list();
+  }
+
+  async createOAuthRegistration(record: OAuthRegistrationRecord): Promise<OAuthRegistrationRecord> {
+    this.#assertOpen();
+    return this.#registrations.create(deepFreeze(checkOAuthRegistrationInput(jsonCopy(record))));
+  }
+
+  async deleteOAuthRegistration(id: string): Promise<boolean> {
+    this.#assertOpen();
+    return this.#registrations.delete(id);
+  }
+
 
   async getKeyPolicy(): Promise<KeyPolicy | undefined> {
     this.#assertOpen();

@@ -8,9 +8,10 @@ import { ChangeEmitter } from './emitter.js';
 import { deepFreeze, jsonCopy } from './json.js';
 import { KeyedQueue } from './lease-queue.js';
 import { checkOAuthFlowInput, findLiveFlow, planFlowInsert, planFlowTake } from './oauth-flows.js';
+import { checkOAuthRegistrationInput, planRegistrationInsert } from './oauth-registrations.js';
 import { checkApiKeyInput, checkAuditInput, parseStored } from './schemas.js';
 import { Tables } from './tables.js';
-import type { ApiKeyRecord, AuditEvent, ChangeEvent, ConfigurationMutation, KeyPolicy, ListOptions, OAuthFlowLimits, OAuthFlowRecord, Page, Store } from './types.js';
+import type { ApiKeyRecord, AuditEvent, ChangeEvent, ConfigurationMutation, KeyPolicy, ListOptions, OAuthFlowLimits, OAuthFlowRecord, OAuthRegistrationRecord, Page, Store } from './types.js';
 import { assertSealPolicy, KeyPolicySchema } from './key-policy.js';
 
 /** A store that lives and dies with the process: tests, benchmarks, throwaway gateways. */
@@ -22,6 +23,7 @@ export class MemoryStore implements Store {
   readonly #leases = new KeyedQueue();
   #flows: OAuthFlowRecord[] = [];
   #keyPolicy: KeyPolicy | undefined;
+  #registrations: OAuthRegistrationRecord[] = [];
 
   constructor(opts: { log?: Logger } = {}) {
     this.#emitter = new ChangeEmitter(opts.log ?? silentLogger);
@@ -126,6 +128,22 @@ export class MemoryStore implements Store {
     this.#flows = kept;
     return taken;
   }
+  async listOAuthRegistrations(): Promise<OAuthRegistrationRecord[]> {
+    return [...this.#registrations];
+  }
+
+  async createOAuthRegistration(record: OAuthRegistrationRecord): Promise<OAuthRegistrationRecord> {
+    const { kept, list } = planRegistrationInsert(this.#registrations, deepFreeze(checkOAuthRegistrationInput(jsonCopy(record))));
+    this.#registrations = list;
+    return kept;
+  }
+
+  async deleteOAuthRegistration(id: string): Promise<boolean> {
+    const before = this.#registrations.length;
+    this.#registrations = this.#registrations.filter((r) => r.id !== id);
+    return this.#registrations.length !== before;
+  }
+
 
   onChange(listener: (event: ChangeEvent) => void): () => void {
     return this.#emitter.on(listener);

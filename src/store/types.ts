@@ -48,6 +48,21 @@ export interface OAuthFlowRecord {
   sealed: Sealed;
 }
 
+/**
+ * A client registered with an authorization server of a remote MCP server (RFC 7591 dynamic
+ * registration), shared by every user of that server: one per issuer and redirect URI. `id` is
+ * sha256(issuer, redirect URI) in hex. The client id and secret are in `sealed` (vault purpose
+ * `oauth-registration`), so the file alone gives nobody the client.
+ */
+export interface OAuthRegistrationRecord {
+  id: string;
+  object: 'oauth_registration';
+  issuer: string;
+  redirect_uri: string;
+  created_at: string;
+  sealed: Sealed;
+}
+
 export interface OAuthFlowLimits {
   /** Live (unexpired) flows one owner may have pending; the insert beyond is refused (429). */
   maxPerOwner: number;
@@ -139,6 +154,16 @@ export interface Store {
    * throws StorageError (key_missing).
    */
   setKeyPolicy(policy: KeyPolicy): Promise<void>;
+
+  /** Every stored client registration (a handful: one per authorization server and redirect URI). */
+  listOAuthRegistrations(): Promise<OAuthRegistrationRecord[]>;
+  /**
+   * Stores a registration. When one with the same id exists (another process registered first), the
+   * stored one is kept and returned: callers use whatever comes back.
+   */
+  createOAuthRegistration(record: OAuthRegistrationRecord): Promise<OAuthRegistrationRecord>;
+  /** Removes the registration `id` (the server forgot the client); false when there was none. */
+  deleteOAuthRegistration(id: string): Promise<boolean>;
 
   /** Subscribe to changes, from this process and (where the backend can tell) from others. */
   onChange(listener: (event: ChangeEvent) => void): () => void;

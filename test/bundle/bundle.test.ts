@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyFilePath } from '../../src/crypto/key-file.js';
 import { startUpstream } from '../fakes/mcp-upstream.js';
 import { ROOT, run } from './mcpb.js';
+import { TEST_TIMEOUT_MS } from '../helpers/timing.js';
 
 let dir: string;
 let unpacked: string;
@@ -30,7 +31,7 @@ beforeAll(async () => {
   unpacked = join(dir, 'unpacked');
   if (!(await unpackExtension({ mcpbPath: out, outputDir: unpacked, silent: true }))) throw new Error('mcpb could not unpack the bundle');
   upstream = await startUpstream();
-}, 180_000);
+}, TEST_TIMEOUT_MS * 2); // packing runs npm ci of the production dependencies: the slowest step of the suite
 
 afterAll(async () => {
   await client?.close();

@@ -57,7 +57,7 @@ async function etagOf(server: SpawnedServer, secret: string, id: string): Promis
 /** Waits until both processes serve these records (the other one learns of them through its file watch). */
 async function visibleEverywhere(secret: string, ids: string[]): Promise<void> {
   for (const s of servers) {
-    for (const id of ids) await expect.poll(async () => (await api(s.url, secret, 'GET', `${CONFIGURATIONS}/${id}`)).status, { timeout: 10_000, interval: 20 }).toBe(200);
+    for (const id of ids) await expect.poll(async () => (await api(s.url, secret, 'GET', `${CONFIGURATIONS}/${id}`)).status, { interval: 20 }).toBe(200);
   }
 }
 
@@ -74,7 +74,7 @@ describe('two processes, one data file', () => {
       const mine = created.filter((c) => c.owner === o).map((c) => c.id).sort();
       for (const s of servers) {
         // The other process learns of the writes through its file watch: eventually, not instantly.
-        await expect.poll(async () => (await listAll(s, p.secret)).map((x) => x.id!).sort(), { timeout: 10_000, interval: 50 }).toEqual(mine);
+        await expect.poll(async () => (await listAll(s, p.secret)).map((x) => x.id!).sort(), { interval: 50 }).toEqual(mine);
       }
     }
   });
@@ -86,7 +86,7 @@ describe('two processes, one data file', () => {
     for (let round = 0; round < 8; round++) {
       // Both processes must have seen the last write, or a stale one answers 409 to a current ETag.
       const tag = await etagOf(a, secret, id);
-      await expect.poll(() => etagOf(b, secret, id), { timeout: 10_000, interval: 20 }).toBe(tag);
+      await expect.poll(() => etagOf(b, secret, id), { interval: 20 }).toBe(tag);
       const results = await Promise.all(
         Array.from({ length: 10 }, (_, i) =>
           api<ApiBody>(servers[i % 2]!.url, secret, 'PATCH', `${CONFIGURATIONS}/${id}`, { name: `round ${round} client ${i}` }, { 'if-match': tag }),
@@ -120,7 +120,7 @@ describe('two processes, one data file', () => {
     );
     const want = Array.from({ length: clients * each }, (_, i) => `k${Math.floor(i / each)}_${i % each}`).sort();
     for (const s of servers) {
-      await expect.poll(async () => Object.keys((await api<ApiBody>(s.url, secret, 'GET', `${CONFIGURATIONS}/${id}`)).json?.metadata ?? {}).sort(), { timeout: 10_000, interval: 50 }).toEqual(want);
+      await expect.poll(async () => Object.keys((await api<ApiBody>(s.url, secret, 'GET', `${CONFIGURATIONS}/${id}`)).json?.metadata ?? {}).sort(), { interval: 50 }).toEqual(want);
     }
   });
 
@@ -138,7 +138,7 @@ describe('two processes, one data file', () => {
       for (const p of patches) expect([200, 404]).toContain(p.status);
     });
     for (const s of servers) {
-      for (const id of ids) await expect.poll(async () => (await api(s.url, secret, 'GET', `${CONFIGURATIONS}/${id}`)).status, { timeout: 10_000, interval: 50 }).toBe(404);
+      for (const id of ids) await expect.poll(async () => (await api(s.url, secret, 'GET', `${CONFIGURATIONS}/${id}`)).status, { interval: 50 }).toBe(404);
     }
     expect(a.child.exitCode).toBeNull();
     expect(b.child.exitCode).toBeNull();

@@ -55,7 +55,7 @@ describe('MCP conformance suite against the gateway', () => {
     });
     expect(r.status).toBe(201);
     proxy = await startAuthProxy(gateway.url, gateway.secret);
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await proxy?.close();
@@ -70,5 +70,5 @@ describe('MCP conformance suite against the gateway', () => {
     expect(Number(summary?.[3]), out).toBe(0);
     expect(Number(summary?.[1]), out).toBeGreaterThan(0);
     expect(code, out).toBe(0);
-  }, 60_000);
+  });
 });

@@ -17,7 +17,7 @@ describe('conformance server scenarios against the everything fixture, directly'
   beforeAll(async () => {
     fixture = await startConformanceEverything();
     runs = await runSuite(fixture.url);
-  }, 120_000);
+  });
   afterAll(async () => {
     await fixture?.close();
   });

@@ -225,7 +225,7 @@ describe('OAuth connect flow', () => {
     expect(created).not.toHaveProperty('credentials');
 
     // The running server picks the new configuration up from the shared data file.
-    await expect.poll(async () => (await list()).some((c) => c.id === created.id), { timeout: 10_000 }).toBe(true);
+    await expect.poll(async () => (await list()).some((c) => c.id === created.id)).toBe(true);
     const token = await tokenUsedFor('cli_mcp_');
     expect(stdout + stderr).not.toContain(token);
     expect(await readFile(data.dataFile, 'utf8')).not.toContain(token);

@@ -3,7 +3,8 @@
  * server that checks each bearer token against that provider, and an MCP client with a bearer.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type Server as HttpServer } from 'node:http';
+import { type Server as HttpServer } from 'node:http';
+import { createServer } from '../helpers/test-server.js';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';

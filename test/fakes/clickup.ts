@@ -7,7 +7,8 @@
  * X-RateLimit-Limit / -Remaining / -Reset (epoch seconds). Faults are injected on demand and
  * every request is recorded for assertions.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from '../helpers/test-server.js';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedRequest {

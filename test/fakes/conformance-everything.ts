@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer } from '../helpers/test-server.js';
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';

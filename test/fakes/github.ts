@@ -6,7 +6,8 @@
  * headers. Faults (429, 403 rate limit, 5xx, revoked token) are injected per request.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from '../helpers/test-server.js';
 import type { AddressInfo } from 'node:net';
 import { CONTENTS_RAW_LIMIT, commitJson, contentJson, contentMeta, headSha, issueJson, privateUserJson, pullAsIssue, pullJson, rateLimitJson, repoJson, sizeOf, userJson } from './github-shapes.js';
 

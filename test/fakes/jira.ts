@@ -4,7 +4,8 @@
  * (/ex/jira/{cloudId}/rest/api/3/…), `{errorMessages, errors}` error bodies, nextPageToken search
  * pages, startAt/isLast project pages, ADF-only rich text, and injectable faults.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from '../helpers/test-server.js';
 import type { AddressInfo } from 'node:net';
 
 export interface FakeJiraUser {

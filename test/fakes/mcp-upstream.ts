@@ -1,4 +1,5 @@
-import { createServer, type Server as HttpServer } from 'node:http';
+import { type Server as HttpServer } from 'node:http';
+import { createServer } from '../helpers/test-server.js';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { Server, createMcpHandler, type Tool } from '@modelcontextprotocol/server';

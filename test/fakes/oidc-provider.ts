@@ -4,7 +4,8 @@
  * mint JWT access tokens for a resource URL, test accounts with claims, grant revocation, and counters
  * of token endpoint calls per grant type.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer } from '../helpers/test-server.js';
 import type { AddressInfo } from 'node:net';
 import { randomBytes, createHash } from 'node:crypto';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
@@ -27,6 +28,8 @@ export interface OidcProviderOptions {
    * Give a second provider its own slot when a test needs keys that differ.
    */
   keySlot?: string;
+  /** Open Dynamic Client Registration (RFC 7591) at /reg, as hosted MCP authorization servers offer it. */
+  registration?: boolean;
 }
 
 const signingKeys = new Map<string, Promise<Record<string, unknown>>>();
@@ -125,6 +128,7 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
     },
     features: {
       devInteractions: { enabled: true },
+      ...(opts.registration ? { registration: { enabled: true } } : {}),
       revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,

@@ -5,7 +5,8 @@
  * https://learn.microsoft.com/graph/paging; throttling per
  * https://learn.microsoft.com/graph/throttling). Served under `/v1.0`, like Graph itself.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from '../helpers/test-server.js';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 

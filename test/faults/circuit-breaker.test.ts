@@ -4,20 +4,25 @@
  * trial call goes through; a failed trial keeps the configuration skipped (for longer); a
  * successful one brings it back. For the custom MCP connector (lean call path by default) and for
  * a built-in connector (GitHub over the HTTP client with its retries).
+ *
+ * The breaker's clock is the test's: a cool-down passes when the test moves the clock, never
+ * while a slow machine serves a call, so "still open" and "cool-down over" are exact. The tests
+ * therefore run one after the other (they share that clock).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/client';
 import { startMcpHarness } from '../helpers/mcp-harness.js';
 import { connectClient, routeOf } from '../helpers/connector-e2e.js';
 import { record } from '../helpers/records.js';
 import { countHandles, expectHandlesSettled, type HandleCounts } from '../helpers/handles.js';
+import { manualClock } from '../helpers/timing.js';
 import { startFaultServer, type FaultRoute, type FaultServer } from './fault-server.js';
-import { BUILTINS, timedCall } from './support.js';
+import { BUILTINS, callTool } from './support.js';
 
-const BREAKER = { failureThreshold: 2, coolDownMs: 600, maxCoolDownMs: 3_000 };
-/** Generous: this file tests the breaker, not deadlines, and shares two cores with the other fault files. */
-const CALL_TIMEOUT_MS = 5_000;
+const clock = manualClock();
+const BREAKER = { failureThreshold: 2, coolDownMs: 600, maxCoolDownMs: 3_000, now: clock.now };
+/** This file tests the breaker, not deadlines: no call here should end at one. */
+const CALL_TIMEOUT_MS = 60_000;
 const SKIPPED = /is skipped for \d+ s after \d+ consecutive failures \(last: .+\)\. It is retried automatically after that\./;
 
 type Harness = Awaited<ReturnType<typeof startMcpHarness>>;
@@ -54,56 +59,62 @@ type Seen = (r: FaultRoute) => number;
 async function tripSkipRecover(opts: { client: Client; tool: string; route: FaultRoute; seen: Seen; failure: RegExp; recovered: RegExp; name: string }) {
   const { client, tool, route, seen } = opts;
   for (let i = 0; i < BREAKER.failureThreshold; i++) {
-    const r = await timedCall(client, tool);
+    const r = await callTool(client, tool);
     expect(r.result.isError).toBe(true);
     expect(r.text).toMatch(opts.failure);
   }
   // Open: answered by the gateway alone, saying why and for how long.
   const before = seen(route);
-  const skipped = await timedCall(client, tool);
+  const skipped = await callTool(client, tool);
   expect(skipped.result.isError).toBe(true);
   expect(skipped.text).toContain(`Configuration "${opts.name}"`);
   expect(skipped.text).toMatch(SKIPPED);
   expect(skipped.text).toMatch(opts.failure); // the last failure is quoted
   expect(seen(route)).toBe(before);
-  // A skip is not a wait: it ends before the deadline a real attempt would have had (a bound, not a benchmark).
-  expect(skipped.ms).toBeLessThan(CALL_TIMEOUT_MS);
+  // Just before the cool-down ends it is still skipped.
+  clock.advance(BREAKER.coolDownMs - 1);
+  expect((await callTool(client, tool)).text).toMatch(SKIPPED);
+  expect(seen(route)).toBe(before);
 
   // Half-open with the upstream still failing: one trial goes through, fails, and the skips resume.
-  await sleep(BREAKER.coolDownMs + 50);
-  const trial = await timedCall(client, tool);
+  clock.advance(1);
+  const trial = await callTool(client, tool);
   expect(trial.text).toMatch(opts.failure);
   expect(seen(route)).toBeGreaterThan(before);
   const afterTrial = seen(route);
-  const again = await timedCall(client, tool);
+  const again = await callTool(client, tool);
   expect(again.text).toMatch(SKIPPED);
   expect(seen(route)).toBe(afterTrial);
 
   // The upstream heals; after the (doubled) cool-down the next call reaches it and succeeds.
   route.set(null);
-  await sleep(BREAKER.coolDownMs * 2 + 50);
-  const healed = await timedCall(client, tool);
+  // The failed trial doubled the cool-down: the single one is not enough any more.
+  clock.advance(BREAKER.coolDownMs);
+  expect((await callTool(client, tool)).text).toMatch(SKIPPED);
+  expect(seen(route)).toBe(afterTrial);
+  clock.advance(BREAKER.coolDownMs);
+  const healed = await callTool(client, tool);
   expect(healed.result.isError, healed.text).toBeFalsy();
   expect(healed.text).toMatch(opts.recovered);
   expect(seen(route)).toBeGreaterThan(afterTrial);
   // Closed again: the next call goes straight through too.
-  expect((await timedCall(client, tool)).result.isError).toBeFalsy();
+  expect((await callTool(client, tool)).result.isError).toBeFalsy();
 }
 
 describe('circuit breaker with a failing upstream', () => {
-  it.concurrent('custom MCP: 500s trip it, skips reach nothing, a failed trial keeps it open, recovery closes it', async () => {
+  it('custom MCP: 500s trip it, skips reach nothing, a failed trial keeps it open, recovery closes it', async () => {
     const route = faults.route({ fault: 'status_500', mcp: 'call' });
     const { client, tool } = await setUp('usr_cb1', 'pc_custom_mcp', 'Flaky MCP', { endpoint: route.url }, 'probe');
     await tripSkipRecover({ client, tool, route, seen: (r) => r.toolCalls, failure: /answered 500 to tools\/call/, recovered: /^probe ok: probe$/, name: 'Flaky MCP' });
   });
 
-  it.concurrent('custom MCP: resets trip it the same way', async () => {
+  it('custom MCP: resets trip it the same way', async () => {
     const route = faults.route({ fault: 'reset', mcp: 'call' });
     const { client, tool } = await setUp('usr_cb2', 'pc_custom_mcp', 'Dropping MCP', { endpoint: route.url }, 'probe');
     await tripSkipRecover({ client, tool, route, seen: (r) => r.toolCalls, failure: /could not reach the MCP server|closed/i, recovered: /^probe ok: probe$/, name: 'Dropping MCP' });
   });
 
-  it.concurrent('GitHub: 502 pages trip it (after the HTTP client’s own retries), skips reach nothing, recovery closes it', async () => {
+  it('GitHub: 502 pages trip it (after the HTTP client’s own retries), skips reach nothing, recovery closes it', async () => {
     const gh = BUILTINS[0];
     if (!gh) throw new Error('no GitHub target');
     const route = faults.route({ fault: 'html_502', ok: gh.ok });
@@ -111,13 +122,13 @@ describe('circuit breaker with a failing upstream', () => {
     await tripSkipRecover({ client, tool, route, seen: (r) => r.faulted + r.passed, failure: /GitHub answered 502 Bad Gateway for GET \/r\d+\/user/, recovered: /^Signed in to GitHub as octo/, name: 'Flaky GitHub' });
   });
 
-  it.concurrent('GitHub: refused credentials never trip it (the service is up; retrying is pointless but harmless)', async () => {
+  it('GitHub: refused credentials never trip it (the service is up; retrying is pointless but harmless)', async () => {
     const gh = BUILTINS[0];
     if (!gh) throw new Error('no GitHub target');
     const route = faults.route({ fault: 'unauthorized', ok: gh.ok });
     const { client, tool } = await setUp('usr_cb4', 'pc_github', 'Revoked GitHub', gh.configuration(route.url), 'get_me');
     for (let i = 0; i < BREAKER.failureThreshold + 2; i++) {
-      const r = await timedCall(client, tool);
+      const r = await callTool(client, tool);
       expect(r.text).toMatch(/answered 401 Unauthorized/);
       expect(r.text).not.toMatch(SKIPPED);
     }
@@ -127,7 +138,7 @@ describe('circuit breaker with a failing upstream', () => {
 
 describe('after the breaker tests', () => {
   it('nothing is left open once everything is closed', async () => {
-    await expect.poll(() => faults.hanging(), { timeout: 5_000 }).toEqual([]);
+    await expect.poll(() => faults.hanging()).toEqual([]);
     await Promise.all(clients.splice(0).map((c) => c.close()));
     await h.close();
     await faults.close();

@@ -9,7 +9,8 @@
  * - mcp: a real SDK MCP server at `<prefix>/mcp` whose `tools/call` answers (scope `call`) or
  *   whose every request (scope `all`, so discovery fails) are replaced by the fault.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer } from '../helpers/test-server.js';
 import { once } from 'node:events';
 import type { AddressInfo, Socket } from 'node:net';
 import { Server as McpServer, createMcpHandler } from '@modelcontextprotocol/server';

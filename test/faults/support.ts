@@ -1,6 +1,6 @@
 /**
  * Shared pieces of the fault suite: how each built-in connector is pointed at a fault route, a
- * resolver that answers `.invalid` locally, timed calls, and a memory sampler.
+ * resolver that answers `.invalid` locally, calls with their result text, and forced collections.
  */
 import { expect } from 'vitest';
 import { runInNewContext } from 'node:vm';
@@ -80,9 +80,8 @@ export const BUILTINS: readonly BuiltinTarget[] = [
 
 export const SECRETS = BUILTINS.map((b) => ('token' in b.credentials ? b.credentials.token : 'api_key' in b.credentials ? b.credentials.api_key : ''));
 
-export interface TimedCall {
+export interface ToolCall {
   result: CallToolResult;
-  ms: number;
   text: string;
 }
 
@@ -96,19 +95,21 @@ export async function connectEra(url: string, user: string, era: 'modern' | 'leg
   return client;
 }
 
-/** A call that must end as a result (isError or not), with how long it took. */
-export async function timedCall(client: Client, name: string, args: Record<string, unknown> = {}): Promise<TimedCall> {
-  const started = performance.now();
+/** A call that must end as a result (isError or not), with its text. */
+export async function callTool(client: Client, name: string, args: Record<string, unknown> = {}): Promise<ToolCall> {
   const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
-  return { result, ms: performance.now() - started, text: textOf(result) };
+  return { result, text: textOf(result) };
 }
 
-/** The isError every fault must produce: names the configuration, says what went wrong, leaks no secret. */
-export function expectCleanFailure(call: TimedCall, opts: { configuration: string; kind: RegExp; boundMs: number }): void {
+/**
+ * The isError every fault must produce: names the configuration, says what went wrong, leaks no
+ * secret. How long it took is not checked (that is the machine's speed): a fault that must end at
+ * a deadline says so in `kind` ("did not finish within N ms"), which only the deadline produces.
+ */
+export function expectCleanFailure(call: ToolCall, opts: { configuration: string; kind: RegExp }): void {
   expect(call.result.isError, call.text).toBe(true);
   expect(call.text.toLowerCase()).toContain(`configuration "${opts.configuration.toLowerCase()}"`);
   expect(call.text).toMatch(opts.kind);
-  expect(call.ms, call.text).toBeLessThan(opts.boundMs);
   for (const s of SECRETS) expect(call.text).not.toContain(s);
   expect(call.text).not.toMatch(/authorization|bearer /i);
 }
@@ -123,25 +124,22 @@ export function collector(): () => void {
   };
 }
 
-/** JS heap plus Buffer memory: where a buffered body would show up. */
+/**
+ * Forced full collections until nothing more is freed by them: each one also finishes the previous
+ * one's freeing of Buffer memory, and the turns between them let finalizers run. Counted, not
+ * timed, so what is left afterwards is what is still referenced, whatever the load.
+ */
+export async function collectAll(gc: () => void): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise<void>((r) => setImmediate(r));
+  }
+}
+
+/** JS heap plus Buffer memory: where a retained body would show up. */
 export function memoryInUse(): number {
   const m = process.memoryUsage();
   return m.heapUsed + m.arrayBuffers;
-}
-
-/** Samples memory while `run` is pending; returns its value and the highest reading above `baseline`. */
-export async function peakDuring<T>(baseline: number, run: () => Promise<T>): Promise<{ value: T; peakGrowth: number }> {
-  let peak = memoryInUse();
-  const timer = setInterval(() => {
-    peak = Math.max(peak, memoryInUse());
-  }, 5);
-  try {
-    const value = await run();
-    peak = Math.max(peak, memoryInUse());
-    return { value, peakGrowth: peak - baseline };
-  } finally {
-    clearInterval(timer);
-  }
 }
 
 export const MB = 1024 * 1024;

@@ -82,7 +82,7 @@ beforeAll(async () => {
     () => teams.requests.length,
     () => teams.close(),
   );
-}, 60_000);
+});
 
 afterAll(async () => {
   for (const t of targets) {

@@ -1,4 +1,5 @@
-import { createServer, request } from 'node:http';
+import { request } from 'node:http';
+import { createServer } from './test-server.js';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 

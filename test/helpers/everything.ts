@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { childLog } from './child-log.js';
+import { PATIENCE_MS, POLL_INTERVAL_MS } from './timing.js';
 
 const BIN = fileURLToPath(new URL('../../node_modules/.bin/mcp-server-everything', import.meta.url));
 
@@ -22,14 +23,14 @@ export async function startEverything(): Promise<{ url: string; port: number; ch
   const log = childLog('everything');
   const child = spawn(BIN, ['streamableHttp'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', log.fd, log.fd] });
   child.once('exit', () => log.dispose());
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + PATIENCE_MS;
   while (!log.tail().includes('listening')) {
     if (child.exitCode !== null) throw new Error(`server-everything exited ${child.exitCode}: ${log.tail(2000)}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`server-everything did not start: ${log.tail(2000)}`);
     }
-    await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, POLL_INTERVAL_MS));
   }
   return {
     url: `http://127.0.0.1:${port}/mcp`,

@@ -6,6 +6,7 @@
  * before it fails, and the failure lists what stayed open.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PATIENCE_MS, POLL_INTERVAL_MS } from './timing.js';
 
 export type HandleCounts = ReadonlyMap<string, number>;
 
@@ -35,7 +36,7 @@ export function handlesAbove(baseline: HandleCounts, now: HandleCounts = countHa
  * Resolves once no handle type is above the baseline; throws, naming the leftovers, when that does
  * not happen within `settleMs`. This is a correctness bound (a leak never settles), not a timing.
  */
-export async function expectHandlesSettled(baseline: HandleCounts, settleMs = 3_000): Promise<void> {
+export async function expectHandlesSettled(baseline: HandleCounts, settleMs = PATIENCE_MS): Promise<void> {
   const until = Date.now() + settleMs;
   for (;;) {
     const extra = handlesAbove(baseline);
@@ -43,6 +44,6 @@ export async function expectHandlesSettled(baseline: HandleCounts, settleMs = 3_
     if (Date.now() >= until) {
       throw new Error(`handles still open ${settleMs} ms after closing everything: ${JSON.stringify(extra)} (baseline ${JSON.stringify(Object.fromEntries(baseline))})`);
     }
-    await sleep(50);
+    await sleep(POLL_INTERVAL_MS);
   }
 }

@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { type Server } from 'node:http';
+import { createServer } from './test-server.js';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { MemoryStore } from '../../src/store/memory.js';

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { openAppContext } from '../../src/app/context.js';
 import { silentLogger } from '../../src/domain/logger.js';
 import { CLI } from './cli.js';
+import { PATIENCE_MS } from './timing.js';
 
 /** One caller of the spawned server: its API key secret and who it acts as. */
 export interface TestPrincipal {
@@ -101,7 +102,7 @@ export async function spawnServer(data: Pick<PreparedData, 'env' | 'dataFile'>, 
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not start within 20 s: ${err}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`the server did not start within ${PATIENCE_MS} ms: ${err}`)), PATIENCE_MS);
     child.stderr!.on('data', (d: Buffer) => {
       err += d.toString();
       const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(err);

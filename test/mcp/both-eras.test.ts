@@ -84,7 +84,7 @@ describe.each<[Era, boolean]>([
       await new Promise((r) => setTimeout(r, 200)); // let the standalone GET stream open
     }
     await h.store.createConfiguration(record({ user_id: alice, organization_id: 'org_test', personal_connector_id: 'pc_custom_mcp', name: 'Second', configuration: { endpoint: everything.url } }));
-    await expect.poll(() => changed, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    await expect.poll(() => changed).toBeGreaterThanOrEqual(1);
     expect((await c.listTools()).tools.some((t) => t.name === 'second_echo')).toBe(true);
     await c.close();
   });

@@ -2,7 +2,7 @@
  * The lean path's SSE relay on its own, fed an upstream answer cut into chunks at awkward places:
  * inside a multi-byte character, inside the `data:` line, between the two newlines that end an event.
  */
-import { createServer } from 'node:http';
+import { createServer } from '../helpers/test-server.js';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExchangeBody } from '../../src/http/exchange.js';

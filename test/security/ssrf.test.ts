@@ -1,4 +1,5 @@
-import { createServer as createHttp, type Server as HttpServer } from 'node:http';
+import { type Server as HttpServer } from 'node:http';
+import { createServer as createHttp } from '../helpers/test-server.js';
 import { createServer as createTcp, type Server as TcpServer } from 'node:net';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';

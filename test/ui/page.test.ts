@@ -14,7 +14,7 @@ describe.skipIf(!haveChromium() && !process.env.CI)('management page in a browse
     await buildUi();
     s = await startPageServer();
     browser = await launchChromium();
-  }, 60_000);
+  });
   afterAll(async () => {
     await browser?.close();
     await s?.close();

@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from '../../helpers/test-server.js';
 import type { AddressInfo } from 'node:net';
 import { createHttpClientFactory, type HttpClientFactoryOptions } from '../../../src/http/factory.js';
 import type { HttpClientOptions } from '../../../src/http/types.js';

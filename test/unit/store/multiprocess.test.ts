@@ -19,7 +19,7 @@ it('two processes writing 200 configurations each to one file lose none', async 
   for (const id of [...a, ...b]) expect(ids.has(id)).toBe(true);
   expect((await store.listConfigurations({ organization_id: 'org_acme', user_id: 'usr_a' }, {}, { limit: 500 })).data).toHaveLength(200);
   await store.close();
-}, 30_000);
+});
 
 it('a running store hears created, updated and deleted from another process', async () => {
   const file = join(dir, 'data.json');
@@ -38,4 +38,4 @@ it('a running store hears created, updated and deleted from another process', as
   expect(await store.getConfiguration(id!)).toBeUndefined();
   expect(seen.events.map((e) => (e.kind === 'configuration' ? e.op : e.kind))).toEqual(['created', 'updated', 'deleted']);
   await store.close();
-}, 30_000);
+});

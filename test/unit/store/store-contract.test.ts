@@ -36,6 +36,22 @@ describe.each(backends)('Store contract (%s)', (_name, make) => {
     expect(await store.getConfiguration('pconf_missing')).toBeUndefined();
   });
 
+  it('keeps OAuth client registrations: the first of an id wins, delete removes, bad records refused', async () => {
+    const sealed = { kid: 'k1', iv: 'aXY', ct: 'Y3Q', tag: 'dGFn' };
+    const reg = (id: string, ct = 'Y3Q') => ({ id, object: 'oauth_registration' as const, issuer: 'https://as.example', redirect_uri: 'http://127.0.0.1/oauth/callback', created_at: '2026-01-01T00:00:00Z', sealed: { ...sealed, ct } });
+    const a = 'a'.repeat(64);
+    expect(await store.listOAuthRegistrations()).toEqual([]);
+    expect(await store.createOAuthRegistration(reg(a))).toEqual(reg(a));
+    // Another process registered at the same time: the first stored client is what both use.
+    expect(await store.createOAuthRegistration(reg(a, 'b3RoZXI'))).toEqual(reg(a));
+    await store.createOAuthRegistration(reg('b'.repeat(64)));
+    expect((await store.listOAuthRegistrations()).map((r) => r.id).sort()).toEqual([a, 'b'.repeat(64)]);
+    expect(await store.deleteOAuthRegistration(a)).toBe(true);
+    expect(await store.deleteOAuthRegistration(a)).toBe(false);
+    expect((await store.listOAuthRegistrations()).map((r) => r.id)).toEqual(['b'.repeat(64)]);
+    await expect(store.createOAuthRegistration({ ...reg('c'.repeat(64)), issuer: '' })).rejects.toThrow(/issuer/);
+  });
+
   it('refuses an invalid record, naming the field', async () => {
     const err = await store.createConfiguration(makeRecord({ name: '' })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ValidationError);

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server as HttpServer } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { createMcpHandler, isInitializeRequest, MissingRequiredClientCapabilityError, ProtocolError, ProtocolErrorCode, Server, type Tool } from '@modelcontextprotocol/server';
+import { NodeStreamableHTTPServerTransport, toNodeHandler } from '@modelcontextprotocol/node';
+
+export type UpstreamEra = 'legacy' | 'modern';
+
+/**
+ * A real SDK MCP server of one protocol era, for the call-pipeline tests. `legacy`: 2025-11-25
+ * sessions (`initialize`, `Mcp-Session-Id`, DELETE ends a session); `modern`: the stateless
+ * 2026-07-28 handler only. Tools:
+ * - `echo {message: string}`: answers the message; any other arguments are a JSON-RPC -32602
+ *   (as a server that validates its own input says it);
+ * - `needs_sampling`: answers -32021 (MissingRequiredClientCapability), which a 2026 server sends with HTTP 400;
+ * - `vanish`: listed, but answered as an unknown tool (-32602) — what a client meets when the
+ *   upstream dropped a tool since the gateway listed it.
+ * Records what it saw: initialize requests, session ids, DELETEs, calls.
+ */
+export async function startSdkUpstream(era: UpstreamEra) {
+  const seen = { initialize: 0, deletes: 0, calls: [] as string[], sessionIds: new Set<string>(), methods: [] as string[] };
+  const tools: Tool[] = [
+    { name: 'echo', description: 'Echo', inputSchema: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] } },
+    { name: 'needs_sampling', description: 'Needs the sampling capability', inputSchema: { type: 'object' } },
+    { name: 'vanish', description: 'Gone when called', inputSchema: { type: 'object' } },
+  ];
+
+  const factory = () => {
+    const server = new Server({ name: `sdk-upstream-${era}`, version: '1.0.0' }, { capabilities: { tools: { listChanged: true } } });
+    server.setRequestHandler('tools/list', async () => ({ tools }));
+    server.setRequestHandler('tools/call', async (req) => {
+      const name = req.params.name;
+      seen.calls.push(name);
+      switch (name) {
+        case 'echo': {
+          const message = (req.params.arguments as { message?: unknown } | undefined)?.message;
+          if (typeof message !== 'string') throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid arguments for tool echo: message must be a string');
+          return { content: [{ type: 'text', text: message }] };
+        }
+        case 'needs_sampling':
+          throw new MissingRequiredClientCapabilityError({ requiredCapabilities: { sampling: {} } }, 'needs_sampling requires the sampling capability');
+        default:
+          throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${name} not found`);
+      }
+    });
+    return server;
+  };
+
+  let close: () => Promise<void>;
+  let httpServer: HttpServer;
+  if (era === 'modern') {
+    const handler = createMcpHandler(factory, { legacy: 'reject' });
+    const node = toNodeHandler(handler);
+    httpServer = createServer((req, res) => {
+      if (req.method === 'DELETE') seen.deletes++;
+      seen.methods.push(String(req.headers['mcp-method'] ?? req.method));
+      void node(req, res);
+    });
+    close = () => handler.close();
+  } else {
+    const sessions = new Map<string, NodeStreamableHTTPServerTransport>();
+    httpServer = createServer((req, res) => {
+      void (async () => {
+        if (req.method === 'DELETE') seen.deletes++;
+        const id = req.headers['mcp-session-id'];
+        const sessionId = Array.isArray(id) ? id[0] : id;
+        let body: unknown;
+        if (req.method === 'POST') {
+          const chunks: Buffer[] = [];
+          for await (const c of req) chunks.push(c as Buffer);
+          body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          seen.methods.push(String((body as { method?: unknown }).method ?? 'response'));
+        }
+        const existing = sessionId !== undefined ? sessions.get(sessionId) : undefined;
+        if (existing) {
+          await existing.handleRequest(req, res, body);
+          return;
+        }
+        if (req.method !== 'POST' || !isInitializeRequest(body)) {
+          res.writeHead(sessionId !== undefined ? 404 : 400, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: sessionId !== undefined ? 'Session not found' : 'Bad Request: no session' }, id: null }));
+          return;
+        }
+        seen.initialize++;
+        const transport = new NodeStreamableHTTPServerTransport({
+          sessionIdGenerator: () => randomUUID(),
+          onsessioninitialized: (sid) => {
+            seen.sessionIds.add(sid);
+            sessions.set(sid, transport);
+          },
+          onsessionclosed: (sid) => {
+            sessions.delete(sid);
+          },
+        });
+        await factory().connect(transport);
+        await transport.handleRequest(req, res, body);
+      })().catch((e: unknown) => {
+        if (!res.headersSent) res.writeHead(500).end(String(e));
+      });
+    });
+    close = async () => {
+      await Promise.all([...sessions.values()].map((t) => t.close().catch(() => {})));
+    };
+  }
+  httpServer.listen(0, '127.0.0.1');
+  await once(httpServer, 'listening');
+  return {
+    url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}/mcp`,
+    seen,
+    async close() {
+      await close();
+      httpServer.closeAllConnections();
+      await new Promise<void>((r) => httpServer.close(() => r()));
+    },
+  };
+}
