@@ -9,9 +9,11 @@ import { checkPage, ConfigTable } from '../config-table.js';
 import { ChangeEmitter } from '../emitter.js';
 import { deepFreeze, jsonCopy } from '../json.js';
 import { KeyTable } from '../key-table.js';
-import { checkApiKeyInput, checkAuditInput } from '../schemas.js';
+import { checkApiKeyInput, checkAuditInput, parseStored } from '../schemas.js';
+import { assertSealPolicy, KeyPolicySchema, sealsSomething } from '../key-policy.js';
 import { checkOAuthRegistrationInput } from '../oauth-registrations.js';
 import type { Snapshot } from '../transfer.js';
+import type { KeyPolicy } from '../types.js';
 import type { ApiKeyRecord, AuditEvent, ChangeEvent, ConfigurationMutation, ListOptions, OAuthFlowLimits, OAuthFlowRecord, OAuthRegistrationRecord, Page, Store } from '../types.js';
 import { ChangeListener, CHANGES_CHANNEL } from './change-feed.js';
 import { checkDatabaseUrl, createPool, isConnectionError, mapDbError } from './connection.js';
@@ -308,6 +310,17 @@ export class PostgresStore implements Store {
     return this.#flows.take(id, now);
   }
 
+  async getKeyPolicy(): Promise<KeyPolicy | undefined> {
+    const r = await this.#query<{ doc: unknown }>('reading the key policy', 'SELECT doc FROM cg_key_policy WHERE id = 1');
+    return r.rows[0] ? deepFreeze(parseStored(KeyPolicySchema, r.rows[0].doc, 'cg_key_policy')) : undefined;
+  }
+
+  async setKeyPolicy(policy: KeyPolicy): Promise<void> {
+    const checked = parseStored(KeyPolicySchema, jsonCopy(policy), 'key policy');
+    // The row lock this takes waits for writes holding the policy row (FOR SHARE) and makes later ones wait.
+    await this.#query('setting the key policy', 'INSERT INTO cg_key_policy (id, doc) VALUES (1, $1::jsonb) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc', [JSON.stringify(checked)]);
+  }
+
   listOAuthRegistrations(): Promise<OAuthRegistrationRecord[]> {
     return this.#registrations.list();
   }
@@ -401,6 +414,11 @@ export class PostgresStore implements Store {
     try {
       await db.query('BEGIN');
       change = await plan(db);
+      if (change && sealsSomething(change)) {
+        // Under the policy row's share lock: a rotation that retires a key cannot slip in between.
+        const p = await db.query<{ doc: unknown }>('SELECT doc FROM cg_key_policy WHERE id = 1 FOR SHARE');
+        assertSealPolicy(change, p.rows[0] ? parseStored(KeyPolicySchema, p.rows[0].doc, 'cg_key_policy') : undefined);
+      }
       if (change) await this.#appendChange(db, change);
       await db.query('COMMIT');
       db.release();

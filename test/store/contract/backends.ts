@@ -20,7 +20,7 @@ export interface BackendCase {
 
 export type Backend = [name: 'memory' | 'lowdb' | 'postgres', make: () => Promise<BackendCase>];
 
-const TABLES = ['cg_configurations', 'cg_api_keys', 'cg_audit_events', 'cg_oauth_flows', 'cg_leases', 'cg_changes', 'cg_rate_buckets', 'cg_oauth_registrations'];
+const TABLES = ['cg_configurations', 'cg_api_keys', 'cg_audit_events', 'cg_oauth_flows', 'cg_leases', 'cg_changes', 'cg_rate_buckets', 'cg_oauth_registrations', 'cg_key_policy'];
 
 /**
  * Every backend the contract holds for. PostgreSQL gets one database per test file (created and
