@@ -20,6 +20,8 @@ export function createUpstreamFetch(opts: {
   dispatcher: Dispatcher;
   /** Records which credentials the last request used, for the 401 → refresh decision. */
   onCredentialsUsed?: (c: Credentials | undefined) => void;
+  /** The `WWW-Authenticate` of the last 401/403 (MCP authorization: where to authorize, which scope). */
+  onChallenge?: (status: number, header: string | null) => void;
   maxMessageBytes?: number;
 }): FetchLike {
   const { config, credentials, network, dispatcher } = opts;
@@ -37,6 +39,7 @@ export function createUpstreamFetch(opts: {
     // The SDK hands us a DOM RequestInit; undici's own fetch takes the same fields plus a dispatcher.
     const undiciInit = { ...(init as unknown as UndiciRequestInit), headers: Object.fromEntries(headers), dispatcher, redirect: 'manual' as const };
     const response = (await undiciFetch(url, undiciInit)) as unknown as Response;
+    if (response.status === 401 || response.status === 403) opts.onChallenge?.(response.status, response.headers.get('www-authenticate'));
     return boundedResponse(response, opts.maxMessageBytes ?? MAX_UPSTREAM_MESSAGE_BYTES);
   };
 }

@@ -5,6 +5,7 @@ import { Scrubber } from '../../src/domain/secret-forms.js';
 import { UpstreamError, isGatewayError, errorMessage } from '../../src/domain/errors.js';
 import { checkUrlAllowed, isPolicyRefusal } from '../../src/http/network-guard.js';
 import { mayRefreshAfter, mcpStatusFailure } from '../../src/http/upstream-errors.js';
+import { needsAuthorization } from '../../src/oauth/mcp-auth/needs-authorization.js';
 import type { CustomMcpConfig } from './config.js';
 import { authHeader, createUpstreamAgent, createUpstreamFetch } from './fetch.js';
 import type { RawForwarder } from '../../src/domain/forwarding.js';
@@ -30,6 +31,8 @@ export class CustomMcpSession implements ConnectorSession {
   private discovered: { discover: NonNullable<ReturnType<Client['getDiscoverResult']>>; version: string } | undefined;
   private inflight = 0;
   private lastCredentials: Credentials | undefined;
+  /** The last 401/403 challenge, for "needs authorization" (MCP authorization spec). */
+  private lastChallenge: { status: number; header: string | null } | undefined;
   private readonly agent: Dispatcher;
   private readonly ownsAgent: boolean;
   private readonly url: URL;
@@ -119,6 +122,7 @@ export class CustomMcpSession implements ConnectorSession {
       network: this.ctx.network,
       dispatcher: this.agent,
       onCredentialsUsed: (c) => (this.lastCredentials = c),
+      onChallenge: (status, header) => (this.lastChallenge = { status, header }),
     });
     const streamable = new Client(CLIENT_INFO, { versionNegotiation: { mode: 'auto' } });
     try {
@@ -272,7 +276,11 @@ export class CustomMcpSession implements ConnectorSession {
     if (cause) return cause;
     const status = httpStatus(e);
     const where = `${this.url.origin}${this.url.pathname}`;
-    if (status !== undefined) return mcpStatusFailure(status, where, what);
+    if (status !== undefined) {
+      const challenge = this.lastChallenge?.status === status ? this.lastChallenge.header : undefined;
+      const auth = needsAuthorization({ status, challenge, credentialsType: this.lastCredentials?.type, configurationId: this.ctx.configurationId, where, what });
+      return auth ?? mcpStatusFailure(status, where, what);
+    }
     if (e instanceof SdkError && e.code === 'REQUEST_TIMEOUT') return new UpstreamError('timeout', `the MCP server at ${where} did not answer ${what} within ${this.timeoutMs} ms`);
     const bad = badContent(e);
     if (bad) return new UpstreamError('protocol', `the MCP server at ${where} answered ${what} with ${bad}`);

@@ -9,6 +9,8 @@ import { registerKeyring } from './commands/keyring.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerServe } from './commands/serve.js';
 import { registerAudit } from './commands/audit.js';
+import { registerInstall } from './commands/install.js';
+import { registerUi } from './commands/ui.js';
 import { LOG_LEVEL_ENV, LOG_LEVELS, parseLogLevel } from '../app/logger.js';
 
 export interface Shutdown {
@@ -43,6 +45,8 @@ export function buildProgram(outer: CliIO, shutdown: Shutdown): Command {
   registerKeyring(program, io);
   registerDoctor(program, io);
   registerAudit(program, io);
+  registerInstall(program, io);
+  registerUi(program, io);
   return program;
 }
 

@@ -8,6 +8,7 @@ import type { PrincipalGateway } from '../gateway/principal-gateway.js';
 import type { Route } from '../gateway/tool-table.js';
 import type { CallVerdict } from '../gateway/call-pipeline.js';
 import { mayRefreshAfter, mcpStatusFailure } from '../http/upstream-errors.js';
+import { needsAuthorization } from '../oauth/mcp-auth/needs-authorization.js';
 import { isObject, PROTOCOL_VERSION_META, rewriteResponse, upstreamParams, type Era, type JsonObject } from './era-translation.js';
 import { exchange } from '../http/exchange.js';
 import { leanEra } from './lean-headers.js';
@@ -160,7 +161,10 @@ export class FastForwarder {
             return true;
           }
           await upstream.body.dump();
-          const failure = mcpStatusFailure(status, where, 'tools/call');
+          const challenge = upstream.headers['www-authenticate'];
+          const failure =
+            needsAuthorization({ status, challenge: typeof challenge === 'string' ? challenge : undefined, credentialsType: credentials?.type, configurationId: route.link.id, where, what: 'tools/call' }) ??
+            mcpStatusFailure(status, where, 'tools/call');
           writeSynthetic(res, era, call.id, link.failureText(failure.message));
           finish({ kind: 'failed', failure: failure.kind, reason: failure.message });
           return true;
