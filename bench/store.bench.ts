@@ -40,6 +40,7 @@ function record(i: number, at: number): ConfigurationRecord {
     created_at: iso,
     updated_at: iso,
     version: 1,
+    revision: 1,
     credentials_type: 'oauth2',
     credentials_sealed: vault.seal(
       { type: 'oauth2', access_token: 'gho_' + 'x'.repeat(36), refresh_token: 'ghr_' + 'y'.repeat(60), expires_at: '2030-01-01T00:00:00Z' },

@@ -58,7 +58,7 @@ export function createApiHandler(ctx: ApiContext, opts: { authenticate: Authenti
   async function dispatch(route: RouteMatch, principal: Principal, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const svc = ctx.configurations;
     const one = (status: number, o: ConfigurationObject, extra: Record<string, string> = {}) => {
-      const v = svc.versionOf(o);
+      const v = svc.revisionOf(o);
       sendJson(res, status, o, { ...(v !== undefined ? { ETag: etag(v) } : {}), ...extra });
     };
     switch (route.name) {
@@ -92,16 +92,16 @@ export function createApiHandler(ctx: ApiContext, opts: { authenticate: Authenti
         return;
       case 'configurations.update': {
         noQuery(url);
-        const expectedVersion = parseIfMatch(header(req, 'if-match'));
+        const expectedRevision = parseIfMatch(header(req, 'if-match'));
         const body = await readJson(req, maxBody);
         if (body === undefined) throw new ValidationError('request body must be a JSON object of the fields to change');
-        one(200, await svc.update(principal, route.id, body, expectedVersion !== undefined ? { expectedVersion } : {}));
+        one(200, await svc.update(principal, route.id, body, expectedRevision !== undefined ? { expectedRevision } : {}));
         return;
       }
       case 'configurations.delete': {
         noQuery(url);
-        const expectedVersion = parseIfMatch(header(req, 'if-match'));
-        sendJson(res, 200, await svc.delete(principal, route.id, expectedVersion !== undefined ? { expectedVersion } : {}));
+        const expectedRevision = parseIfMatch(header(req, 'if-match'));
+        sendJson(res, 200, await svc.delete(principal, route.id, expectedRevision !== undefined ? { expectedRevision } : {}));
         return;
       }
       case 'configurations.test':

@@ -78,7 +78,9 @@ export function oauthRoutes(connect: ConnectService, opts: OAuthRoutesOptions): 
       page(res, 200, 'Connect an account', [
         `You are about to connect a ${flow.connectorId} account as “${flow.name}” to the connector gateway for ${who}.`,
         'Only continue if you started this connection yourself and that is you: whoever that principal is will use the account you sign in with.',
-      ], `<form method="post" action="${OAUTH_AUTHORIZE_PATH}"><input type="hidden" name="state" value="${escapeHtml(state)}"><input type="hidden" name="confirm" value="${token}"><button type="submit">Continue to sign in</button></form>`);
+      ], `<form method="post" action="${OAUTH_AUTHORIZE_PATH}"><input type="hidden" name="state" value="${escapeHtml(state)}"><input type="hidden" name="confirm" value="${token}"><button type="submit">Continue to sign in</button></form>`,
+      // Browsers apply form-action to the redirect that follows the post too: the provider must be allowed.
+      [new URL(flow.authorizationUrl).origin]);
     },
   };
 
@@ -132,14 +134,14 @@ export function oauthRoutes(connect: ConnectService, opts: OAuthRoutesOptions): 
         const status = e instanceof GatewayError ? e.status : 500;
         if (status >= 500) opts.log.error({ err_name: e instanceof Error ? e.name : typeof e, err_code: e instanceof GatewayError ? e.code : undefined }, 'OAuth callback failed');
         const shown = e instanceof GatewayError && (e.status < 500 || e.type === 'upstream_error') ? e.message : 'the connection could not be completed; see the server log';
-        page(res, status, 'Connection failed', [shown]);
+        page(res, status, 'Connection failed', [shown], BACK_TO_PAGE);
         return;
       }
       if (json) {
         sendJson(res, 201, created, { Location: `${CONFIGURATIONS_URL}/${created.id}`, 'Referrer-Policy': 'no-referrer' });
         return;
       }
-      page(res, 200, 'Connected', [`“${created.name}” is connected as configuration ${created.id} for ${describeOwner(created)}. You can close this tab.`]);
+      page(res, 200, 'Connected', [`“${created.name}” is connected as configuration ${created.id} for ${describeOwner(created)}. You can close this tab.`], BACK_TO_PAGE);
     },
   };
 
@@ -186,16 +188,21 @@ function wantsJson(req: IncomingMessage): boolean {
   return /application\/json/i.test(accept) && !/text\/html/i.test(accept);
 }
 
-function page(res: ServerResponse, status: number, title: string, text: string | string[], formHtml = ''): void {
+/** The management page, where a connection started from it continues. */
+const BACK_TO_PAGE = '<p><a href="/ui/">Back to the management page</a></p>';
+
+function page(res: ServerResponse, status: number, title: string, text: string | string[], formHtml = '', formTargets: string[] = []): void {
   const paragraphs = (Array.isArray(text) ? text : [text]).map((t) => `<p>${escapeHtml(t)}</p>`).join('');
   const body = `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1>${paragraphs}${formHtml}</body></html>`;
   res.writeHead(status, {
     'Content-Type': 'text/html; charset=utf-8',
     'Cache-Control': 'no-store',
     // The form may post only back here; nothing else loads.
-    'Content-Security-Policy': "default-src 'none'; form-action 'self'; frame-ancestors 'none'",
-    // The URL holds the authorization code: keep it out of any Referer.
-    'Referrer-Policy': 'no-referrer',
+    'Content-Security-Policy': `default-src 'none'; form-action 'self'${formTargets.map((o) => ' ' + o).join('')}; frame-ancestors 'none'`,
+    // The callback URL holds the authorization code: keep it out of any Referer. The confirmation
+    // page posts its form back to this origin, and with no-referrer browsers send `Origin: null`,
+    // which the Host/Origin check refuses: same-origin keeps the Origin and tells no other site.
+    'Referrer-Policy': formTargets.length > 0 ? 'same-origin' : 'no-referrer',
     'X-Content-Type-Options': 'nosniff',
     'X-Frame-Options': 'DENY',
   });

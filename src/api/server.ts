@@ -11,6 +11,15 @@ import { RateLimiter } from './rate-limit.js';
 import type { ApiContext, Authenticate } from './types.js';
 import type { ApiKeyService } from '../service/api-keys.js';
 
+/**
+ * How long an idle keep-alive connection is kept (advertised as `Keep-Alive: timeout=65`). Node's
+ * default, 5 s, races its clients: they reuse an idle connection until a second or two before the
+ * advertised timeout, and on a busy host a request sent then crosses the server's close and fails
+ * with a reset the client cannot safely retry (a POST). Longer than the 60 s idle timeout of common
+ * proxies and load balancers, so those close first, as the client side of a connection should.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 export interface ExtraRoute {
   path: string;
   /** Allowed methods (default GET). */
@@ -103,6 +112,7 @@ export async function createHttpServer(ctx: ApiContext & { apiKeys: ApiKeyServic
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => sendError(res, e, ctx.log));
   });
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {

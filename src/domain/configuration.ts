@@ -68,11 +68,37 @@ export const SealedSchema = z.strictObject({
 });
 export type Sealed = z.infer<typeof SealedSchema>;
 
-/** What the store keeps: the public object plus the sealed credentials and a version for CAS. */
+/**
+ * What the store keeps: the public object plus the sealed credentials, and two counters.
+ * `version` counts every write (the store's own compare-and-swap, caches). `revision` counts only
+ * changes a user made to what the object says (see `userVisibleChange`): it is the ETag that
+ * `If-Match` refers to, so background writes (health, token refresh, re-sealing) never make a
+ * client's read stale.
+ */
 export interface ConfigurationRecord extends ConfigurationObject {
   version: number;
+  revision: number;
   credentials_type?: CredentialType;
   credentials_sealed?: Sealed;
+}
+
+/** A record as a caller hands it to the store: the store numbers `version` and `revision`. */
+export type NewConfigurationRecord = Omit<ConfigurationRecord, 'version' | 'revision'>;
+
+/**
+ * Fields the gateway writes by itself, in the background: what the service answered. Changing
+ * them is not a change a client's `If-Match` must notice.
+ */
+const BACKGROUND_FIELDS = new Set<string>(['health_status', 'last_sync_at', 'last_error']);
+
+/**
+ * True when `after` differs from `before` in something a user set: the public object without the
+ * health fields. Sealed credentials are not in it: a token refresh or a re-seal is background work,
+ * while a user's new credentials also move `updated_at`.
+ */
+export function userVisibleChange(before: ConfigurationRecord, after: ConfigurationRecord): boolean {
+  const strip = (r: ConfigurationRecord) => Object.entries(toPublicObject(r)).filter(([k]) => !BACKGROUND_FIELDS.has(k));
+  return JSON.stringify(strip(before)) !== JSON.stringify(strip(after));
 }
 
 export function toPublicObject(r: ConfigurationRecord): ConfigurationObject {

@@ -2,7 +2,7 @@ import { ProtocolError } from '@modelcontextprotocol/server';
 import { CREDENTIALS_UNREADABLE, errorMessage, isGatewayError, UpstreamError } from '../domain/errors.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 import type { HealthWriter } from './health.js';
-import type { ToolCallOutcome } from './types.js';
+import { realDeadlineTimer, type DeadlineTimer, type ToolCallOutcome } from './types.js';
 
 /**
  * The gateway's one call pipeline: admission (circuit breaker), deadline and cancellation, and
@@ -100,7 +100,7 @@ export function describeFailure(e: unknown): string {
  */
 export class CallScope {
   private readonly controller = new AbortController();
-  private readonly timer: NodeJS.Timeout;
+  private readonly cancelDeadline: () => void;
   timedOut = false;
   cancelled = false;
   /** Aborted because the configuration was closed or replaced mid-call. */
@@ -111,11 +111,12 @@ export class CallScope {
     readonly timeoutMs: number,
     private readonly caller: AbortSignal | undefined,
     private readonly onEnd: (scope: CallScope) => void,
+    deadlineTimer: DeadlineTimer = realDeadlineTimer,
   ) {
-    this.timer = setTimeout(() => {
+    this.cancelDeadline = deadlineTimer(timeoutMs, () => {
       this.timedOut = true;
       this.controller.abort();
-    }, timeoutMs);
+    });
     if (caller?.aborted) this.cancel();
     else caller?.addEventListener('abort', this.onCallerAbort, { once: true });
   }
@@ -150,7 +151,7 @@ export class CallScope {
   }
 
   end(): void {
-    clearTimeout(this.timer);
+    this.cancelDeadline();
     this.caller?.removeEventListener('abort', this.onCallerAbort);
     this.onEnd(this);
   }
@@ -169,6 +170,8 @@ export class CallPipeline {
     private readonly health: HealthWriter,
     /** Drops the configuration's connection so the next call reconnects. */
     private readonly reconnect: () => void,
+    /** Times call deadlines (GatewayDeps.deadlineTimer). */
+    private readonly deadlineTimer: DeadlineTimer = realDeadlineTimer,
   ) {
     this.breaker = new CircuitBreaker(breaker);
   }
@@ -183,7 +186,7 @@ export class CallPipeline {
 
   /** Starts an admitted call's deadline; `caller` aborts it as a cancellation. */
   begin(timeoutMs: number, caller?: AbortSignal): CallScope {
-    const scope = new CallScope(timeoutMs, caller, (s) => this.inflight.delete(s));
+    const scope = new CallScope(timeoutMs, caller, (s) => this.inflight.delete(s), this.deadlineTimer);
     this.inflight.add(scope);
     return scope;
   }

@@ -42,7 +42,7 @@ export class ConfigurationLink {
   ) {
     this.record = record;
     this.fingerprint = toolFingerprint(record);
-    this.pipeline = new CallPipeline(record.id, deps.breaker ?? DEFAULT_BREAKER, health, () => this.dropSession());
+    this.pipeline = new CallPipeline(record.id, deps.breaker ?? DEFAULT_BREAKER, health, () => this.dropSession(), deps.deadlineTimer);
   }
 
   get id(): string {

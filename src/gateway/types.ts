@@ -12,6 +12,18 @@ export interface CredentialSourceFactory {
   forConfiguration(configurationId: string): CredentialSource;
 }
 
+/**
+ * Starts a call's deadline: `fire` runs once `ms` have passed, unless the returned function is
+ * called first. The default is a real timer; tests inject one that fires when the upstream has
+ * been reached, so "ended by its deadline" never depends on the machine's speed.
+ */
+export type DeadlineTimer = (ms: number, fire: () => void) => () => void;
+
+export const realDeadlineTimer: DeadlineTimer = (ms, fire) => {
+  const timer = setTimeout(fire, ms);
+  return () => clearTimeout(timer);
+};
+
 export interface GatewayLimits {
   /** Per-configuration deadline for opening a connector and listing its tools. */
   discoveryTimeoutMs: number;
@@ -56,5 +68,7 @@ export interface GatewayDeps {
   observer?: GatewayObserver;
   /** Circuit breaker per configuration link (default: 5 failures, 15 s cool-down doubling to 5 min). */
   breaker?: CircuitBreakerOptions;
+  /** Times tool call deadlines (default: realDeadlineTimer). */
+  deadlineTimer?: DeadlineTimer;
   now?: () => Date;
 }

@@ -5,6 +5,7 @@ import {
   type ConfigurationFilter,
   type ConfigurationObject,
   type ConfigurationRecord,
+  type NewConfigurationRecord,
   type HealthStatus,
 } from '../domain/configuration.js';
 import { ConflictError, errorMessage, isGatewayError, NotFoundError, ValidationError } from '../domain/errors.js';
@@ -56,8 +57,8 @@ export class ConfigurationService {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly network: NetworkPolicy | undefined;
-  /** The store version behind each object handed out, for ETags, without putting it in the object. */
-  private readonly versions = new WeakMap<ConfigurationObject, number>();
+  /** The store revision behind each object handed out, for ETags, without putting it in the object. */
+  private readonly revisions = new WeakMap<ConfigurationObject, number>();
 
   constructor(deps: ConfigurationServiceDeps) {
     this.store = deps.store;
@@ -82,9 +83,12 @@ export class ConfigurationService {
     }
   }
 
-  /** The version (ETag) of an object this service returned. */
-  versionOf(o: ConfigurationObject): number | undefined {
-    return this.versions.get(o);
+  /**
+   * The revision (ETag) of an object this service returned: it moves only with user-visible
+   * changes, so a health write between a client's read and its `If-Match` write is no conflict.
+   */
+  revisionOf(o: ConfigurationObject): number | undefined {
+    return this.revisions.get(o);
   }
 
   async create(principal: Principal, body: unknown): Promise<ConfigurationObject> {
@@ -94,7 +98,7 @@ export class ConfigurationService {
     const now = this.now();
     const id = newId(ID_PREFIX.configuration);
     const sealed = input.credentials ? await this.sealer.seal(input.credentials, bindingOf({ id, organization_id: owner.organization_id })) : undefined;
-    const record: Omit<ConfigurationRecord, 'version'> = {
+    const record: NewConfigurationRecord = {
       id,
       object: CONFIGURATION_OBJECT,
       ...owner,
@@ -146,10 +150,10 @@ export class ConfigurationService {
     return { data: page.data.map((r) => this.present(r)), has_more: page.has_more };
   }
 
-  async update(principal: Principal, id: string, body: unknown, opts: { expectedVersion?: number } = {}): Promise<ConfigurationObject> {
+  async update(principal: Principal, id: string, body: unknown, opts: { expectedRevision?: number } = {}): Promise<ConfigurationObject> {
     const patch = validateUpdate(body);
     const current = await this.owned(principal, id);
-    this.checkVersion(current, opts.expectedVersion);
+    this.checkRevision(current, opts.expectedRevision);
     const def = requireConnector(this.registry, current.personal_connector_id);
     const credentials = await this.credentialsChange(current, patch.credentials);
     const now = this.now();
@@ -162,16 +166,16 @@ export class ConfigurationService {
         if (ownerKey(recordOwner(fresh)) !== owner) throw this.notFound(id);
         return applyUpdate(fresh, patch, def, credentials, now);
       },
-      opts.expectedVersion,
+      opts.expectedRevision,
     );
     if (stored.version !== current.version) await this.audit(principal, 'configuration.updated', id);
     return this.present(stored);
   }
 
-  async delete(principal: Principal, id: string, opts: { expectedVersion?: number } = {}): Promise<{ id: string; object: typeof CONFIGURATION_OBJECT; deleted: true }> {
+  async delete(principal: Principal, id: string, opts: { expectedRevision?: number } = {}): Promise<{ id: string; object: typeof CONFIGURATION_OBJECT; deleted: true }> {
     const current = await this.owned(principal, id);
-    this.checkVersion(current, opts.expectedVersion);
-    await this.store.deleteConfiguration(id, opts.expectedVersion);
+    this.checkRevision(current, opts.expectedRevision);
+    await this.store.deleteConfiguration(id, opts.expectedRevision);
     await this.audit(principal, 'configuration.deleted', id);
     return { id, object: CONFIGURATION_OBJECT, deleted: true };
   }
@@ -241,15 +245,15 @@ export class ConfigurationService {
     return new NotFoundError(`no such configuration: ${id}`, 'id');
   }
 
-  private checkVersion(r: ConfigurationRecord, expected: number | undefined): void {
-    if (expected !== undefined && expected !== r.version) {
-      throw new ConflictError(`configuration ${r.id} is at version ${r.version}, not ${expected}: read it again and retry`);
+  private checkRevision(r: ConfigurationRecord, expected: number | undefined): void {
+    if (expected !== undefined && expected !== r.revision) {
+      throw new ConflictError(`configuration ${r.id} is at revision ${r.revision}, not ${expected}: it changed since it was read; read it again and retry`);
     }
   }
 
   private present(r: ConfigurationRecord): ConfigurationObject {
     const o = toPublicObject(r);
-    this.versions.set(o, r.version);
+    this.revisions.set(o, r.revision);
     return o;
   }
 

@@ -1,4 +1,4 @@
-import type { ConfigurationRecord } from '../domain/configuration.js';
+import { userVisibleChange, type ConfigurationRecord, type NewConfigurationRecord } from '../domain/configuration.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { ownerOfRecord, type ConfigTable } from './config-table.js';
 import { deepFreeze, jsonCopy, jsonEqual } from './json.js';
@@ -22,27 +22,28 @@ function freezeRecord(value: unknown): ConfigurationRecord {
   return deepFreeze(checkConfigurationInput(jsonCopy(value)));
 }
 
-export function planCreate(table: ConfigTable, input: Omit<ConfigurationRecord, 'version'>): Created {
-  const after = freezeRecord({ ...input, version: 1 });
+export function planCreate(table: ConfigTable, input: NewConfigurationRecord): Created {
+  const after = freezeRecord({ ...input, version: 1, revision: 1 });
   if (table.get(after.id)) throw new ConflictError(`configuration ${after.id} already exists`, 'resource_exists');
   return { kind: 'configuration', op: 'created', after };
 }
 
-function requireVersion(current: ConfigurationRecord, expectedVersion: number | undefined): void {
-  if (expectedVersion !== undefined && current.version !== expectedVersion) {
+/** `If-Match`: the revision a client read. Only a user-visible change since then is a conflict. */
+function requireRevision(current: ConfigurationRecord, expectedRevision: number | undefined): void {
+  if (expectedRevision !== undefined && current.revision !== expectedRevision) {
     throw new ConflictError(
-      `configuration ${current.id} is at version ${current.version}, not ${expectedVersion}: it changed since it was read; read it again and retry`,
+      `configuration ${current.id} is at revision ${current.revision}, not ${expectedRevision}: it changed since it was read; read it again and retry`,
     );
   }
 }
 
 /** Undefined when `mutate` changed nothing: no write, no event. */
-export function planUpdate(table: ConfigTable, id: string, mutate: ConfigurationMutation, expectedVersion?: number): Updated | undefined {
+export function planUpdate(table: ConfigTable, id: string, mutate: ConfigurationMutation, expectedRevision?: number): Updated | undefined {
   const before = table.get(id);
   if (!before) throw new NotFoundError(`no configuration ${id}`, 'id');
-  requireVersion(before, expectedVersion);
+  requireRevision(before, expectedRevision);
   const proposed = mutate(before);
-  // Identity, ownership, creation time and version belong to the store, whatever mutate returns.
+  // Identity, ownership, creation time, version and revision belong to the store, whatever mutate returns.
   const pinned = {
     ...proposed,
     id: before.id,
@@ -51,16 +52,17 @@ export function planUpdate(table: ConfigTable, id: string, mutate: Configuration
     api_key_id: before.api_key_id,
     created_at: before.created_at,
     version: before.version,
+    revision: before.revision,
   };
   if (jsonEqual(jsonCopy(pinned), before)) return undefined;
-  const after = freezeRecord({ ...pinned, version: before.version + 1 });
+  const after = freezeRecord({ ...pinned, version: before.version + 1, revision: before.revision + (userVisibleChange(before, pinned) ? 1 : 0) });
   return { kind: 'configuration', op: 'updated', before, after };
 }
 
-export function planDelete(table: ConfigTable, id: string, expectedVersion?: number): Deleted {
+export function planDelete(table: ConfigTable, id: string, expectedRevision?: number): Deleted {
   const before = table.get(id);
   if (!before) throw new NotFoundError(`no configuration ${id}`, 'id');
-  requireVersion(before, expectedVersion);
+  requireRevision(before, expectedRevision);
   return { kind: 'configuration', op: 'deleted', before };
 }
 

@@ -3,14 +3,14 @@ import { StorageError } from '../domain/errors.js';
 
 /**
  * The data file:
- *   {"schema_version":1,"generation":N,"epoch":"…","configurations":[…],"api_keys":[…]}
+ *   {"schema_version":2,"generation":N,"epoch":"…","configurations":[…],"api_keys":[…]}
  * one record per line, so a person can read and diff it. `generation` counts writes; writes newer
  * than the file wait in `<file>.journal` (see journal-format.ts) until they are folded in. `epoch`
  * is drawn when a file is created and kept by every rewrite: journal lines carry it, so a journal
  * left beside a file that was replaced (moved away, restored) is never replayed into it. The audit
  * log lives in `<file>.audit.jsonl` (append-only, so logging never rewrites the data file).
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export interface RawDocument {
   schema_version: number;
@@ -27,7 +27,22 @@ type Migration = (doc: Record<string, unknown>) => Record<string, unknown>;
  * Upgrades keyed by the version they upgrade FROM: MIGRATIONS[1] turns a v1 document into v2.
  * When the layout changes, bump SCHEMA_VERSION and add the step here; the next write saves it.
  */
-const MIGRATIONS: Record<number, Migration> = {};
+const MIGRATIONS: Record<number, Migration> = {
+  // v2: configurations gain `revision`, the ETag that only user-visible changes move. Until now
+  // every write moved the ETag, so the version is the revision a client may hold.
+  1: (doc) => ({ ...doc, configurations: Array.isArray(doc.configurations) ? doc.configurations.map(withRevision) : doc.configurations }),
+};
+
+/**
+ * A configuration written before `revision` existed (a v1 data file, or a journal line a v1
+ * process appended): its revision is its version. Anything else is returned as it is, for the
+ * schema to judge.
+ */
+export function withRevision(record: unknown): unknown {
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) return record;
+  const r = record as Record<string, unknown>;
+  return r.revision === undefined && typeof r.version === 'number' ? { ...r, revision: r.version } : r;
+}
 
 const advice = 'the file was left untouched; restore it from a backup, or move it away to start with an empty store';
 

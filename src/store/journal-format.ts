@@ -3,6 +3,7 @@ import type { ConfigurationRecord } from '../domain/configuration.js';
 import { StorageError } from '../domain/errors.js';
 import type { Change } from './changes.js';
 import { deepFreeze } from './json.js';
+import { withRevision } from './file-format.js';
 import { ApiKeyRecordSchema, ConfigurationRecordSchema, parseStored } from './schemas.js';
 import type { ApiKeyRecord } from './types.js';
 
@@ -91,7 +92,8 @@ function parseLine(value: unknown, path: string, n: number, epoch: string | unde
     case 'delete':
       return { g: head.g, op: 'delete', id: parseStored(DeleteLine, value, where).id };
     case 'put': {
-      const record = deepFreeze(parseStored(ConfigurationRecordSchema, parseStored(PutLine, value, where).record, `${where}: record`));
+      // A line a v1 process appended has no revision yet: the same upgrade as the data file's.
+      const record = deepFreeze(parseStored(ConfigurationRecordSchema, withRevision(parseStored(PutLine, value, where).record), `${where}: record`));
       return { g: head.g, op: 'put', record, json: JSON.stringify(record) };
     }
     case 'key':

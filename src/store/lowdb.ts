@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ConfigurationFilter, ConfigurationRecord } from '../domain/configuration.js';
+import type { ConfigurationFilter, ConfigurationRecord, NewConfigurationRecord } from '../domain/configuration.js';
 import { StorageError } from '../domain/errors.js';
 import { silentLogger, type Logger } from '../domain/logger.js';
 import type { Owner } from '../domain/principal.js';
@@ -137,18 +137,18 @@ export class LowdbStore implements Store {
     return this.#tables.configs.all();
   }
 
-  async createConfiguration(record: Omit<ConfigurationRecord, 'version'>): Promise<ConfigurationRecord> {
+  async createConfiguration(record: NewConfigurationRecord): Promise<ConfigurationRecord> {
     const c = await this.#write((t) => planCreate(t.configs, record));
     return c!.after;
   }
 
-  async updateConfiguration(id: string, mutate: ConfigurationMutation, expectedVersion?: number): Promise<ConfigurationRecord> {
-    const c = await this.#write((t) => planUpdate(t.configs, id, mutate, expectedVersion));
+  async updateConfiguration(id: string, mutate: ConfigurationMutation, expectedRevision?: number): Promise<ConfigurationRecord> {
+    const c = await this.#write((t) => planUpdate(t.configs, id, mutate, expectedRevision));
     return c ? c.after : this.#tables.configs.get(id)!;
   }
 
-  async deleteConfiguration(id: string, expectedVersion?: number): Promise<ConfigurationRecord> {
-    const c = await this.#write((t) => planDelete(t.configs, id, expectedVersion));
+  async deleteConfiguration(id: string, expectedRevision?: number): Promise<ConfigurationRecord> {
+    const c = await this.#write((t) => planDelete(t.configs, id, expectedRevision));
     return c!.before;
   }
 

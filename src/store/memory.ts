@@ -1,4 +1,4 @@
-import type { ConfigurationFilter, ConfigurationRecord } from '../domain/configuration.js';
+import type { ConfigurationFilter, ConfigurationRecord, NewConfigurationRecord } from '../domain/configuration.js';
 import { silentLogger, type Logger } from '../domain/logger.js';
 import type { Owner } from '../domain/principal.js';
 import { pageAudit } from './audit-filter.js';
@@ -40,21 +40,21 @@ export class MemoryStore implements Store {
     return this.#tables.configs.all();
   }
 
-  async createConfiguration(record: Omit<ConfigurationRecord, 'version'>): Promise<ConfigurationRecord> {
+  async createConfiguration(record: NewConfigurationRecord): Promise<ConfigurationRecord> {
     const c = planCreate(this.#tables.configs, record);
     this.#commit(c);
     return c.after;
   }
 
-  async updateConfiguration(id: string, mutate: ConfigurationMutation, expectedVersion?: number): Promise<ConfigurationRecord> {
-    const c = planUpdate(this.#tables.configs, id, mutate, expectedVersion);
+  async updateConfiguration(id: string, mutate: ConfigurationMutation, expectedRevision?: number): Promise<ConfigurationRecord> {
+    const c = planUpdate(this.#tables.configs, id, mutate, expectedRevision);
     if (!c) return this.#tables.configs.get(id)!;
     this.#commit(c);
     return c.after;
   }
 
-  async deleteConfiguration(id: string, expectedVersion?: number): Promise<ConfigurationRecord> {
-    const c = planDelete(this.#tables.configs, id, expectedVersion);
+  async deleteConfiguration(id: string, expectedRevision?: number): Promise<ConfigurationRecord> {
+    const c = planDelete(this.#tables.configs, id, expectedRevision);
     this.#commit(c);
     return c.before;
   }

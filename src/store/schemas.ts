@@ -13,6 +13,7 @@ export const ConfigurationRecordSchema = z
   .strictObject({
     ...ConfigurationObjectSchema.shape,
     version: z.number().int().min(1, { error: 'must be a positive integer' }),
+    revision: z.number().int().min(1, { error: 'must be a positive integer' }),
     credentials_type: z.enum(CREDENTIAL_TYPES as [CredentialType, ...CredentialType[]]).optional(),
     credentials_sealed: SealedSchema.optional(),
   })

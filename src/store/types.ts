@@ -1,4 +1,4 @@
-import type { ConfigurationFilter, ConfigurationRecord, Sealed } from '../domain/configuration.js';
+import type { ConfigurationFilter, ConfigurationRecord, NewConfigurationRecord, Sealed } from '../domain/configuration.js';
 import type { Owner } from '../domain/principal.js';
 
 export interface ApiKeyRecord {
@@ -86,7 +86,7 @@ export type ChangeEvent =
   /** Another process changed the file: the store cannot say which records, so every cache must re-read. */
   | { kind: 'reload' };
 
-/** Data written by `update`: everything but identity, creation time and version, which the store manages. */
+/** Data written by `update`: everything but identity, creation time, version and revision, which the store manages. */
 export type ConfigurationMutation = (current: ConfigurationRecord) => ConfigurationRecord;
 
 /**
@@ -101,16 +101,18 @@ export interface Store {
   listConfigurations(owner: Owner, filter: ConfigurationFilter, page: ListOptions): Promise<Page<ConfigurationRecord>>;
   /** Every configuration, for maintenance (rotate, doctor). */
   allConfigurations(): Promise<ConfigurationRecord[]>;
-  /** Inserts with version 1. Throws ConflictError if the id exists. */
-  createConfiguration(record: Omit<ConfigurationRecord, 'version'>): Promise<ConfigurationRecord>;
+  /** Inserts with version 1 and revision 1. Throws ConflictError if the id exists. */
+  createConfiguration(record: NewConfigurationRecord): Promise<ConfigurationRecord>;
   /**
-   * Read-modify-write under the store's lock. `mutate` gets the current record; if `expectedVersion`
-   * is given and differs, throws ConflictError. Returns the stored record (version + 1), or the
-   * current one unchanged when `mutate` returns an equal record (no write, no event).
+   * Read-modify-write under the store's lock. `mutate` gets the current record; if
+   * `expectedRevision` is given and differs from the record's revision, throws ConflictError.
+   * Returns the stored record (version + 1; revision + 1 only when a user-visible field changed,
+   * see `userVisibleChange`), or the current one unchanged when `mutate` returns an equal record
+   * (no write, no event).
    */
-  updateConfiguration(id: string, mutate: ConfigurationMutation, expectedVersion?: number): Promise<ConfigurationRecord>;
+  updateConfiguration(id: string, mutate: ConfigurationMutation, expectedRevision?: number): Promise<ConfigurationRecord>;
   /** Throws NotFoundError / ConflictError like update. */
-  deleteConfiguration(id: string, expectedVersion?: number): Promise<ConfigurationRecord>;
+  deleteConfiguration(id: string, expectedRevision?: number): Promise<ConfigurationRecord>;
 
   createApiKey(record: ApiKeyRecord): Promise<ApiKeyRecord>;
   findApiKeyByHash(secretHash: string): Promise<ApiKeyRecord | undefined>;

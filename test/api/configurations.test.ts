@@ -50,6 +50,30 @@ describe('REST configurations', () => {
     expect((await h.request('GET', `${BASE}/${id}`)).status).toBe(404);
   });
 
+  it('health writes leave the ETag alone: a PATCH with If-Match succeeds unless a user changed something in between', async () => {
+    const c = await h.request('POST', BASE, { body: gh({ name: 'etag fine' }) });
+    const id = c.json.id!;
+    const read = await h.request('GET', `${BASE}/${id}`);
+    expect(read.headers.get('etag')).toBe('"1"');
+    // Background writes between the read and the write: a health check, and the gateway's own health writes.
+    const tested = await h.request('POST', `${BASE}/${id}/test`);
+    expect(tested.json.health_status).toBe('healthy');
+    expect(tested.headers.get('etag')).toBe('"1"');
+    await h.ctx.store.updateConfiguration(id, (r) => ({ ...r, health_status: 'unhealthy', last_error: 'GitHub answered 401 Unauthorized' }));
+    await h.ctx.store.updateConfiguration(id, (r) => ({ ...r, credentials_sealed: { ...r.credentials_sealed!, iv: Buffer.alloc(12, 1).toString('base64') } }));
+    expect((await h.request('GET', `${BASE}/${id}`)).headers.get('etag')).toBe('"1"');
+
+    const p = await h.request('PATCH', `${BASE}/${id}`, { body: { description: 'still mine' }, headers: { 'if-match': read.headers.get('etag')! } });
+    expect(p.status).toBe(200);
+    expect(p.headers.get('etag')).toBe('"2"');
+    // A user-visible change by someone else in between still makes the stale writer lose.
+    const other = await h.request('PATCH', `${BASE}/${id}`, { body: { metadata: { by: 'someone else' } }, headers: { 'if-match': '"2"' } });
+    expect(other.headers.get('etag')).toBe('"3"');
+    const stale = await h.request('PATCH', `${BASE}/${id}`, { body: { description: 'lost' }, headers: { 'if-match': '"2"' } });
+    expect(stale.status).toBe(409);
+    expect(stale.json.error?.code).toBe('version_conflict');
+  });
+
   it('runs the health check on POST …/test and returns the updated object', async () => {
     const ok = await h.request('POST', BASE, { body: gh({ name: 'fine' }) });
     const t = await h.request('POST', `${BASE}/${ok.json.id!}/test`);

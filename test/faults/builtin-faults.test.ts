@@ -13,13 +13,15 @@ import { connectClient, healthOf, routeOf } from '../helpers/connector-e2e.js';
 import { record } from '../helpers/records.js';
 import { startUpstream } from '../fakes/mcp-upstream.js';
 import { countHandles, expectHandlesSettled, type HandleCounts } from '../helpers/handles.js';
-import { PATIENCE_MS } from '../helpers/timing.js';
+import { heldDeadlines, PATIENCE_MS, waitFor, type HeldDeadlines } from '../helpers/timing.js';
 import { FAULTS, startFaultServer, type HttpFault, type FaultRoute, type FaultServer } from './fault-server.js';
 import { BUILTINS, expectCleanFailure, localResolver, callTool, UNRESOLVABLE_HTTP, UNRESOLVABLE_HTTPS, type BuiltinTarget } from './support.js';
 
 /**
  * The deadline under test, for the faults that only a deadline ends (an upstream that never
- * answers, or never finishes its body): their message names it, which nothing else produces.
+ * answers, or never finishes its body): their message names it, which nothing else produces. It
+ * is held (heldDeadlines) and fired once every connector's request has reached the fault server,
+ * so it never ends a call that a loaded machine had not sent yet.
  */
 const CALL_TIMEOUT_MS = 3_000;
 const DEADLINE_FAULTS = new Set<HttpFault>(['timeout', 'slow_body']);
@@ -48,7 +50,7 @@ const EXPECTED: Record<HttpFault, RegExp> = {
 };
 
 type Harness = Awaited<ReturnType<typeof startMcpHarness>>;
-const harnessFor = (fault: HttpFault): Harness => (DEADLINE_FAULTS.has(fault) ? timed : h);
+const harnessFor = (fault: HttpFault): Harness => timed.get(fault)?.h ?? h;
 
 interface Principal {
   user: string;
@@ -59,8 +61,8 @@ interface Principal {
 }
 
 let baseline: HandleCounts;
-/** Deadline faults only (CALL_TIMEOUT_MS). */
-let timed: Harness;
+/** One per deadline fault (CALL_TIMEOUT_MS, held), so firing one fault's deadlines leaves the other's alone. */
+const timed = new Map<HttpFault, { h: Harness; deadlines: HeldDeadlines }>();
 /** Everything else (PATIENT). */
 let h: Harness;
 let faults: FaultServer;
@@ -107,7 +109,10 @@ beforeAll(async () => {
   healthy = await startUpstream();
   // Short backoff so retried faults (5xx, 429, resets) end soon in their own message.
   const http = { retry: { baseDelayMs: 20, maxDelayMs: 100 }, resolver: localResolver };
-  timed = await startMcpHarness({ limits: { callTimeoutMs: CALL_TIMEOUT_MS, discoveryTimeoutMs: PATIENCE_MS }, http });
+  for (const fault of DEADLINE_FAULTS) {
+    const deadlines = heldDeadlines();
+    timed.set(fault, { deadlines, h: await startMcpHarness({ limits: { callTimeoutMs: CALL_TIMEOUT_MS, discoveryTimeoutMs: PATIENCE_MS }, http, deadlineTimer: deadlines.timer }) });
+  }
   h = await startMcpHarness({ limits: PATIENT, http });
   for (const fault of FAULTS) {
     const routes = new Map(BUILTINS.map((b) => [b.connector, faults.route({ fault })]));
@@ -124,7 +129,7 @@ async function closeAll(): Promise<void> {
   closed = true;
   await Promise.all(clients.splice(0).map((c) => c.close().catch(() => {})));
   await h?.close();
-  await timed?.close();
+  for (const t of timed.values()) await t.h.close();
   await healthy?.close();
   await faults?.close();
 }
@@ -141,6 +146,11 @@ describe('built-in connectors against a misbehaving service', () => {
     });
     // While four calls are stuck on the fault, the healthy configuration of the same principal answers.
     await expectHealthyAnswers(p, `during ${fault}`);
+    const held = timed.get(fault)?.deadlines;
+    if (held) {
+      await waitFor(() => BUILTINS.every((b) => (routes.get(b.connector)?.faulted ?? 0) >= 1), `every connector's request to reach the ${fault} fault`);
+      expect(held.fire(CALL_TIMEOUT_MS)).toBe(BUILTINS.length);
+    }
     const done = await Promise.all(pending);
     for (const { b, call } of done) {
       const cfg = p.faulty.get(b.connector);

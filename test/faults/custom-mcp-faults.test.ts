@@ -13,16 +13,22 @@ import { healthOf, routeOf } from '../helpers/connector-e2e.js';
 import { record } from '../helpers/records.js';
 import { startUpstream } from '../fakes/mcp-upstream.js';
 import { countHandles, expectHandlesSettled, type HandleCounts } from '../helpers/handles.js';
-import { PATIENCE_MS } from '../helpers/timing.js';
+import { heldDeadlines, PATIENCE_MS, waitFor, type HeldDeadlines } from '../helpers/timing.js';
 import { MCP_FAULTS, startFaultServer, type Fault, type FaultRoute, type FaultServer } from './fault-server.js';
 import { connectEra, expectCleanFailure, callTool, UNRESOLVABLE_HTTP, UNRESOLVABLE_HTTPS } from './support.js';
 
 /**
- * The deadline under test: the faulty configuration's own timeout_ms (its calls' deadline, and the
- * SDK's connect timeout), for the faults that only a deadline ends; their message names it.
+ * The discovery deadline under test: the faulty configuration's own timeout_ms (the SDK's connect
+ * timeout), for the faults that only a deadline ends; their message names it.
  */
 const TIMEOUT_MS = 2_000;
 const DEADLINE_FAULTS = new Set<Fault>(['timeout', 'slow_body', 'sse_stall', 'sse_die_mid_event']);
+/**
+ * A call's deadline under test: the configuration's own timeout_ms, one length per fault so each
+ * test fires only its own (heldDeadlines), once the fault server holds the call. Out of reach of
+ * the SDK's own request timer, which uses the same value.
+ */
+const callDeadlineMs = (fault: Fault): number => 30_000 + MCP_FAULTS.indexOf(fault);
 /** Every other fault ends by itself; it and every healthy configuration get a deadline no slow machine reaches. */
 const LIMITS = { callTimeoutMs: PATIENCE_MS, discoveryTimeoutMs: PATIENCE_MS };
 const TOKEN = 'mcp-upstream-secret-token-0000';
@@ -84,14 +90,15 @@ let faults: FaultServer;
 let healthy: Awaited<ReturnType<typeof startUpstream>>;
 const clients: Client[] = [];
 let seq = 0;
-const callCases = new Map<string, { p: Principal; route: FaultRoute; h: Harness }>();
+const leanDeadlines = heldDeadlines();
+const sdkDeadlines = heldDeadlines();
+const callCases = new Map<string, { p: Principal; route: FaultRoute; h: Harness; deadlines: HeldDeadlines }>();
 const leanHarness = () => h;
 const discoveryCases = new Map<string, { p: Principal; route?: FaultRoute }>();
 
-async function principal(name: string, endpoint: string, fault: Fault | undefined, path: CallPath = 'lean'): Promise<Principal> {
+async function principal(name: string, endpoint: string, timeout_ms: number, path: CallPath = 'lean'): Promise<Principal> {
   const h = path === 'lean' ? leanHarness() : sdk;
   const user = `usr_mf${++seq}`;
-  const timeout_ms = fault !== undefined && DEADLINE_FAULTS.has(fault) ? TIMEOUT_MS : PATIENCE_MS;
   const faulty = await h.store.createConfiguration(record({ user_id: user, personal_connector_id: 'pc_custom_mcp', name, configuration: { endpoint, timeout_ms } }));
   h.credentials.byId.set(faulty.id, { type: 'bearer', token: TOKEN });
   const ok = await h.store.createConfiguration(record({ user_id: user, personal_connector_id: 'pc_custom_mcp', name: 'Healthy', configuration: { endpoint: healthy.url } }));
@@ -120,22 +127,23 @@ beforeAll(async () => {
   baseline = countHandles();
   faults = await startFaultServer();
   healthy = await startUpstream();
-  h = await startMcpHarness({ limits: LIMITS });
-  sdk = await startMcpHarness({ limits: LIMITS, leanCalls: false });
+  h = await startMcpHarness({ limits: LIMITS, deadlineTimer: leanDeadlines.timer });
+  sdk = await startMcpHarness({ limits: LIMITS, leanCalls: false, deadlineTimer: sdkDeadlines.timer });
   for (const path of PATHS) {
     for (const fault of MCP_FAULTS) {
       const route = faults.route({ fault, mcp: 'call' });
-      callCases.set(`${path} ${fault}`, { p: await principal(`MCP ${fault}`, route.url, fault, path), route, h: path === 'lean' ? h : sdk });
+      const timeout = DEADLINE_FAULTS.has(fault) ? callDeadlineMs(fault) : PATIENCE_MS;
+      callCases.set(`${path} ${fault}`, { p: await principal(`MCP ${fault}`, route.url, timeout, path), route, h: path === 'lean' ? h : sdk, deadlines: path === 'lean' ? leanDeadlines : sdkDeadlines });
     }
   }
   // Discovery faults: every principal lists at once, so the slow ones overlap instead of adding up.
   await Promise.all([
     ...MCP_FAULTS.map(async (fault) => {
       const route = faults.route({ fault, mcp: 'all' });
-      discoveryCases.set(fault, { p: await principal(`Broken ${fault}`, route.url, fault), route });
+      discoveryCases.set(fault, { p: await principal(`Broken ${fault}`, route.url, DEADLINE_FAULTS.has(fault) ? TIMEOUT_MS : PATIENCE_MS), route });
     }),
-    principal('Broken dns', `${UNRESOLVABLE_HTTPS}/mcp`, undefined).then((p) => discoveryCases.set('dns', { p })),
-    principal('Broken http', `${UNRESOLVABLE_HTTP}/mcp`, undefined).then((p) => discoveryCases.set('http', { p })),
+    principal('Broken dns', `${UNRESOLVABLE_HTTPS}/mcp`, PATIENCE_MS).then((p) => discoveryCases.set('dns', { p })),
+    principal('Broken http', `${UNRESOLVABLE_HTTP}/mcp`, PATIENCE_MS).then((p) => discoveryCases.set('http', { p })),
   ]);
 });
 
@@ -155,14 +163,22 @@ describe.each(PATHS)('a fault in tools/call (%s call path)', (path) => {
   it.concurrent.each(MCP_FAULTS.map((f) => [f]))('%s: a clear isError within the deadline; the healthy configuration keeps answering; the next call recovers', async (fault) => {
     const c = callCases.get(`${path} ${fault}`);
     if (!c) throw new Error('case not set up');
-    const { p, route, h } = c;
+    const { p, route, h, deadlines } = c;
     const tool = probeTool(p);
     expect(tool, 'discovery of the faulty configuration succeeded').toBeDefined();
 
     const pending = callTool(p.client, tool ?? '');
     await expectHealthyAnswers(p, `during ${fault}`);
+    let kind = CALL_EXPECTED[fault];
+    if (DEADLINE_FAULTS.has(fault)) {
+      // The fault server holds the call: now its deadline may end it (a dying stream may end it first).
+      await waitFor(() => route.faulted >= 1, `the ${fault} fault to receive the call`);
+      deadlines.fire(callDeadlineMs(fault));
+      const timedOut = new RegExp(`did not (finish|answer).* within ${callDeadlineMs(fault)} ms`);
+      kind = fault === 'sse_die_mid_event' ? new RegExp(`${CLOSED.source}|${timedOut.source}`, 'i') : timedOut;
+    }
     const call = await pending;
-    expectCleanFailure(call, { configuration: p.faulty.name, kind: CALL_EXPECTED[fault] });
+    expectCleanFailure(call, { configuration: p.faulty.name, kind });
     expect(call.text).not.toContain(TOKEN);
     if (PROTOCOL_FAULTS.has(fault)) expect(call.text).not.toMatch(/could not reach/);
     expect(route.faulted).toBeGreaterThanOrEqual(1);

@@ -83,6 +83,7 @@ function linkOf(s: Spec): { link: ConfigurationLink; tools: Tool[] } {
     created_at: at,
     updated_at: at,
     version: 1,
+    revision: 1,
   };
   const tools: Tool[] = s.tools.map((name) => ({ name, inputSchema: { type: 'object' } }));
   return { link: new ConfigurationLink(record, deps, health), tools };

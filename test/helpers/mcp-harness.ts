@@ -10,8 +10,9 @@ import { builtinRegistry } from '../../connectors/index.js';
 import { silentLogger } from '../../src/domain/logger.js';
 import type { Principal } from '../../src/domain/principal.js';
 import { TestCredentials } from './records.js';
+import { PATIENCE_MS } from './timing.js';
 import type { CircuitBreakerOptions } from '../../src/gateway/circuit-breaker.js';
-import type { GatewayLimits } from '../../src/gateway/types.js';
+import type { DeadlineTimer, GatewayLimits } from '../../src/gateway/types.js';
 
 /**
  * The MCP endpoint on a loopback server, with a test-only authenticator: the bearer token is the
@@ -20,10 +21,12 @@ import type { GatewayLimits } from '../../src/gateway/types.js';
 export async function startMcpHarness(
   opts: {
     breaker?: CircuitBreakerOptions;
-    /** Shorter deadlines for fault tests (defaults: discovery 5 s, call 20 s). */
+    /** Deadlines under test (defaults: PATIENCE_MS for both, out of a loaded machine's reach). */
     limits?: Partial<GatewayLimits>;
     /** Options of the shared HTTP client factory (shorter retry delays, a resolver that keeps DNS local). */
     http?: HttpClientFactoryOptions;
+    /** Times call deadlines (heldDeadlines() in test/helpers/timing.ts); a real timer by default. */
+    deadlineTimer?: DeadlineTimer;
     /** The lean forwarding path for tools/call (default on, as in the server). */
     leanCalls?: boolean;
   } = {},
@@ -37,9 +40,11 @@ export async function startMcpHarness(
     credentials,
     http,
     network: { allowLoopback: true, allowPrivate: false },
-    limits: { discoveryTimeoutMs: 5_000, callTimeoutMs: 20_000, ...opts.limits },
+    // No deadline a slow machine could reach unless a test sets one (the deadline tests do).
+    limits: { discoveryTimeoutMs: PATIENCE_MS, callTimeoutMs: PATIENCE_MS, ...opts.limits },
     log: silentLogger,
     ...(opts.breaker ? { breaker: opts.breaker } : {}),
+    ...(opts.deadlineTimer ? { deadlineTimer: opts.deadlineTimer } : {}),
   });
   const endpoint = new McpHttpEndpoint(gateway, silentLogger, { maxBodyBytes: 1024 * 1024, leanCalls: opts.leanCalls ?? true });
   const server: Server = createServer((req, res) => {

@@ -1,4 +1,4 @@
-import type { ConfigurationRecord } from '../../src/domain/configuration.js';
+import type { ConfigurationRecord, NewConfigurationRecord } from '../../src/domain/configuration.js';
 import type { Credentials } from '../../src/domain/credentials.js';
 import type { CredentialSourceFactory } from '../../src/gateway/types.js';
 import { newId } from '../../src/domain/ids.js';
@@ -7,7 +7,7 @@ import { staticCredentials } from './credentials.js';
 let tick = 0;
 
 /** A stored configuration for tests that bypass the management service (no credentials inside). */
-export function record(fields: Partial<ConfigurationRecord> & Pick<ConfigurationRecord, 'personal_connector_id' | 'name' | 'configuration'>): Omit<ConfigurationRecord, 'version'> {
+export function record(fields: Partial<ConfigurationRecord> & Pick<ConfigurationRecord, 'personal_connector_id' | 'name' | 'configuration'>): NewConfigurationRecord {
   // Strictly increasing creation times keep the gateway's ordering deterministic.
   const at = new Date(Date.UTC(2026, 0, 1) + ++tick * 1000).toISOString();
   return {

@@ -9,6 +9,7 @@
  */
 import { once, type EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { DeadlineTimer } from '../../src/gateway/types.js';
 
 const rawFactor = process.env.TEST_PATIENCE;
 const factor = rawFactor === undefined || rawFactor === '' ? 1 : Number(rawFactor);
@@ -64,6 +65,40 @@ export function manualClock(start = 1_700_000_000_000): ManualClock {
     now: () => t,
     advance(ms: number) {
       t += ms;
+    },
+  };
+}
+
+/**
+ * Call deadlines that fire when the test says so (GatewayDeps.deadlineTimer): a test waits for the
+ * event that matters (the upstream received the request) and then ends the call by its deadline,
+ * which a real timer on a loaded machine could do before the request was even sent.
+ */
+export interface HeldDeadlines {
+  timer: DeadlineTimer;
+  /** Deadlines started and neither fired nor cancelled, of length `ms` (any length when omitted). */
+  pending(ms?: number): number;
+  /** Fires the pending deadlines of length `ms` (all when omitted); returns how many fired. */
+  fire(ms?: number): number;
+}
+
+export function heldDeadlines(): HeldDeadlines {
+  const held = new Set<{ ms: number; fire: () => void }>();
+  const matching = (ms?: number) => [...held].filter((d) => ms === undefined || d.ms === ms);
+  return {
+    timer(ms, fire) {
+      const d = { ms, fire };
+      held.add(d);
+      return () => void held.delete(d);
+    },
+    pending: (ms) => matching(ms).length,
+    fire(ms) {
+      const due = matching(ms);
+      for (const d of due) {
+        held.delete(d);
+        d.fire();
+      }
+      return due.length;
     },
   };
 }

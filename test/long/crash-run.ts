@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { api, CONFIGURATIONS, prepareData, spawnServer, type ApiBody, type PreparedData, type SpawnedServer } from '../helpers/server.js';
+import { waitFor } from '../helpers/timing.js';
 
 /**
  * Crash safety as a loop: writers stream REST creates and updates at the built server, which is
@@ -101,6 +102,11 @@ export async function runCrashLoop(opts: { kills: number; writers?: number; seed
         }
       };
       const running = Array.from({ length: opts.writers ?? 4 }, () => writer());
+      // Kill at a random moment once this round has an acknowledged write: on a loaded machine a
+      // fixed delay alone can pass before the first answer, and a round without one proves nothing.
+      const acksBefore = report.acknowledged;
+      // (A writer that fails ends the wait with its error.)
+      await Promise.race([waitFor(() => report.acknowledged > acksBefore, `an acknowledged write in round ${round + 1}`), Promise.all(running)]);
       await sleep(10 + random() * (opts.maxKillDelayMs ?? 400));
       stop = true;
       await server.kill();

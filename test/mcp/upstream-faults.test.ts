@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { heldDeadlines, manualClock, waitFor } from '../helpers/timing.js';
 import { startMcpHarness } from '../helpers/mcp-harness.js';
 import { startUpstream } from '../fakes/mcp-upstream.js';
 import { record } from '../helpers/records.js';
+
+/** A configuration's own timeout_ms: out of a loaded machine's reach for the SDK's own timers, fired by hand as the gateway's deadline. */
+const OWN_TIMEOUT_MS = 30_000;
 
 async function connect(url: string, user: string) {
   const client = new Client({ name: 'test', version: '1' }, { versionNegotiation: { mode: 'auto' } });
@@ -86,14 +90,20 @@ describe.each([true, false])('custom MCP upstream faults through the gateway (le
 
 describe('deadlines', () => {
   it('a hanging upstream returns isError within the configuration’s timeout and is cancelled upstream', async () => {
-    const h = await startMcpHarness();
+    // The deadline fires once the upstream holds the call, whatever the machine's speed; its
+    // length (the configuration's timeout_ms, not the gateway's default) is in the message.
+    const deadlines = heldDeadlines();
+    const h = await startMcpHarness({ deadlineTimer: deadlines.timer });
     const up = await startUpstream();
     try {
-      await h.store.createConfiguration(record({ user_id: 'usr_t', personal_connector_id: 'pc_custom_mcp', name: 'Slow', configuration: { endpoint: up.url, timeout_ms: 300 } }));
+      await h.store.createConfiguration(record({ user_id: 'usr_t', personal_connector_id: 'pc_custom_mcp', name: 'Slow', configuration: { endpoint: up.url, timeout_ms: OWN_TIMEOUT_MS } }));
       const c = await connect(h.url, 'usr_t');
-      const r = await c.callTool({ name: 'slow_hang', arguments: {} });
+      const pending = c.callTool({ name: 'slow_hang', arguments: {} });
+      await waitFor(() => up.seen.calls.includes('hang'), 'the upstream to receive the call');
+      expect(deadlines.fire(OWN_TIMEOUT_MS)).toBe(1);
+      const r = await pending;
       expect(r.isError).toBe(true);
-      expect(JSON.stringify(r.content)).toMatch(/300 ms/);
+      expect(JSON.stringify(r.content)).toMatch(new RegExp(`did not finish within ${OWN_TIMEOUT_MS} ms`));
       await expect.poll(() => up.seen.cancelled.includes('hang')).toBe(true);
       await c.close();
     } finally {
@@ -105,7 +115,9 @@ describe('deadlines', () => {
 
 describe('circuit breaker through the gateway', () => {
   it('skips a dead upstream quickly after repeated failures and recovers by itself', async () => {
-    const h = await startMcpHarness({ breaker: { failureThreshold: 2, coolDownMs: 300, maxCoolDownMs: 1000 } });
+    // The breaker's clock is the test's: the cool-down passes when the test says so, not while a busy machine serves a call.
+    const clock = manualClock();
+    const h = await startMcpHarness({ breaker: { failureThreshold: 2, coolDownMs: 300, maxCoolDownMs: 1000, now: clock.now } });
     const up = await startUpstream();
     try {
       await h.store.createConfiguration(record({ user_id: 'usr_cb', personal_connector_id: 'pc_custom_mcp', name: 'Flaky', configuration: { endpoint: up.url } }));
@@ -118,7 +130,7 @@ describe('circuit breaker through the gateway', () => {
       expect(skipped.isError).toBe(true);
       expect(JSON.stringify(skipped.content)).toMatch(/skipped for \d+ s after 2 consecutive failures/);
       expect(up.seen.calls.length).toBe(callsBefore); // nothing reached the upstream
-      await new Promise((r) => setTimeout(r, 350));
+      clock.advance(300);
       const recovered = await c.callTool({ name: 'flaky_echo', arguments: { message: 'c' } });
       expect(JSON.stringify(recovered.content)).toContain('c');
       await c.close();

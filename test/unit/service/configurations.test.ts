@@ -109,7 +109,7 @@ describe('ConfigurationService.update', () => {
     expect(u.name).toBe('Renamed');
     expect(u.updated_at).toBe('2025-01-01T00:00:01.000Z');
     expect(u.created_at).toBe('2025-01-01T00:00:00.000Z');
-    expect(svc.versionOf(u)).toBe(2);
+    expect(svc.revisionOf(u)).toBe(2);
   });
 
   it('does not write when nothing changes', async () => {
@@ -122,7 +122,7 @@ describe('ConfigurationService.update', () => {
     t += 5000;
     const u = await svc.update(alice, o.id, { name: 'My GitHub', metadata: { team: 'core' }, credentials: githubBody().credentials as never });
     expect(u.updated_at).toBe(o.updated_at);
-    expect(svc.versionOf(u)).toBe(1);
+    expect(svc.revisionOf(u)).toBe(1);
     expect(events).toEqual([]);
     expect(await snapshot(store)).toBe(before);
   });
@@ -157,10 +157,10 @@ describe('ConfigurationService.update', () => {
   it('refuses a stale expected version with ConflictError', async () => {
     const { svc } = serviceFixture();
     const o = await svc.create(alice, githubBody());
-    await svc.update(alice, o.id, { name: 'v2' }, { expectedVersion: 1 });
-    await expect(svc.update(alice, o.id, { name: 'v3' }, { expectedVersion: 1 })).rejects.toBeInstanceOf(ConflictError);
-    await expect(svc.delete(alice, o.id, { expectedVersion: 1 })).rejects.toBeInstanceOf(ConflictError);
-    await expect(svc.delete(alice, o.id, { expectedVersion: 2 })).resolves.toEqual({ id: o.id, object: 'personal_connector.configuration', deleted: true });
+    await svc.update(alice, o.id, { name: 'v2' }, { expectedRevision: 1 });
+    await expect(svc.update(alice, o.id, { name: 'v3' }, { expectedRevision: 1 })).rejects.toBeInstanceOf(ConflictError);
+    await expect(svc.delete(alice, o.id, { expectedRevision: 1 })).rejects.toBeInstanceOf(ConflictError);
+    await expect(svc.delete(alice, o.id, { expectedRevision: 2 })).resolves.toEqual({ id: o.id, object: 'personal_connector.configuration', deleted: true });
   });
 });
 

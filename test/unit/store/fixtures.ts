@@ -1,14 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ConfigurationRecord } from '../../../src/domain/configuration.js';
+import type { ConfigurationRecord, NewConfigurationRecord } from '../../../src/domain/configuration.js';
 import { newId } from '../../../src/domain/ids.js';
 import type { ChangeEvent, Store } from '../../../src/store/types.js';
 
 let clock = Date.parse('2025-01-01T00:00:00Z');
 
 /** A valid record; each call gets a later created_at so creation order is deterministic. */
-export function makeRecord(over: Partial<ConfigurationRecord> = {}): Omit<ConfigurationRecord, 'version'> {
+export function makeRecord(over: Partial<ConfigurationRecord> = {}): NewConfigurationRecord {
   const at = new Date((clock += 1000)).toISOString();
   return {
     id: newId('pconf_'),

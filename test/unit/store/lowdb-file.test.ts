@@ -38,7 +38,7 @@ describe('LowdbStore file handling', () => {
   it.each([
     ['truncated', (t: string) => t.slice(0, Math.floor(t.length / 2)), /not valid JSON/],
     ['empty', () => '', /is empty/],
-    ['a future schema', (t: string) => t.replace('"schema_version":1', '"schema_version":7'), /schema_version 7.*newer/],
+    ['a future schema', (t: string) => t.replace(/"schema_version":\d+/, '"schema_version":7'), /schema_version 7.*newer/],
     ['a wrong shape', (t: string) => t.replace('"health_status":"unknown"', '"health_status":"great"'), /configurations\[0\]\.health_status/],
     ['not an object', () => '[1,2]', /not a JSON object/],
   ])('refuses %s file, names it, and leaves it untouched', async (_what, damage, message) => {
@@ -51,6 +51,33 @@ describe('LowdbStore file handling', () => {
     expect(e.message).toContain(file);
     expect(e.message).toMatch(message);
     expect(await readFile(file, 'utf8')).toBe(damaged);
+  });
+
+  it('opens a schema_version 1 file (no revision) and a journal line a v1 process appended: the revision is the version', async () => {
+    const s = await LowdbStore.open({ file });
+    const a = await s.createConfiguration(makeRecord({ name: 'From v1' }));
+    const b = await s.createConfiguration(makeRecord({ name: 'Journalled by v1' }));
+    await s.close();
+    // What connector-gateway wrote before `revision` existed: schema_version 1, records without it.
+    const current = await readFile(file, 'utf8');
+    const v1 = current.replace(/"schema_version":\d+/, '"schema_version":1').replaceAll('"version":1,"revision":1', '"version":5');
+    expect(v1).not.toContain('"revision"');
+    const doc = JSON.parse(v1) as { generation: number; epoch: string; configurations: Record<string, unknown>[] };
+    await writeFile(file, v1);
+    // …and a v1 journal line beside it: b renamed, at version 6, still without a revision.
+    const line = { e: doc.epoch, g: doc.generation + 1, op: 'put', record: { ...doc.configurations.find((c) => c.id === b.id), name: 'Renamed by v1', version: 6 } };
+    await writeFile(`${file}.journal`, JSON.stringify(line) + '\n');
+
+    const s2 = await LowdbStore.open({ file });
+    expect(await s2.getConfiguration(a.id)).toMatchObject({ version: 5, revision: 5 });
+    expect(await s2.getConfiguration(b.id)).toMatchObject({ name: 'Renamed by v1', version: 6, revision: 6 });
+    // An ETag a client read from the v1 server ("5") still matches until a user changes something.
+    await s2.updateConfiguration(a.id, (c) => ({ ...c, health_status: 'healthy', last_sync_at: '2026-01-01T00:00:00.000Z' }), 5);
+    expect(await s2.updateConfiguration(a.id, (c) => ({ ...c, name: 'Renamed' }), 5)).toMatchObject({ version: 7, revision: 6 });
+    await s2.close();
+    const s3 = await LowdbStore.open({ file });
+    expect(await s3.getConfiguration(a.id)).toMatchObject({ name: 'Renamed', revision: 6 });
+    await s3.close();
   });
 
   it('refuses to write over a file that went bad under it', async () => {

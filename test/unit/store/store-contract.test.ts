@@ -75,6 +75,25 @@ describe.each(backends)('Store contract (%s)', (_name, make) => {
     await expect(store.updateConfiguration('pconf_nope', (c) => c)).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it('revision (the ETag) moves only with user-visible changes; expectedRevision is checked against it', async () => {
+    const r = await store.createConfiguration(makeRecord());
+    expect(r).toMatchObject({ version: 1, revision: 1 });
+    // Background writes: health, and new sealed credentials (a refresh, a re-seal).
+    const health = await store.updateConfiguration(r.id, (c) => ({ ...c, health_status: 'unhealthy', last_error: 'GitHub answered 401', revision: 42 }));
+    expect(health).toMatchObject({ version: 2, revision: 1 });
+    const synced = await store.updateConfiguration(r.id, (c) => ({ ...c, health_status: 'healthy', last_error: undefined, last_sync_at: '2026-01-01T00:00:00.000Z' }), 1);
+    expect(synced).toMatchObject({ version: 3, revision: 1 });
+    const resealed = await store.updateConfiguration(r.id, (c) => ({ ...c, credentials_sealed: { kid: 'k2', iv: 'aXY=', ct: 'Y3Q=', tag: 'dGFn' } }), 1);
+    expect(resealed).toMatchObject({ version: 4, revision: 1 });
+    // A user's change: a name, settings, metadata, enabled.
+    const renamed = await store.updateConfiguration(r.id, (c) => ({ ...c, name: 'Renamed' }), 1);
+    expect(renamed).toMatchObject({ version: 5, revision: 2 });
+    await expect(store.updateConfiguration(r.id, (c) => ({ ...c, enabled: false }), 1)).rejects.toBeInstanceOf(ConflictError);
+    expect(await store.updateConfiguration(r.id, (c) => ({ ...c, enabled: false }), 2)).toMatchObject({ version: 6, revision: 3 });
+    await expect(store.deleteConfiguration(r.id, 2)).rejects.toBeInstanceOf(ConflictError);
+    expect((await store.deleteConfiguration(r.id, 3)).id).toBe(r.id);
+  });
+
   it('a no-op update writes nothing and emits nothing', async () => {
     const r = await store.createConfiguration(makeRecord({ description: 'd' }));
     const events = recordEvents(store);
