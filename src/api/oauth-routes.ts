@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConnectService } from '../app/connect.js';
-import { AuthError, ForbiddenError, GatewayError, ValidationError } from '../domain/errors.js';
+import { AuthError, ForbiddenError, GatewayError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { CLIENT_METADATA_PATH } from '../oauth/mcp-auth/index.js';
 import type { Logger } from '../domain/logger.js';
 import { describeOwner, ownerOf } from '../domain/principal.js';
 import { flowId, sameSecret } from '../oauth/pending-flows.js';
@@ -17,6 +18,8 @@ const COOKIE_PATH = '/v1/personal_connectors/oauth/';
 
 export interface OAuthRoutesOptions {
   maxBodyBytes: number;
+  /** The gateway's Client ID Metadata Document (undefined without public_base_url: the route answers 404). */
+  clientMetadata?: () => Record<string, unknown> | undefined;
   /** Public origin of this server (scheme://host:port), for the default redirect URI. */
   baseUrl: () => string;
   log: Logger;
@@ -145,7 +148,22 @@ export function oauthRoutes(connect: ConnectService, opts: OAuthRoutesOptions): 
     },
   };
 
-  return [start, authorize, callback];
+  /**
+   * The gateway's OAuth Client ID Metadata Document: its URL is the gateway's client_id with
+   * authorization servers that support them (MCP authorization spec, client registration).
+   */
+  const clientMetadata: ExtraRoute = {
+    path: CLIENT_METADATA_PATH,
+    methods: ['GET'],
+    public: true,
+    async handle(_req, res) {
+      const doc = opts.clientMetadata?.();
+      if (!doc) throw new NotFoundError('no client metadata document: set public_base_url in the settings file', 'public_base_url');
+      sendJson(res, 200, doc, { 'Cache-Control': 'public, max-age=3600' });
+    },
+  };
+
+  return [start, authorize, callback, clientMetadata];
 }
 
 function confirmCookie(state: string): string {
