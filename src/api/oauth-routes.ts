@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConnectService } from '../app/connect.js';
-import { AuthError, ForbiddenError, GatewayError, ValidationError } from '../domain/errors.js';
+import { AuthError, ForbiddenError, GatewayError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { CLIENT_METADATA_PATH } from '../oauth/mcp-auth/index.js';
 import type { Logger } from '../domain/logger.js';
 import { describeOwner, ownerOf } from '../domain/principal.js';
 import { flowId, sameSecret } from '../oauth/pending-flows.js';
@@ -17,6 +18,8 @@ const COOKIE_PATH = '/v1/personal_connectors/oauth/';
 
 export interface OAuthRoutesOptions {
   maxBodyBytes: number;
+  /** The gateway's Client ID Metadata Document (undefined without public_base_url: the route answers 404). */
+  clientMetadata?: () => Record<string, unknown> | undefined;
   /** Public origin of this server (scheme://host:port), for the default redirect URI. */
   baseUrl: () => string;
   log: Logger;
@@ -78,7 +81,9 @@ export function oauthRoutes(connect: ConnectService, opts: OAuthRoutesOptions): 
       page(res, 200, 'Connect an account', [
         `You are about to connect a ${flow.connectorId} account as “${flow.name}” to the connector gateway for ${who}.`,
         'Only continue if you started this connection yourself and that is you: whoever that principal is will use the account you sign in with.',
-      ], `<form method="post" action="${OAUTH_AUTHORIZE_PATH}"><input type="hidden" name="state" value="${escapeHtml(state)}"><input type="hidden" name="confirm" value="${token}"><button type="submit">Continue to sign in</button></form>`);
+      ], `<form method="post" action="${OAUTH_AUTHORIZE_PATH}"><input type="hidden" name="state" value="${escapeHtml(state)}"><input type="hidden" name="confirm" value="${token}"><button type="submit">Continue to sign in</button></form>`,
+      // Browsers apply form-action to the redirect that follows the post too: the provider must be allowed.
+      [new URL(flow.authorizationUrl).origin]);
     },
   };
 
@@ -132,18 +137,33 @@ export function oauthRoutes(connect: ConnectService, opts: OAuthRoutesOptions): 
         const status = e instanceof GatewayError ? e.status : 500;
         if (status >= 500) opts.log.error({ err_name: e instanceof Error ? e.name : typeof e, err_code: e instanceof GatewayError ? e.code : undefined }, 'OAuth callback failed');
         const shown = e instanceof GatewayError && (e.status < 500 || e.type === 'upstream_error') ? e.message : 'the connection could not be completed; see the server log';
-        page(res, status, 'Connection failed', [shown]);
+        page(res, status, 'Connection failed', [shown], BACK_TO_PAGE);
         return;
       }
       if (json) {
         sendJson(res, 201, created, { Location: `${CONFIGURATIONS_URL}/${created.id}`, 'Referrer-Policy': 'no-referrer' });
         return;
       }
-      page(res, 200, 'Connected', [`“${created.name}” is connected as configuration ${created.id} for ${describeOwner(created)}. You can close this tab.`]);
+      page(res, 200, 'Connected', [`“${created.name}” is connected as configuration ${created.id} for ${describeOwner(created)}. You can close this tab.`], BACK_TO_PAGE);
     },
   };
 
-  return [start, authorize, callback];
+  /**
+   * The gateway's OAuth Client ID Metadata Document: its URL is the gateway's client_id with
+   * authorization servers that support them (MCP authorization spec, client registration).
+   */
+  const clientMetadata: ExtraRoute = {
+    path: CLIENT_METADATA_PATH,
+    methods: ['GET'],
+    public: true,
+    async handle(_req, res) {
+      const doc = opts.clientMetadata?.();
+      if (!doc) throw new NotFoundError('no client metadata document: set public_base_url in the settings file', 'public_base_url');
+      sendJson(res, 200, doc, { 'Cache-Control': 'public, max-age=3600' });
+    },
+  };
+
+  return [start, authorize, callback, clientMetadata];
 }
 
 function confirmCookie(state: string): string {
@@ -186,16 +206,21 @@ function wantsJson(req: IncomingMessage): boolean {
   return /application\/json/i.test(accept) && !/text\/html/i.test(accept);
 }
 
-function page(res: ServerResponse, status: number, title: string, text: string | string[], formHtml = ''): void {
+/** The management page, where a connection started from it continues. */
+const BACK_TO_PAGE = '<p><a href="/ui/">Back to the management page</a></p>';
+
+function page(res: ServerResponse, status: number, title: string, text: string | string[], formHtml = '', formTargets: string[] = []): void {
   const paragraphs = (Array.isArray(text) ? text : [text]).map((t) => `<p>${escapeHtml(t)}</p>`).join('');
   const body = `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1>${paragraphs}${formHtml}</body></html>`;
   res.writeHead(status, {
     'Content-Type': 'text/html; charset=utf-8',
     'Cache-Control': 'no-store',
     // The form may post only back here; nothing else loads.
-    'Content-Security-Policy': "default-src 'none'; form-action 'self'; frame-ancestors 'none'",
-    // The URL holds the authorization code: keep it out of any Referer.
-    'Referrer-Policy': 'no-referrer',
+    'Content-Security-Policy': `default-src 'none'; form-action 'self'${formTargets.map((o) => ' ' + o).join('')}; frame-ancestors 'none'`,
+    // The callback URL holds the authorization code: keep it out of any Referer. The confirmation
+    // page posts its form back to this origin, and with no-referrer browsers send `Origin: null`,
+    // which the Host/Origin check refuses: same-origin keeps the Origin and tells no other site.
+    'Referrer-Policy': formTargets.length > 0 ? 'same-origin' : 'no-referrer',
     'X-Content-Type-Options': 'nosniff',
     'X-Frame-Options': 'DENY',
   });

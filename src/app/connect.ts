@@ -40,7 +40,7 @@ export interface ConnectService {
   readonly flow: ConnectFlow;
 }
 
-export function createConnectService(ctx: Pick<AppContext, 'registry' | 'settings' | 'oauthClients' | 'configurations' | 'store' | 'vault' | 'mcpAuth'>): ConnectService {
+export function createConnectService(ctx: Pick<AppContext, 'registry' | 'settings' | 'oauthClients' | 'configurations' | 'store' | 'sealing' | 'mcpAuth'>): ConnectService {
   const flow = createConnectFlow({
     settings: ctx.settings,
     clients: ctx.oauthClients,
@@ -48,7 +48,7 @@ export function createConnectService(ctx: Pick<AppContext, 'registry' | 'setting
     // Re-authorization goes through the same update path as PATCH: ownership, sealing, audit, events.
     replaceCredentials: (principal, id, credentials) => ctx.configurations.update(principal, id, { credentials }),
     store: ctx.store,
-    sealer: ctx.vault,
+    sealer: ctx.sealing,
     maxPendingPerPrincipal: ctx.settings.limits.max_pending_oauth_flows,
     // The same path as POST /configurations: validation, sealing, audit, events.
     createConfiguration: (principal, input) => ctx.configurations.create(principal, input),

@@ -1,6 +1,7 @@
 import { loadSettings, networkPolicy, type Settings } from '../config/settings.js';
 import type { Logger } from '../domain/logger.js';
-import { loadKeyRing, Vault, type LoadedKeyRing } from '../crypto/index.js';
+import { StorageError } from '../domain/errors.js';
+import { guardVault, KEY_ENV, loadKeyRing, SealGuard, Vault, type GuardedVault, type LoadedKeyRing } from '../crypto/index.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { ApiKeyService } from '../service/api-keys.js';
@@ -39,7 +40,10 @@ export interface AppContext {
   store: Store;
   /** Where the keys came from (env or key file), for doctor and rotation. */
   keys: LoadedKeyRing;
+  /** The raw vault: maintenance (rotation, doctor) that manages the key ring itself. */
   vault: Vault;
+  /** The vault behind the seal guard: what serving, the services and OAuth seal with. */
+  sealing: GuardedVault;
   sealer: CredentialSealer;
   registry: ConnectorRegistry;
   configurations: ConfigurationService;
@@ -69,21 +73,38 @@ export async function openAppContext(opts: AppContextOptions): Promise<AppContex
     // The keys the stored credentials were sealed with: the ring must hold them all, or nothing starts.
     const sealedKids = opts.diagnoseKeys ? [] : (await store.allConfigurations()).flatMap((r) => (r.credentials_sealed ? [r.credentials_sealed.kid] : []));
     keys = await loadKeyRing({ env, dataFile, sealedKids });
+    // After a rotation the primary key it named must be at hand too: a process started with only the
+    // old keys would otherwise serve until its first seal and refuse then.
+    const policy = opts.diagnoseKeys ? undefined : await store.getKeyPolicy();
+    if (policy && !keys.ring.has(policy.primary_kid)) {
+      throw new StorageError(
+        `the keys of ${dataFile} were rotated to key ${policy.primary_kid}, which ${keys.source === 'env' ? `the environment variable ${KEY_ENV}` : `the key file ${keys.keyFile ?? ''}`} does not hold (it holds ${keys.ring.kids.join(', ')}); start with the new key (CONNECTOR_GATEWAY_KEY=<new>,<old> during the rotation)`,
+        'key_missing',
+      );
+    }
   } catch (e) {
     await store.close();
     throw e;
   }
   for (const w of keys.warnings) log.warn({ key_file: keys.keyFile }, w);
   const vault = new Vault(keys.ring, { reload: keys.reload });
+  const guard = new SealGuard({
+    vault,
+    policy: () => store.getKeyPolicy(),
+    reload: keys.reload,
+    source: keys.source === 'env' ? `the environment variable ${KEY_ENV}` : `the key file ${keys.keyFile ?? ''}`,
+    log: log.child({ component: 'keys' }),
+  });
+  const sealing = guardVault(vault, guard);
   const sealer: CredentialSealer = {
-    seal: async (c, b) => vault.seal(c, b),
+    seal: (c, b) => sealing.seal(c, b),
     unseal: async (s, b) => vault.open(s, b),
   };
   let healthCheck: HealthCheck = opts.healthCheck ?? (async () => ({ ok: false, error: 'no health check is available in this process' }));
   const configurations = new ConfigurationService({ store, registry, sealer, healthCheck: (r) => healthCheck(r), network: networkPolicy(settings), log });
   const apiKeys = new ApiKeyService({ store });
   const oauthClients = createOAuthClients(settings, { env });
-  const mcpAuth = new McpAuth({ settings, store, sealer: vault, env });
+  const mcpAuth = new McpAuth({ settings, store, sealer: sealing, env });
   let closed = false;
   return {
     env,
@@ -93,6 +114,7 @@ export async function openAppContext(opts: AppContextOptions): Promise<AppContex
     store,
     keys,
     vault,
+    sealing,
     sealer,
     registry,
     configurations,

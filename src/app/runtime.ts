@@ -18,7 +18,7 @@ export interface GatewayRuntime {
  */
 export function createGatewayRuntime(ctx: AppContext, observer?: GatewayObserver): GatewayRuntime {
   const http = createHttpClientFactory({ defaultMaxBytes: ctx.settings.limits.upstream_max_bytes, log: ctx.log.child({ component: 'http' }) });
-  const credentials = createCredentialSourceFactory({ store: ctx.store, vault: ctx.vault, settings: ctx.settings, log: ctx.log, clients: ctx.oauthClients, mcpAuth: ctx.mcpAuth });
+  const credentials = createCredentialSourceFactory({ store: ctx.store, vault: ctx.sealing, settings: ctx.settings, log: ctx.log, clients: ctx.oauthClients, mcpAuth: ctx.mcpAuth });
   const deps: GatewayDeps = {
     store: ctx.store,
     registry: ctx.registry,

@@ -61,6 +61,11 @@ export class KeyRing {
     return [...this.#keys.values()];
   }
 
+  /** The same keys with `kid` (which must be in the ring) as the primary. */
+  withPrimaryKid(kid: string): KeyRing {
+    return new KeyRing(this.entries(), kid);
+  }
+
   /** A new ring with `key` added (if new) and made primary. */
   withPrimary(key: Buffer, createdAt = new Date().toISOString()): KeyRing {
     const kid = keyIdOf(key);

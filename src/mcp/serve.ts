@@ -3,6 +3,7 @@ import { createGatewayRuntime } from '../app/runtime.js';
 import { ownerOf, type Principal } from '../domain/principal.js';
 import { createHttpServer } from '../api/server.js';
 import { createHttpAuth } from '../api/authenticate.js';
+import { clientMetadataDocument } from '../oauth/mcp-auth/index.js';
 import { oauthRoutes } from '../api/oauth-routes.js';
 import { publicBaseUrl } from '../api/well-known.js';
 import { createConnectService } from '../app/connect.js';
@@ -58,7 +59,7 @@ export async function startServe(ctx: AppContext, opts: ServeOptions): Promise<R
   // API keys, plus OIDC access tokens when auth.oidc is set; the resource URL is known once bound.
   const auth = createHttpAuth(ctx.apiKeys, ctx.settings);
   let baseUrl = '';
-  const connectRoutes = oauthRoutes(createConnectService(ctx), { maxBodyBytes: ctx.settings.limits.max_body_bytes, baseUrl: () => baseUrl, log: ctx.log.child({ component: 'oauth' }) });
+  const connectRoutes = oauthRoutes(createConnectService(ctx), { clientMetadata: () => clientMetadataDocument(ctx.settings), maxBodyBytes: ctx.settings.limits.max_body_bytes, baseUrl: () => baseUrl, log: ctx.log.child({ component: 'oauth' }) });
   const management = managementSurface(ctx, { bearer: auth.authenticate, baseUrl: () => baseUrl });
   const http = await createHttpServer({ ...ctx, gateway: runtime.gateway }, {
     host: opts.host,
@@ -70,7 +71,8 @@ export async function startServe(ctx: AppContext, opts: ServeOptions): Promise<R
   });
   // No request is handled before this continuation runs: listen() resolved on this very tick.
   auth.resource?.bind(http.url);
-  baseUrl = publicBaseUrl(ctx.settings.auth.oidc?.audience, http.url);
+  // A configured public_base_url wins: browsers and authorization servers reach the gateway there.
+  baseUrl = ctx.settings.public_base_url?.replace(/\/$/, '') ?? publicBaseUrl(ctx.settings.auth.oidc?.audience, http.url);
   if (metrics) recordHttpRequests(http.server, metrics);
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));

@@ -29,9 +29,17 @@ export interface CredentialSourceFactory {
   readonly clients: OAuthClients;
 }
 
+/**
+ * How long a refresh may hold its configuration's lease: it outlives discovery + token request, so a
+ * live holder is never overtaken. Whoever else takes that lease (a key rotation) judges it with the
+ * same figure, since a lock older than the waiter's TTL counts as abandoned.
+ */
+export function refreshLeaseTtlMs(settings: Settings): number {
+  return 2 * settings.limits.discovery_timeout_ms + 5_000;
+}
+
 export function createCredentialSourceFactory(opts: CredentialSourceFactoryOptions): CredentialSourceFactory {
   const clients = opts.clients ?? createOAuthClients(opts.settings);
-  const tokenTimeoutMs = opts.settings.limits.discovery_timeout_ms;
   const refresher = new Refresher({
     store: opts.store,
     vault: opts.vault,
@@ -39,8 +47,7 @@ export function createCredentialSourceFactory(opts: CredentialSourceFactoryOptio
     ...(opts.mcpAuth ? { mcpClient: (issuer: string, clientId: string) => opts.mcpAuth!.clientForRefresh(issuer, clientId) } : {}),
     log: opts.log.child({ component: 'oauth' }),
     skewMs: opts.skewMs ?? opts.settings.limits.refresh_skew_ms,
-    // Outlives discovery + token request, so a live holder is never overtaken.
-    leaseTtlMs: 2 * tokenTimeoutMs + 5_000,
+    leaseTtlMs: refreshLeaseTtlMs(opts.settings),
     now: opts.now ?? Date.now,
   });
   // One refresh in flight per configuration in this process; everyone else waits for its result.

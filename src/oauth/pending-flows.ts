@@ -8,7 +8,7 @@ import type { OAuthFlowRecord, Store } from '../store/types.js';
 
 /** The vault's generic sealing (src/crypto/vault.ts sealText/openText). */
 export interface FlowSealer {
-  sealText(text: string, purpose: string, id: string): Sealed;
+  sealText(text: string, purpose: string, id: string): Sealed | Promise<Sealed>;
   openText(sealed: Sealed, purpose: string, id: string): string;
 }
 
@@ -84,7 +84,7 @@ export class PendingFlows<T> {
       ...ownerOf(principal),
       created_at: new Date(now).toISOString(),
       expires_at: new Date(expiresAt).toISOString(),
-      sealed: this.opts.sealer.sealText(JSON.stringify({ via: principal.via, binding, payload }), PURPOSE, id),
+      sealed: await this.opts.sealer.sealText(JSON.stringify({ via: principal.via, binding, payload }), PURPOSE, id),
     };
     await this.opts.store.createOAuthFlow(record, { maxPerOwner: this.opts.maxPerOwner, now: new Date(now) });
     return { state, binding, expiresAt };

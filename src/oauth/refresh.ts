@@ -8,7 +8,8 @@ import type { Store } from '../store/types.js';
 import type { OAuthClients } from './clients.js';
 import { GrantRefusedError, mapOAuthError } from './errors.js';
 import { tokensToCredentials } from './tokens.js';
-import { bindingOf, sameSealed, type CredentialVault } from './vault.js';
+import { bindingOf, sameSealed, type CredentialVault, type SealBinding } from './vault.js';
+import { credentialsLeaseKey } from '../domain/sealing.js';
 
 export const REAUTHORIZE_MESSAGE =
   're-authorization needed: the provider refused the refresh token (invalid_grant); reconnect this configuration';
@@ -72,7 +73,7 @@ export class Refresher {
 
   /** Resolves with usable credentials, or undefined for a rejected token that cannot be refreshed. */
   async run(id: string, reason: RefreshReason): Promise<Credentials | undefined> {
-    return this.deps.store.withLease(`oauth-refresh:${id}`, this.deps.leaseTtlMs, async () => {
+    return this.deps.store.withLease(credentialsLeaseKey(id), this.deps.leaseTtlMs, async () => {
       const { record, credentials } = await this.loadFresh(id);
       if (credentials?.type !== 'oauth2') return credentials;
       const stale = reason.kind === 'rejected' ? credentials.access_token === reason.staleToken : this.nearExpiry(credentials);
@@ -101,6 +102,12 @@ export class Refresher {
     const fingerprint = fingerprintOf(id, creds.refresh_token);
     if (this.#refused.has(fingerprint)) throw new UpstreamError('reauthorize', REAUTHORIZE_MESSAGE);
 
+    // Before the refresh token is spent: if a rotation made a key this process lacks the primary, the
+    // new tokens could not be sealed, and a rotating provider would have invalidated the old ones.
+    // The seal it returns is used below without a second check: a rotation re-seals this record
+    // under this same lease, so it waits for this refresh and moves what it stored.
+    const vault = this.deps.vault;
+    const sealNow = vault.clearToSeal ? await vault.clearToSeal() : (c: Credentials, b: SealBinding) => vault.seal(c, b);
     const what = `refreshing the OAuth token of configuration ${id}`;
     let fresh: OAuth2Credentials;
     try {
@@ -121,7 +128,7 @@ export class Refresher {
     }
 
     // Stored before use: if this process dies now, the rotated refresh token is not lost.
-    const sealed = await this.deps.vault.seal(fresh, bindingOf(record));
+    const sealed = await sealNow(fresh, bindingOf(record));
     let replaced = false;
     await this.deps.store.updateConfiguration(id, (cur) => {
       // New credentials saved while we refreshed win over ours.

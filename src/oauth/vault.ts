@@ -9,6 +9,11 @@ export { bindingOf, type SealBinding } from '../domain/sealing.js';
 export interface CredentialVault {
   seal(credentials: Credentials, binding: SealBinding): Sealed | Promise<Sealed>;
   open(sealed: Sealed, binding: SealBinding): Credentials | Promise<Credentials>;
+  /**
+   * Throws unless a seal is allowed now (the key policy's primary key is at hand); else returns the
+   * seal to use for this piece of work. Called before a refresh spends its token, under its lease.
+   */
+  clearToSeal?(): Promise<(credentials: Credentials, binding: SealBinding) => Sealed>;
 }
 
 /** Same sealed blob: the credentials were not replaced in the meantime. */

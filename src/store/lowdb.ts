@@ -24,9 +24,11 @@ import { deepFreeze, jsonCopy } from './json.js';
 import { KeyedQueue } from './lease-queue.js';
 import { acquireLock } from './lockfile.js';
 import { diffDocument } from './reload-diff.js';
-import { checkApiKeyInput, checkAuditInput } from './schemas.js';
+import { checkApiKeyInput, checkAuditInput, parseStored } from './schemas.js';
 import { Tables } from './tables.js';
-import type { ApiKeyRecord, AuditEvent, ChangeEvent, ConfigurationMutation, ListOptions, OAuthFlowLimits, OAuthFlowRecord, OAuthRegistrationRecord, Page, Store } from './types.js';
+import type { ApiKeyRecord, AuditEvent, ChangeEvent, ConfigurationMutation, KeyPolicy, ListOptions, OAuthFlowLimits, OAuthFlowRecord, OAuthRegistrationRecord, Page, Store } from './types.js';
+import { assertSealPolicy, KeyPolicySchema, sealsSomething } from './key-policy.js';
+import { PolicyFile } from './policy-file.js';
 
 export interface LowdbStoreOptions {
   file: string;
@@ -88,6 +90,7 @@ export class LowdbStore implements Store {
   readonly #opts: Required<Omit<LowdbStoreOptions, 'log' | 'journalMaxBytes' | 'beforeReplace'>> & Pick<LowdbStoreOptions, 'journalMaxBytes'>;
   readonly #journal: JournalFile;
   readonly #flows: FlowFile;
+  readonly #policy: PolicyFile;
   readonly #registrations: RegistrationFile;
   #disk: DiskState = { dataId: undefined, dataBytes: 0, epoch: undefined, generation: 0, journalId: undefined, journalBytes: 0, journalLines: 0, stale: false };
   #watch: FileWatch | undefined;
@@ -101,6 +104,7 @@ export class LowdbStore implements Store {
     this.#file = new DurableFile(opts.file, this.#opts.fsync, beforeReplace);
     this.#journal = new JournalFile(`${opts.file}.journal`, this.#opts.fsync);
     this.#audit = new AuditLog(`${opts.file}.audit.jsonl`, this.#log);
+    this.#policy = new PolicyFile(`${opts.file}.key-policy.json`, this.#opts.fsync);
     this.#flows = new FlowFile(`${opts.file}.oauth-flows.json`, this.#opts.fsync, { ttlMs: this.#opts.lockTtlMs, timeoutMs: this.#opts.lockTimeoutMs });
     this.#registrations = new RegistrationFile(`${opts.file}.oauth-registrations.json`, this.#opts.fsync, { ttlMs: this.#opts.lockTtlMs, timeoutMs: this.#opts.lockTimeoutMs });
   }
@@ -231,6 +235,18 @@ export class LowdbStore implements Store {
   }
 
 
+  async getKeyPolicy(): Promise<KeyPolicy | undefined> {
+    this.#assertOpen();
+    return this.#policy.read();
+  }
+
+  /** Under the data file's lock: a configuration write checks the policy under the same lock. */
+  async setKeyPolicy(policy: KeyPolicy): Promise<void> {
+    this.#assertOpen();
+    const checked = parseStored(KeyPolicySchema, jsonCopy(policy), 'key policy');
+    await this.#queue.run(DATA, () => this.#locked(() => this.#policy.write(checked)));
+  }
+
   onChange(listener: (event: ChangeEvent) => void): () => void {
     return this.#emitter.on(listener);
   }
@@ -266,7 +282,7 @@ export class LowdbStore implements Store {
    * is narrowed to 0600 before anything is read from or appended to it, and the log says so.
    */
   async #tightenModes(): Promise<void> {
-    for (const path of [this.#opts.file, this.#journal.path, this.#flows.path, this.#audit.path]) {
+    for (const path of [this.#opts.file, this.#journal.path, this.#flows.path, this.#audit.path, this.#policy.path]) {
       const removed = await tightenMode(path);
       if (removed !== 0) this.#log.warn({ file: path, removed_mode_bits: `0${removed.toString(8)}` }, 'the file was readable or writable by other users; made it private (0600)');
     }
@@ -291,6 +307,7 @@ export class LowdbStore implements Store {
           events.push(...(await this.#catchUp(true)));
           const change = plan(this.#tables);
           if (!change) return undefined;
+          if (sealsSomething(change)) assertSealPolicy(change, await this.#policy.read());
           this.#tables.apply(change);
           const g = this.#disk.generation + 1;
           try {

@@ -9,9 +9,10 @@ import { deepFreeze, jsonCopy } from './json.js';
 import { KeyedQueue } from './lease-queue.js';
 import { checkOAuthFlowInput, findLiveFlow, planFlowInsert, planFlowTake } from './oauth-flows.js';
 import { checkOAuthRegistrationInput, planRegistrationInsert } from './oauth-registrations.js';
-import { checkApiKeyInput, checkAuditInput } from './schemas.js';
+import { checkApiKeyInput, checkAuditInput, parseStored } from './schemas.js';
 import { Tables } from './tables.js';
-import type { ApiKeyRecord, AuditEvent, ChangeEvent, ConfigurationMutation, ListOptions, OAuthFlowLimits, OAuthFlowRecord, OAuthRegistrationRecord, Page, Store } from './types.js';
+import type { ApiKeyRecord, AuditEvent, ChangeEvent, ConfigurationMutation, KeyPolicy, ListOptions, OAuthFlowLimits, OAuthFlowRecord, OAuthRegistrationRecord, Page, Store } from './types.js';
+import { assertSealPolicy, KeyPolicySchema } from './key-policy.js';
 
 /** A store that lives and dies with the process: tests, benchmarks, throwaway gateways. */
 export class MemoryStore implements Store {
@@ -21,6 +22,7 @@ export class MemoryStore implements Store {
   readonly #emitter: ChangeEmitter;
   readonly #leases = new KeyedQueue();
   #flows: OAuthFlowRecord[] = [];
+  #keyPolicy: KeyPolicy | undefined;
   #registrations: OAuthRegistrationRecord[] = [];
 
   constructor(opts: { log?: Logger } = {}) {
@@ -42,6 +44,7 @@ export class MemoryStore implements Store {
 
   async createConfiguration(record: NewConfigurationRecord): Promise<ConfigurationRecord> {
     const c = planCreate(this.#tables.configs, record);
+    assertSealPolicy(c, this.#keyPolicy);
     this.#commit(c);
     return c.after;
   }
@@ -49,6 +52,7 @@ export class MemoryStore implements Store {
   async updateConfiguration(id: string, mutate: ConfigurationMutation, expectedRevision?: number): Promise<ConfigurationRecord> {
     const c = planUpdate(this.#tables.configs, id, mutate, expectedRevision);
     if (!c) return this.#tables.configs.get(id)!;
+    assertSealPolicy(c, this.#keyPolicy);
     this.#commit(c);
     return c.after;
   }
@@ -57,6 +61,14 @@ export class MemoryStore implements Store {
     const c = planDelete(this.#tables.configs, id, expectedRevision);
     this.#commit(c);
     return c.before;
+  }
+
+  async getKeyPolicy(): Promise<KeyPolicy | undefined> {
+    return this.#keyPolicy;
+  }
+
+  async setKeyPolicy(policy: KeyPolicy): Promise<void> {
+    this.#keyPolicy = deepFreeze(parseStored(KeyPolicySchema, jsonCopy(policy), 'key policy'));
   }
 
   async createApiKey(record: ApiKeyRecord): Promise<ApiKeyRecord> {

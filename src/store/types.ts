@@ -69,6 +69,19 @@ export interface OAuthFlowLimits {
   now: Date;
 }
 
+/**
+ * Which key seals, shared by every process on the store (key ids only). After a rotation the new
+ * key is `primary_kid`: a process whose ring holds it seals with it, one whose ring does not refuses
+ * to seal (key_missing). `retired_kids` may no longer seal at all: the store refuses to commit a new
+ * credentials blob under one of them.
+ */
+export interface KeyPolicy {
+  object: 'key_policy';
+  primary_kid: string;
+  retired_kids: string[];
+  updated_at: string;
+}
+
 export interface Page<T> {
   data: T[];
   has_more: boolean;
@@ -134,6 +147,15 @@ export interface Store {
   getOAuthFlow(id: string, now: Date): Promise<OAuthFlowRecord | undefined>;
   /** Removes and returns the live flow `id`; undefined when unknown, expired or already taken (by any process). */
   takeOAuthFlow(id: string, now: Date): Promise<OAuthFlowRecord | undefined>;
+
+  /** The key policy (undefined until a rotation or `keyring init` sets one); read fresh, never cached. */
+  getKeyPolicy(): Promise<KeyPolicy | undefined>;
+  /**
+   * Replaces the key policy, atomically with respect to every configuration write: from the moment it
+   * is set, creating or updating a configuration with a new credentials blob under a retired key
+   * throws StorageError (key_missing).
+   */
+  setKeyPolicy(policy: KeyPolicy): Promise<void>;
 
   /** Every stored client registration (a handful: one per authorization server and redirect URI). */
   listOAuthRegistrations(): Promise<OAuthRegistrationRecord[]>;

@@ -45,7 +45,8 @@ describe('MCP authorization: discovery, dynamic registration, code + PKCE + reso
     expect(url.origin).toBe(provider.issuer);
     expect(url.searchParams.get('resource')).toBe(server.resource);
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
-    expect(url.searchParams.get('scope')?.split(' ')).toEqual(expect.arrayContaining(['tools:read', 'tools:write', 'offline_access']));
+    // The scope of the server's 401 challenge (the spec's first choice), plus offline_access for a refresh token.
+    expect(url.searchParams.get('scope')?.split(' ').sort()).toEqual(['offline_access', 'tools:read']);
     // RFC 9207: the provider names itself in the callback, and the flow checked it.
     expect(a.callback.searchParams.get('iss')).toBe(provider.issuer);
 

@@ -25,12 +25,19 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true, animations: 'disabled', caret: 'hide' });
 }
 
-/** Fails the test on any CSP violation or script error the page reports. */
-export function watchPageErrors(page: Page): string[] {
+/**
+ * Script errors and console errors (CSP violations among them) of pages on `origin`; other sites the
+ * browser visits on the way (an OAuth provider's login page) are not ours to judge. A refused request
+ * (4xx) is the page doing its job, shown to the user, so it is not counted.
+ */
+export function watchPageErrors(page: Page, origin: string): string[] {
   const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  const ours = () => page.url().startsWith(origin);
+  page.on('pageerror', (e) => {
+    if (ours()) problems.push(`pageerror: ${e.message}`);
+  });
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 40[19]|status of 4\d\d/.test(m.text())) problems.push(`console: ${m.text()}`);
+    if (m.type() === 'error' && ours() && !/status of 4\d\d/.test(m.text())) problems.push(`console: ${m.text()} at ${m.location().url}`);
   });
   return problems;
 }

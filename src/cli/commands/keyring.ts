@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { assertEnvRotatable, initKeyFile, rotateKeyRing, resealAll } from '../../crypto/index.js';
+import { adoptNewKey, assertEnvRotatable, initKeyFile, rotateKeyRing, rotateStoredCredentials } from '../../crypto/index.js';
 import { resolveDataFile } from '../../app/paths.js';
+import { refreshLeaseTtlMs } from '../../oauth/credential-source.js';
 import { ValidationError } from '../../domain/errors.js';
 import { openStore } from '../../store/index.js';
 import { auditEvent } from '../../service/audit.js';
@@ -27,6 +28,8 @@ export function registerKeyring(program: Command, io: CliIO): void {
           throw new ValidationError(`${dataFile} holds ${sealed.length} sealed credential(s): a new key cannot open them. Restore the old key if you can; \`keyring init --force\` makes a new key and removes those credentials (set them again afterwards)`, 'force', 'sealed_data_exists');
         }
         const made = await initKeyFile({ env: io.env, dataFile, force: opts.force === true });
+        // Every process on this data seals with the new key from now on; the keys it replaced may not seal again.
+        await adoptNewKey(store, made.kid, [...new Set(sealed.map((r) => r.credentials_sealed!.kid))]);
         // Credentials under a key that is gone are dropped, and say so: nothing is left that no key opens.
         let cleared = 0;
         for (const r of sealed) {
@@ -58,10 +61,10 @@ export function registerKeyring(program: Command, io: CliIO): void {
       const out = await withContext(io, opts, async (ctx) => {
         progress.step('making a new primary key…');
         const rotated = await rotateKeyRing({ env: ctx.env, dataFile: ctx.dataFile });
-        ctx.vault.setKeyRing(rotated.ring);
         const sealed = (await ctx.store.allConfigurations()).filter((r) => r.credentials_sealed).length;
         progress.step(`re-sealing ${sealed} credential(s) under key ${rotated.ring.primary.kid}…`);
-        const report = await resealAll(ctx.store, ctx.vault);
+        // Running servers on this data see the new primary key at their next seal (see rotation.ts).
+        const report = await rotateStoredCredentials(ctx.store, ctx.vault, rotated.ring, { leaseTtlMs: refreshLeaseTtlMs(ctx.settings) });
         progress.step(`re-sealed ${report.resealed}, ${report.failed.length} failed`);
         await ctx.store.appendAudit(
           auditEvent({ organization_id: 'system', via: 'local' }, 'keyring.rotated', rotated.ring.primary.kid, new Date().toISOString(), report.failed.length ? 'failure' : 'success', {

@@ -65,6 +65,32 @@ export class AuthHttp {
     return { status: res.status, json, headers: res.headers as unknown as Headers };
   }
 
+  /**
+   * An unauthenticated MCP request to `url`, for its challenge: a protected server answers 401 with
+   * `WWW-Authenticate` (MCP authorization spec, discovery step 1). The body is never read.
+   */
+  async challengeOf(url: string, field: string): Promise<{ status: number; header: string | null }> {
+    const u = this.check(url, field);
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'mcp-connector-gateway', version: '1' } } });
+    try {
+      const res = await undiciFetch(u, {
+        method: 'POST',
+        headers: { accept: 'application/json, text/event-stream', 'content-type': 'application/json' },
+        body,
+        dispatcher: this.#dispatcher,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      await res.body?.cancel().catch(() => {});
+      return { status: res.status, header: res.headers.get('www-authenticate') };
+    } catch (e) {
+      const cause = e instanceof Error ? e.cause : undefined;
+      if (isPolicyRefusal(cause)) throw cause;
+      if (isPolicyRefusal(e)) throw e;
+      throw new UpstreamError('network', `${field}: could not reach ${u.origin}${u.pathname}`);
+    }
+  }
+
   async close(): Promise<void> {
     await this.#dispatcher.close();
   }

@@ -3,7 +3,7 @@ import type { Settings } from '../../config/settings.js';
 import { networkPolicy } from '../../config/settings.js';
 import { ValidationError } from '../../domain/errors.js';
 import type { FlowSealer } from '../pending-flows.js';
-import type { BearerChallenge } from './challenge.js';
+import { parseBearerChallenge, type BearerChallenge } from './challenge.js';
 import { clientConfig } from './client-config.js';
 import { AuthHttp } from './http.js';
 import { chooseClient, clientMetadataUrl, preRegistered, type ClientIdentity } from './identity.js';
@@ -48,10 +48,12 @@ export class McpAuth {
   /** From the MCP endpoint (and the challenge it answered with, if any) to what to ask whom for. */
   async plan(endpoint: string, opts: { challenge?: BearerChallenge | undefined; granted?: string | undefined; requested?: string | undefined } = {}): Promise<McpAuthPlan> {
     const url = this.http.check(endpoint, 'configuration.endpoint');
-    const resource = await discoverProtectedResource(this.http, url, opts.challenge);
+    // Without a challenge in hand, ask the server for one: its resource_metadata may be the only pointer.
+    const challenge = opts.challenge ?? (await this.#probe(url));
+    const resource = await discoverProtectedResource(this.http, url, challenge);
     const server = await this.#firstServer(resource);
     const configured = preRegistered({ settings: this.opts.settings, env: this.opts.env ?? process.env }, server.issuer) ? this.#configuredScopes(server.issuer) : undefined;
-    const scopes = selectScopes({ challenge: opts.challenge, resource, server, configured, granted: opts.granted, requested: opts.requested });
+    const scopes = selectScopes({ challenge, resource, server, configured, granted: opts.granted, requested: opts.requested });
     return { resource, server, scopes };
   }
 
@@ -75,6 +77,11 @@ export class McpAuth {
     else if (clientMetadataUrl(this.opts.settings) === clientId) identity = { method: 'metadata_document', clientId, authMethod: 'none' };
     else identity = await this.registrations.findByClientId(server.issuer, clientId);
     return identity ? this.#config(server, identity) : undefined;
+  }
+
+  async #probe(url: URL): Promise<BearerChallenge | undefined> {
+    const { status, header } = await this.http.challengeOf(url.href, 'configuration.endpoint');
+    return status === 401 || status === 403 ? parseBearerChallenge(header) : undefined;
   }
 
   async close(): Promise<void> {

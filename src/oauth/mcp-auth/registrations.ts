@@ -69,7 +69,7 @@ export class Registrations {
       const again = await this.find(server.issuer, redirectUri);
       if (again) return again;
       const identity = await this.#post(server, redirectUri);
-      const sealed = this.sealer.sealText(JSON.stringify({ client_id: identity.clientId, ...(identity.clientSecret ? { client_secret: identity.clientSecret } : {}), auth_method: identity.authMethod }), PURPOSE, id);
+      const sealed = await this.sealer.sealText(JSON.stringify({ client_id: identity.clientId, ...(identity.clientSecret ? { client_secret: identity.clientSecret } : {}), auth_method: identity.authMethod }), PURPOSE, id);
       const kept = await this.store.createOAuthRegistration({ id, object: 'oauth_registration', issuer: server.issuer, redirect_uri: redirectUri, created_at: new Date(this.now()).toISOString(), sealed });
       return this.#open(kept.sealed, kept.id);
     });

@@ -1,5 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
+import { Audit } from './audit.js';
+import { ConfigForm } from './config-form.js';
 import { Configurations } from './configs.js';
+import { Keys } from './keys.js';
+import { Tools } from './tools.js';
 
 /** Hash routes: the server serves one document, and links still work with the keyboard and history. */
 export type Route = { name: 'configs' } | { name: 'audit' } | { name: 'keys' } | { name: 'new' } | { name: 'edit'; id: string } | { name: 'tools'; id: string } | { name: 'unknown' };
@@ -30,6 +34,16 @@ export function View(props: { route: Route }) {
   switch (props.route.name) {
     case 'configs':
       return <Configurations />;
+    case 'new':
+      return <ConfigForm />;
+    case 'edit':
+      return <ConfigForm id={props.route.id} key={props.route.id} />;
+    case 'tools':
+      return <Tools id={props.route.id} key={props.route.id} />;
+    case 'audit':
+      return <Audit />;
+    case 'keys':
+      return <Keys />;
     default:
       return (
         <p>
