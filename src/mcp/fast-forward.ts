@@ -9,8 +9,9 @@ import type { Route } from '../gateway/tool-table.js';
 import type { CallVerdict } from '../gateway/call-pipeline.js';
 import { mayRefreshAfter, mcpStatusFailure } from '../http/upstream-errors.js';
 import { needsAuthorization } from '../oauth/mcp-auth/needs-authorization.js';
-import { isObject, MODERN_REVISION, PROTOCOL_VERSION_META, rewriteResponse, upstreamParams, type Era, type JsonObject } from './era-translation.js';
+import { isObject, PROTOCOL_VERSION_META, rewriteResponse, upstreamParams, type Era, type JsonObject } from './era-translation.js';
 import { exchange } from '../http/exchange.js';
+import { leanEra } from './lean-headers.js';
 import { endJson, readErrorAnswer, relayJson, relayStream, streamFailure, writeSynthetic, type Relayed } from './relay.js';
 
 interface ToolCall {
@@ -77,16 +78,8 @@ export class FastForwarder {
   }
 
   private clientEra(req: IncomingMessage, call: ToolCall, session: string | undefined): Era | undefined {
-    const header = headerValue(req, 'mcp-protocol-version');
-    if (session !== undefined) return header === undefined || header < MODERN_REVISION ? 'legacy' : undefined;
     const meta = call.params._meta;
-    const claimed = isObject(meta) ? meta[PROTOCOL_VERSION_META] : undefined;
-    if (claimed !== MODERN_REVISION || header !== MODERN_REVISION) return undefined;
-    // Header/body mismatches have their own error in the SDK: leave them to it.
-    const method = headerValue(req, 'mcp-method');
-    const name = headerValue(req, 'mcp-name');
-    if ((method !== undefined && method !== 'tools/call') || (name !== undefined && name !== call.name)) return undefined;
-    return 'modern';
+    return leanEra(req, session, { method: 'tools/call', name: call.name, claimed: isObject(meta) ? meta[PROTOCOL_VERSION_META] : undefined });
   }
 
   private async forward(req: IncomingMessage, res: ServerResponse, call: ToolCall, gateway: PrincipalGateway, route: Route, fw: RawForwarder, era: Era, session: string | undefined): Promise<boolean> {
@@ -226,11 +219,6 @@ export class FastForwarder {
       // best effort: the upstream may be gone already
     }
   }
-}
-
-function headerValue(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }
 
 function causeCode(e: unknown): unknown {

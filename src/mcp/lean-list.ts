@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SERVER_INFO } from './server-factory.js';
-import { MODERN_REVISION, PROTOCOL_VERSION_META, SERVER_INFO_META } from './era-translation.js';
+import { PROTOCOL_VERSION_META, SERVER_INFO_META } from './era-translation.js';
+import { leanEra } from './lean-headers.js';
 import { endJson } from './relay.js';
 
 const MODERN_TAIL = `,"resultType":"complete","ttlMs":0,"cacheScope":"private","_meta":${JSON.stringify({ [SERVER_INFO_META]: SERVER_INFO })}`;
@@ -28,18 +29,10 @@ export async function tryLeanList(
   if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) return false;
   const p = (params ?? {}) as Record<string, unknown>;
   if (p.cursor !== undefined) return false;
-  const header = req.headers['mcp-protocol-version'];
-  let modern: boolean;
-  if (session !== undefined) {
-    if (typeof header === 'string' && header >= MODERN_REVISION) return false;
-    modern = false;
-  } else {
-    const meta = p._meta as Record<string, unknown> | undefined;
-    const method = req.headers['mcp-method'];
-    if (meta?.[PROTOCOL_VERSION_META] !== MODERN_REVISION || header !== MODERN_REVISION) return false;
-    if (method !== undefined && method !== 'tools/list') return false;
-    modern = true;
-  }
+  const meta = p._meta as Record<string, unknown> | undefined;
+  const era = leanEra(req, session, { method: 'tools/list', claimed: meta?.[PROTOCOL_VERSION_META] });
+  if (!era) return false;
+  const modern = era === 'modern';
   const tools = await toolsJson(modern ? 'modern' : 'legacy');
   endJson(res, `{"result":{"tools":${tools}${modern ? MODERN_TAIL : ''}},"jsonrpc":"2.0","id":${JSON.stringify(m.id)}}`);
   return true;

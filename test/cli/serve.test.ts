@@ -72,7 +72,7 @@ describe('serve --transport http', () => {
       const secret = /cgw_[A-Za-z0-9]{40}/.exec(out)?.[0];
       expect(secret).toBeDefined();
       expect(out).toContain(`curl -sS ${base}/v1/personal_connectors/configurations`);
-      expect(out).toContain(`npx @modelcontextprotocol/inspector --cli ${base}/mcp --transport http --header "Authorization: Bearer ${secret!}"`);
+      expect(out).toContain(`npx -y @modelcontextprotocol/inspector-cli@0.16.8 --cli ${base}/mcp --transport http --header "Authorization: Bearer ${secret!}"`);
       expect(out).toContain('"mcpServers"');
       expect(s.stderr()).not.toContain(secret!);
 

@@ -102,6 +102,53 @@ describe.each(['lean', 'sdk'] as const)('failure vocabulary through the built se
     }
   });
 
+  it('the era’s header checks hold on every path: 2026 Mcp-Method/Mcp-Name, 2025 MCP-Protocol-Version and Accept', async () => {
+    const up = upstreams.get('modern')!;
+    const envelope = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} };
+    const post = async (headers: Record<string, string | undefined>, body: unknown) => {
+      const h: Record<string, string> = {};
+      for (const [k, v] of Object.entries({ authorization: `Bearer ${secret}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers })) if (v !== undefined) h[k] = v;
+      const r = await fetch(srv.mcpUrl, { method: 'POST', headers: h, body: JSON.stringify(body) });
+      const text = await r.text();
+      // An SSE answer (the SDK path's 2025 session) carries its message on a data: line.
+      const json = text.startsWith('{') ? text : (/^data: (.*)$/m.exec(text)?.[1] ?? '{}');
+      return { status: r.status, text, code: (JSON.parse(json) as { error?: { code?: number } }).error?.code };
+    };
+    const modernCall = { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'up_modern_echo', arguments: { message: 'x' }, _meta: envelope } };
+    const modernHeaders = { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'up_modern_echo' };
+    const modernList = { jsonrpc: '2.0', id: 8, method: 'tools/list', params: { _meta: envelope } };
+    // Warm: the principal's tool table is loaded, so a lean path would be ready to serve.
+    expect((await post(modernHeaders, modernCall)).status).toBe(200);
+    const calls = up.seen.calls.length;
+    for (const missing of ['mcp-method', 'mcp-name'] as const) {
+      const r = await post({ ...modernHeaders, [missing]: undefined }, modernCall);
+      expect([r.status, r.code], r.text).toEqual([400, -32020]);
+    }
+    const wrongName = await post({ ...modernHeaders, 'mcp-name': 'up_modern_needs_sampling' }, modernCall);
+    expect([wrongName.status, wrongName.code], wrongName.text).toEqual([400, -32020]);
+    const listWithoutMethod = await post({ 'mcp-protocol-version': '2026-07-28' }, modernList);
+    expect([listWithoutMethod.status, listWithoutMethod.code], listWithoutMethod.text).toEqual([400, -32020]);
+    expect(up.seen.calls.length).toBe(calls); // none of them reached the upstream
+
+    const client = await connect(srv.mcpUrl, secret, 'legacy');
+    try {
+      const session = (client.transport as StreamableHTTPClientTransport).sessionId!;
+      const legacyCall = { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'up_modern_echo', arguments: { message: 'y' } } };
+      const unsupported = await post({ 'mcp-session-id': session, 'mcp-protocol-version': '1999-01-01' }, legacyCall);
+      expect(unsupported.status, unsupported.text).toBe(400);
+      expect(unsupported.text).toMatch(/Unsupported protocol version/i);
+      const jsonOnly = await post({ 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25', accept: 'application/json' }, legacyCall);
+      expect(jsonOnly.status, jsonOnly.text).toBe(406);
+      expect(up.seen.calls.length).toBe(calls);
+      const fine = await post({ 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' }, legacyCall);
+      expect(fine.status, fine.text).toBe(200);
+      expect(fine.text).toContain('"text":"y"');
+      expect(up.seen.calls.length).toBe(calls + 1);
+    } finally {
+      await client.close();
+    }
+  });
+
   it.each(CLIENT_ERAS)('an unknown tools/list cursor is Invalid Params for a %s client, not the full list', async (clientEra) => {
     const client = await connect(srv.mcpUrl, secret, clientEra);
     try {

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { startUpstream } from '../fakes/mcp-upstream.js';
 import { api, CONFIGURATIONS, startServer } from '../helpers/server.js';
+import { PATIENCE_MS } from '../helpers/timing.js';
 
 /**
  * JSON-RPC to /mcp of the built server: arbitrary JSON, mutations of the exact messages the SDK
@@ -163,7 +164,7 @@ async function send(p: Probe): Promise<number> {
     headers: { ...p.headers, authorization: `Bearer ${srv.principals[0]!.secret}` },
     body: p.body,
     // Not a timing assertion: a bound so that a hang fails the test instead of stalling CI.
-    signal: AbortSignal.timeout(20_000),
+    signal: AbortSignal.timeout(PATIENCE_MS),
   });
   await res.text();
   stats.requests++;

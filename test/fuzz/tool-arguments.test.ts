@@ -16,6 +16,7 @@ import { FAKE_PERSONAL_TOKEN, startFakeClickup } from '../fakes/clickup.js';
 import { startFakeJira } from '../fakes/jira.js';
 import { startFakeTeams } from '../fakes/teams.js';
 import { staticCredentials } from '../helpers/credentials.js';
+import { PATIENCE_MS } from '../helpers/timing.js';
 
 /**
  * Tool arguments for every built-in tool, through a real connector session against its loopback
@@ -157,7 +158,7 @@ describe('fuzz: built-in tool arguments', () => {
         let result: CallToolResult;
         stats.calls++;
         try {
-          result = await t.session.callTool(tool.name, args, { signal: AbortSignal.timeout(20_000) });
+          result = await t.session.callTool(tool.name, args, { signal: AbortSignal.timeout(PATIENCE_MS) });
         } catch (e) {
           // The contract: service failures throw UpstreamError (the gateway turns them into isError).
           expect(e, `${t.id}/${tool.name} ${JSON.stringify(args).slice(0, 200)}: ${String(e)}`).toBeInstanceOf(UpstreamError);
@@ -193,7 +194,7 @@ describe('fuzz: built-in tool arguments', () => {
     for (const [id, name, args, field] of cases) {
       const t = targets.find((x) => x.id === id)!;
       const before = t.requests();
-      const r = await t.session.callTool(name, args, { signal: AbortSignal.timeout(20_000) });
+      const r = await t.session.callTool(name, args, { signal: AbortSignal.timeout(PATIENCE_MS) });
       expect(r.isError, `${id}/${name}`).toBe(true);
       expect(textOf(r)).toContain(field);
       expect(t.requests()).toBe(before);
@@ -206,7 +207,7 @@ describe('fuzz: built-in tool arguments', () => {
         for (const [prop, p] of Object.entries((tool.inputSchema.properties ?? {}) as Record<string, PropSchema>)) {
           const wrong: Json = p.type === 'object' || p.type === 'array' ? 42 : { not: 'this' };
           const before = t.requests();
-          const r = await t.session.callTool(tool.name, { [prop]: wrong }, { signal: AbortSignal.timeout(20_000) });
+          const r = await t.session.callTool(tool.name, { [prop]: wrong }, { signal: AbortSignal.timeout(PATIENCE_MS) });
           expect(r.isError, `${t.id}/${tool.name}.${prop}`).toBe(true);
           expect(t.requests(), `${t.id}/${tool.name}.${prop} sent a request`).toBe(before);
           expect(textOf(r), `${t.id}/${tool.name}.${prop}`).toContain(prop);

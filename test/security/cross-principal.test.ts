@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { startUpstream } from '../fakes/mcp-upstream.js';
 import { api, CONFIGURATIONS, startServer, type ApiBody, type TestPrincipal } from '../helpers/server.js';
+import { PATIENCE_MS } from '../helpers/timing.js';
 
 /**
  * Cross-principal access on every REST route and every MCP method, against the built server.
@@ -162,7 +163,7 @@ describe('cross-principal access', () => {
       const post = await fetch(srv.mcpUrl, { method: 'POST', headers: headers(thief.secret), body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }) });
       expect(post.status).toBe(404);
       expect(await post.text()).not.toContain('b_only');
-      const get = await fetch(srv.mcpUrl, { method: 'GET', headers: headers(thief.secret), signal: AbortSignal.timeout(10_000) });
+      const get = await fetch(srv.mcpUrl, { method: 'GET', headers: headers(thief.secret), signal: AbortSignal.timeout(PATIENCE_MS) });
       expect(get.status).toBe(404);
       await get.body?.cancel();
       const del = await fetch(srv.mcpUrl, { method: 'DELETE', headers: headers(thief.secret) });

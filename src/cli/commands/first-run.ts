@@ -34,6 +34,14 @@ export function builtMainPath(moduleUrl: string = import.meta.url): string {
   return join(resolve(here, '..', '..', '..'), 'dist', 'src', 'cli', 'main.js');
 }
 
+/**
+ * The Inspector command line printed on the first start. Pinned: it must run on every Node the
+ * gateway supports (20 and 24) from any folder. `@modelcontextprotocol/inspector` needs Node 22.7.5
+ * or newer (2.x: 22.19) and fails on 20; inspector-cli 0.17 and later read `../package.json` relative
+ * to the working folder and fail outside a project. 0.16.8 does neither (test/install/first-run-inspector.test.ts).
+ */
+export const INSPECTOR_CLI = '@modelcontextprotocol/inspector-cli@0.16.8';
+
 export function nextSteps(baseUrl: string, keyId: string, secret: string, dataFile: string, mainPath: string = builtMainPath()): string {
   const mcpUrl = `${baseUrl}/mcp`;
   const indent = (json: unknown) =>
@@ -67,9 +75,9 @@ export function nextSteps(baseUrl: string, keyId: string, secret: string, dataFi
     '',
     '2. List the tools with the MCP Inspector:',
     '',
-    `  npx @modelcontextprotocol/inspector --cli ${mcpUrl} --transport http --header "Authorization: Bearer ${secret}" --method tools/list`,
+    `  npx -y ${INSPECTOR_CLI} --cli ${mcpUrl} --transport http --header "Authorization: Bearer ${secret}" --method tools/list`,
     '',
-    `   (or run npx @modelcontextprotocol/inspector, choose Streamable HTTP, URL ${mcpUrl}, header Authorization: Bearer <secret>)`,
+    `   (on Node 22.19 or newer, npx @modelcontextprotocol/inspector opens its web UI: choose Streamable HTTP, URL ${mcpUrl}, header Authorization: Bearer <secret>)`,
     '',
     '3. Claude Desktop (claude_desktop_config.json) runs the gateway over stdio on the same data (run npm run build first):',
     '',
