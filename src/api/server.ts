@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { NotFoundError } from '../domain/errors.js';
+import { NotFoundError, ValidationError } from '../domain/errors.js';
 import { principalLabel, type Principal } from '../domain/principal.js';
 import { apiKeyVerifier, bearerAuthenticator } from './authenticate.js';
 import { sendError } from './errors.js';
@@ -114,7 +114,12 @@ export async function createHttpServer(ctx: ApiContext & { apiKeys: ApiKeyServic
   });
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      // A busy port is the operator's choice to make: say which one, and how to pick another.
+      if (e.code === 'EADDRINUSE') {
+        reject(new ValidationError(`port: ${opts.host}:${opts.port} is already in use; choose another with --port N (env CONNECTOR_GATEWAY_PORT), or --port 0 for any free port`, 'port', 'port_in_use'));
+      } else reject(e);
+    });
     server.listen(opts.port, opts.host, () => {
       server.off('error', reject);
       resolve();

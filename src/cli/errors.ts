@@ -19,6 +19,16 @@ export function exitCodeOf(e: unknown): number {
   return EXIT.failure;
 }
 
+/**
+ * `--json`: an error as the REST API shapes it, `{"error": {type, code, message, param?}}`, with
+ * the same escaping as the human line; anything untyped says only its name.
+ */
+export function errorJson(e: unknown): { error: { type: string; code: string; message: string; param?: string } } {
+  if (e instanceof GatewayError) return { error: { ...e.toBody(), message: escapeControl(e.message) } };
+  if (e instanceof CommanderError) return { error: { type: 'invalid_request_error', code: e.code.replace(/^commander\./, '').replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), message: escapeControl(e.message.replace(/\s*\n\s*/g, ' ')) } };
+  return { error: { type: 'api_error', code: 'internal', message: escapeControl(errorLine(e).replace(/^error: /, '')) } };
+}
+
 /** One line, no stack: `error: configuration.repository: must be owner/repo`. */
 export function errorLine(e: unknown): string {
   const message = e instanceof GatewayError ? e.message : e instanceof Error ? `unexpected ${e.name}: ${e.message}` : String(e);

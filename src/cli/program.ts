@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import type { CliIO } from './io.js';
-import { errorLine, exitCodeOf, ExitCode } from './errors.js';
+import { errorJson, errorLine, exitCodeOf, ExitCode } from './errors.js';
+import { printJson } from './output.js';
 import { registerConnectors } from './commands/connectors.js';
 import { registerConfigs } from './commands/configs.js';
 import { registerConnect } from './commands/connect.js';
@@ -13,6 +14,7 @@ import { registerDatabase } from './commands/database.js';
 import { registerInstall } from './commands/install.js';
 import { registerUi } from './commands/ui.js';
 import { LOG_LEVEL_ENV, LOG_LEVELS, parseLogLevel } from '../app/logger.js';
+import { VERSION } from '../app/version.js';
 
 export interface Shutdown {
   onShutdown(fn: () => void): void;
@@ -31,6 +33,7 @@ export function buildProgram(outer: CliIO, shutdown: Shutdown): Command {
       writeErr: (s) => void io.stderr.write(s),
       outputError: () => {},
     })
+    .version(VERSION, '--version', 'print the version and exit')
     .option('--log-level <level>', `log level on stderr: ${LOG_LEVELS.join(', ')} (env ${LOG_LEVEL_ENV})`)
     .hook('preAction', (cmd) => {
       const level = cmd.opts<{ logLevel?: string }>().logLevel;
@@ -63,9 +66,12 @@ export async function runCli(argv: readonly string[], io: CliIO, shutdown: Shutd
     if (e instanceof CommanderError) {
       if (e.exitCode === 0) return 0; // --help, --version
       io.stderr.write(`${e.message.replace(/\s*\n\s*/g, ' ')}\n`);
+      if (argv.includes('--json')) printJson(io, errorJson(e));
       return exitCodeOf(e);
     }
     io.stderr.write(errorLine(e) + '\n');
+    // --json: the error is the result, one JSON object on stdout (the human line stays on stderr).
+    if (argv.includes('--json')) printJson(io, errorJson(e));
     return exitCodeOf(e);
   }
 }

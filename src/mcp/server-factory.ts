@@ -1,10 +1,11 @@
+import { VERSION } from '../app/version.js';
 import { Server, ProtocolError, ProtocolErrorCode, type CallToolResult } from '@modelcontextprotocol/server';
 import { isGatewayError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import { CallCancelledError } from '../gateway/configuration-link.js';
 import { UnknownToolError, type PrincipalGateway } from '../gateway/principal-gateway.js';
 
-export const SERVER_INFO = { name: 'mcp-connector-gateway', title: 'MCP Connector Gateway', version: '0.1.0' } as const;
+export const SERVER_INFO = { name: 'mcp-connector-gateway', title: 'MCP Connector Gateway', version: VERSION } as const;
 
 const INSTRUCTIONS =
   'Tools come from your personal connector configurations (GitHub, ClickUp, Jira, Microsoft Teams, custom MCP servers). ' +

@@ -1,7 +1,9 @@
-import { writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliHarness, type CliHarness } from './harness.js';
+import { cliHarness, ROOT, type CliHarness } from './harness.js';
 
 interface Conf {
   id: string;
@@ -28,6 +30,35 @@ beforeAll(async () => {
 afterAll(async () => h.close());
 
 const create = ['configs', 'create', '--connector', 'pc_github', '--name', 'My GitHub', '--config', '{"repository":"acme/backend"}'];
+
+describe('connector-gateway --version and a busy port', () => {
+  it('--version prints the version and exits 0', async () => {
+    const h = await cliHarness();
+    try {
+      const r = await h.run(['--version']);
+      expect(r.code).toBe(0);
+      expect(r.stdout.trim()).toBe((JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('serve on a busy port names the port and how to choose another (exit 2)', async () => {
+    const h = await cliHarness();
+    const busy = createServer();
+    busy.listen(0, '127.0.0.1');
+    await once(busy, 'listening');
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const r = await h.run(['serve', '--transport', 'http', '--host', '127.0.0.1', '--port', String(port)]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`error: port: 127.0.0.1:${port} is already in use; choose another with --port N (env CONNECTOR_GATEWAY_PORT), or --port 0 for any free port`);
+    } finally {
+      busy.close();
+      await h.close();
+    }
+  });
+});
 
 describe('configs', () => {
   it('creates with --json: one JSON object, defaults from the principal', async () => {
@@ -70,9 +101,16 @@ describe('configs', () => {
     expect(moved.code).toBe(2);
     expect(moved.stderr).toContain('configuration.api_base_url: changing where the credentials are sent requires the credentials again');
     await h.json<Conf>(['configs', 'update', c.id, '--config', '{"api_base_url":"http://127.0.0.1:9"}', '--credentials', '{"type":"api_key","api_key":"ghp_cliSecret_1"}']);
-    const t = await h.json<Conf & { last_error?: string }>(['configs', 'test', c.id, '--data', h.dataFile]);
+    // An unhealthy result is printed, and the exit code says the configuration does not work.
+    const testRun = await h.run(['configs', 'test', c.id, '--data', h.dataFile, '--json']);
+    expect(testRun.code).toBe(1);
+    const t = JSON.parse(testRun.stdout) as Conf & { last_error?: string };
     expect(t.health_status).toBe('unhealthy');
     expect(t.last_error).toEqual(expect.any(String));
+    expect(testRun.stderr).toContain(`error: ${c.id} is unhealthy: `);
+    // …and `configs list --health unhealthy` finds it.
+    const unhealthy = await h.json<{ data: Conf[] }>(['configs', 'list', '--health', 'unhealthy']);
+    expect(unhealthy.data.map((x) => x.id)).toEqual([c.id]);
 
     const human = await h.run(['configs', 'list']);
     expect(human.stdout).toMatch(/^ID\s+NAME\s+CONNECTOR\s+ENABLED\s+HEALTH\s+UPDATED/);
@@ -82,6 +120,18 @@ describe('configs', () => {
     const gone = await h.run(['configs', 'get', c.id]);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toBe(`error: no such configuration: ${c.id}\n`);
+    expect(gone.stdout).toBe('');
+    // --json: the error is one JSON object on stdout, the human line still on stderr.
+    const goneJson = await h.run(['configs', 'get', c.id, '--json']);
+    expect(goneJson.code).toBe(1);
+    expect(JSON.parse(goneJson.stdout)).toEqual({ error: { type: 'not_found_error', code: 'resource_missing', message: `no such configuration: ${c.id}`, param: 'id' } });
+    expect(goneJson.stderr).toBe(`error: no such configuration: ${c.id}\n`);
+    const badFlag = await h.run(['configs', 'list', '--limit', 'many', '--json']);
+    expect(badFlag.code).toBe(2);
+    expect(JSON.parse(badFlag.stdout)).toMatchObject({ error: { type: 'invalid_request_error', param: 'limit' } });
+    const unknownOption = await h.run(['configs', 'list', '--colour', '--json']);
+    expect(unknownOption.code).toBe(2);
+    expect(JSON.parse(unknownOption.stdout)).toMatchObject({ error: { type: 'invalid_request_error', code: 'unknown_option' } });
   });
 
   it.each([

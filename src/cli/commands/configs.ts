@@ -1,3 +1,5 @@
+import { escapeControl } from '../../domain/terminal-text.js';
+import { EXIT, ExitCode } from '../errors.js';
 import type { Command } from 'commander';
 import type { ConfigurationObject } from '../../domain/configuration.js';
 import type { CliIO } from '../io.js';
@@ -124,19 +126,21 @@ export function registerConfigs(program: Command, io: CliIO): void {
       { live: true },
     );
     const [only] = tested;
-    if (tested.length === 1 && only) {
-      show(io, only, opts.json);
-      return;
+    if (tested.length === 1 && only) show(io, only, opts.json);
+    else if (opts.json) printJson(io, { object: 'list', data: tested, has_more: false });
+    else {
+      printTable(
+        io,
+        ['ID', 'NAME', 'HEALTH', 'LAST ERROR'],
+        tested.map((c) => [c.id, c.name, c.health_status, c.last_error ?? '-']),
+      );
     }
-    if (opts.json) {
-      printJson(io, { object: 'list', data: tested, has_more: false });
-      return;
+    // The result is printed either way; the exit code says whether every configuration works.
+    const unhealthy = tested.filter((c) => c.health_status === 'unhealthy');
+    if (unhealthy.length > 0) {
+      for (const c of unhealthy) io.stderr.write(`error: ${escapeControl(`${c.id} is unhealthy: ${c.last_error ?? 'the check failed'}`)}\n`);
+      throw new ExitCode(EXIT.failure);
     }
-    printTable(
-      io,
-      ['ID', 'NAME', 'HEALTH', 'LAST ERROR'],
-      tested.map((c) => [c.id, c.name, c.health_status, c.last_error ?? '-']),
-    );
   });
 }
 
