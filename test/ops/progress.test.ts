@@ -82,8 +82,10 @@ describe('progress: on a terminal, quiet in pipes', () => {
         ids.push((JSON.parse(r.stdout) as { id: string }).id);
       }
       const piped = await h.run(['configs', 'test', ...ids, '--json'], { env });
-      expect(piped.code).toBe(0);
-      expect(piped.stderr).toBe('');
+      // every check failed, so the command fails (exit 1) and names each unhealthy configuration on stderr
+      expect(piped.code).toBe(1);
+      expect(piped.stderr.match(/^error: pconf_\w+ is unhealthy: /gm)).toHaveLength(3);
+      expect(piped.stderr).not.toMatch(/\[\d+\/\d+\]/);
       const list = JSON.parse(piped.stdout) as { object: string; data: { id: string; health_status: string }[] };
       expect(list.object).toBe('list');
       expect(list.data.map((c) => c.id)).toEqual(ids);

@@ -131,7 +131,8 @@ export function ConfigForm(props: { id?: string }) {
     }
   };
 
-  if (!connectors) return error ? <p class="error" role="alert">{error.message}</p> : <p aria-busy="true">Loading…</p>;
+  // An edit form shown before its record arrives would let typing be overwritten, or save blanks.
+  if (!connectors || (editing && !loaded)) return error ? <p class="error" role="alert">{error.message}</p> : <p aria-busy="true">Loading…</p>;
   const generalError = error && (!error.param || !document.getElementById(idForParam(error.param))) ? error : undefined;
   const credFields = CREDENTIAL_FIELDS[credType] ?? [];
   return (
