@@ -36,6 +36,8 @@ export class PrincipalGateway {
   private dirty = false;
   private readonly listeners = new Set<() => void>();
   private closed = false;
+  /** A relevant change arrived while the first table was being built: announce once it is there. */
+  private changedDuringFirstLoad = false;
 
   private readonly label: string;
 
@@ -50,6 +52,9 @@ export class PrincipalGateway {
   /** Subscribe to tool list changes; returns the unsubscribe function. */
   onToolsChanged(listener: () => void): () => void {
     this.listeners.add(listener);
+    // A listener needs a table to diff against: behind a load balancer its session may be served by a
+    // replica where this principal never listed tools, and changes to an unloaded table are not announced.
+    if (!this.closed && !this.hasTable && !this.running) this.scheduleRebuild();
     return () => this.listeners.delete(listener);
   }
 
@@ -133,6 +138,8 @@ export class PrincipalGateway {
     // A failed configuration is retried when its owner saves it (new credentials, say); the
     // gateway's own write of `unhealthy` does not count.
     if (relevant(before) === relevant(after) && !failed) return;
+    // The first build may have read the store before this change: its listeners may not have seen it.
+    if (!this.hasTable) this.changedDuringFirstLoad = true;
     this.scheduleRebuild();
   }
 
@@ -197,7 +204,9 @@ export class PrincipalGateway {
     const first = !this.hasTable;
     this.table = table;
     this.hasTable = true;
-    if (changed && !first) for (const l of [...this.listeners]) l();
+    const announce = first ? this.changedDuringFirstLoad : changed;
+    this.changedDuringFirstLoad = false;
+    if (announce) for (const l of [...this.listeners]) l();
   }
 
   private async enabledConfigurations(): Promise<ConfigurationRecord[]> {

@@ -11,6 +11,7 @@ import { createChatAuthorizer } from '../app/chat-authorizer.js';
 import { FlowEndings } from '../oauth/authorization-wait.js';
 import { managementSurface } from '../app/management.js';
 import { McpHttpEndpoint } from './http-endpoint.js';
+import { sealedSessionIds } from './session-id.js';
 import { serveGatewayOverStdio } from './stdio.js';
 import { createMetrics } from '../observability/metrics.js';
 import { composeObservers } from '../observability/compose.js';
@@ -63,6 +64,8 @@ export async function startServe(ctx: AppContext, opts: ServeOptions): Promise<R
     authorizer,
     // An escape hatch and a benchmark baseline: CONNECTOR_GATEWAY_LEAN_CALLS=0 sends every call through the SDK path.
     leanCalls: ctx.env.CONNECTOR_GATEWAY_LEAN_CALLS !== '0',
+    // Sealed under the shared key: behind a load balancer any replica serves a session any other opened.
+    sessionIds: sealedSessionIds(ctx.vault),
   });
   metrics?.setSessionGauge(() => endpoint.openSessions);
   // API keys, plus OIDC access tokens when auth.oidc is set; the resource URL is known once bound.

@@ -205,9 +205,11 @@ describe.skipIf(!haveChromium() && !process.env.CI)('management page in a browse
     expect(await err.textContent()).toMatch(/changed|version/i);
     const now = await s.request('GET', `${CONFIGS}/${id}`, { bearer: s.keys.p1 });
     expect(now.json).toMatchObject({ name: 'My GitHub', enabled: false });
-    // Loading the latest version and saving again goes through.
-    await page.getByRole('button', { name: /Load the latest version/ }).click();
-    await page.getByLabel('Name (required)').fill('My GitHub (renamed)');
+    // Reloading takes the latest version's ETag and keeps what was typed; saving again goes through.
+    const reload = page.getByRole('button', { name: /Load the latest version/ });
+    await reload.click();
+    await reload.waitFor({ state: 'detached' });
+    expect(await page.getByLabel('Name (required)').inputValue()).toBe('My GitHub (renamed)');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await card('My GitHub (renamed)').waitFor();
     expect(problems).toEqual([]);
