@@ -1,13 +1,13 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
 import type { CallOptions } from '../domain/connector.js';
 import type { ConfigurationRecord } from '../domain/configuration.js';
-import { NotFoundError } from '../domain/errors.js';
+import { NotFoundError, UpstreamError } from '../domain/errors.js';
 import type { Owner } from '../domain/principal.js';
 import { principalLabel } from '../domain/principal.js';
 import { ConfigurationLink, CallCancelledError, describeFailure } from './configuration-link.js';
 import { toolFingerprint } from './fingerprint.js';
 import type { HealthWriter } from './health.js';
-import { buildToolTable, type Route, type ToolTable } from './tool-table.js';
+import { authorizeTool, buildToolTable, type Route, type ToolTable } from './tool-table.js';
 import type { GatewayDeps } from './types.js';
 import { outcomeOf, type CallVerdict } from './call-pipeline.js';
 
@@ -84,7 +84,8 @@ export class PrincipalGateway {
     return this.table.routes.get(name);
   }
 
-  async callTool(name: string, args: Record<string, unknown>, opts: CallOptions): Promise<CallToolResult> {
+  /** `onVerdict` learns how the call ended (e.g. "needs authorization", for the in-chat connect flow). */
+  async callTool(name: string, args: Record<string, unknown>, opts: CallOptions, onVerdict?: (verdict: CallVerdict, route: Route) => void): Promise<CallToolResult> {
     let route = this.table.routes.get(name);
     if (!route) {
       await this.ready();
@@ -103,6 +104,7 @@ export class PrincipalGateway {
       throw e;
     } finally {
       this.reportCall(route, name, performance.now() - started, verdict);
+      onVerdict?.(verdict, route);
     }
   }
 
@@ -190,6 +192,8 @@ export class PrincipalGateway {
           discovered.set(link.id, await link.discover());
         } catch (e) {
           this.deps.log.warn({ configuration_id: link.id, reason: describeFailure(e) }, 'tool discovery failed');
+          // A person can fix this one from the chat: list the tool that connects it.
+          if (e instanceof UpstreamError && e.kind === 'reauthorize') discovered.set(link.id, [authorizeTool(`"${link.record.name}"`)]);
         }
       }),
     );
