@@ -71,6 +71,11 @@ export class LegacySession {
     return session;
   }
 
+  /** The same session, its requests sent to `url` (another replica, or the load balancer). */
+  via(url: string): LegacySession {
+    return new LegacySession(url, this.bearer, this.id, this.openedOn);
+  }
+
   send(body: unknown, as: { bearer?: string; id?: string } = {}): Promise<RawAnswer> {
     return post(this.url, as.bearer ?? this.bearer, body, { 'mcp-session-id': as.id ?? this.id, 'mcp-protocol-version': LEGACY_VERSION });
   }
