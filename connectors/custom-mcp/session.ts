@@ -1,4 +1,4 @@
-import { Client, SSEClientTransport, StreamableHTTPClientTransport, ProtocolError, SdkError, SdkHttpError, type Tool, type CallToolResult } from '@modelcontextprotocol/client';
+import { Client, InsufficientScopeError, SSEClientTransport, StreamableHTTPClientTransport, ProtocolError, SdkError, SdkHttpError, type Tool, type CallToolResult } from '@modelcontextprotocol/client';
 import type { ConnectorOpenContext, ConnectorSession, CallOptions } from '../../src/domain/connector.js';
 import { credentialSecret, type Credentials } from '../../src/domain/credentials.js';
 import { Scrubber } from '../../src/domain/secret-forms.js';
@@ -333,6 +333,8 @@ function isModernRevision(version: string): boolean {
 
 function httpStatus(e: unknown): number | undefined {
   if (e instanceof SdkHttpError) return e.status;
+  // The SDK transport answers a 403 `insufficient_scope` challenge with its own error (step-up).
+  if (e instanceof InsufficientScopeError) return 403;
   const code = (e as { code?: unknown } | undefined)?.code;
   return typeof code === 'number' && code >= 400 && code < 600 ? code : undefined;
 }
