@@ -61,7 +61,7 @@ describe('doctor', () => {
     const failed = report.checks.filter((c) => c.status === 'fail');
     expect(failed).toHaveLength(1);
     expect(failed[0]!.name).toBe(`configuration ${id}`);
-    expect(failed[0]!.message).toMatch(/^Gone away \(pc_custom_mcp\) is unhealthy: .+; fix it with: configs update pconf_\w+ --org org_local --user usr_local/);
+    expect(failed[0]!.message).toMatch(/^Gone away \(pc_custom_mcp\) is unhealthy: .+; fix it with connector-gateway configs update pconf_\w+ --org org_local --user usr_local/);
     expect(failed[0]!.message).toContain('--disable');
   });
 

@@ -71,7 +71,7 @@ export async function checkPermissions(files: { label: string; path: string }[])
 }
 
 /** The key without creating one: doctor must never write a new key next to existing sealed data. */
-export function checkKey(env: NodeJS.ProcessEnv, dataFile: string, data: DataFileState | undefined): { check: Check; usable: boolean } {
+export function checkKey(env: NodeJS.ProcessEnv, dataFile: string, data: DataFileState | undefined, dataFlag = ''): { check: Check; usable: boolean } {
   const fromEnv = env[KEY_ENV];
   if (fromEnv !== undefined && fromEnv.trim() !== '') {
     try {
@@ -88,7 +88,7 @@ export function checkKey(env: NodeJS.ProcessEnv, dataFile: string, data: DataFil
   } catch (e) {
     const missing = ((e as { cause?: NodeJS.ErrnoException }).cause?.code ?? '') === 'ENOENT';
     if (missing && (data?.sealedCount ?? 0) === 0) {
-      return { check: { name: 'key', status: 'warn', message: `no key yet: ${keyFile} is created on first use (or set ${KEY_ENV} to a base64 key from: openssl rand -base64 32)` }, usable: false };
+      return { check: { name: 'key', status: 'warn', message: `no key yet: ${keyFile} is created on first use, or now; run: connector-gateway keyring init${dataFlag} (or set ${KEY_ENV} to a base64 key from: openssl rand -base64 32)` }, usable: false };
     }
     if (missing) {
       return {

@@ -9,6 +9,7 @@ import { ExitCode } from '../errors.js';
 import { printJson } from '../output.js';
 import { createProgress, eachWithProgress, type Progress } from '../progress.js';
 import { checkDataFile, checkKey, checkPermissions, checkSealed, checkSettings, type Check } from './doctor-checks.js';
+import { checkNetwork, networkRemedy } from './doctor-network.js';
 
 /** Health checks contact services: a few at a time keeps a long list quick without a burst. */
 const HEALTH_CONCURRENCY = 4;
@@ -40,11 +41,13 @@ export function registerDoctor(program: Command, io: CliIO): void {
  */
 async function runDoctor(io: CliIO, file: string, opts: DataFlags & { skipHealth?: boolean }, progress: Progress): Promise<Check[]> {
   const checks: Check[] = [];
+  // Every command doctor prints must work as printed: with --data, it names the same file.
+  const dataFlag = opts.data !== undefined ? ` --data ${file}` : '';
   const data = await checkDataFile(file);
   checks.push(data.check);
   const settings = checkSettings(io.env);
   checks.push(...settings.checks);
-  const key = checkKey(io.env, file, data.state);
+  const key = checkKey(io.env, file, data.state, dataFlag);
   checks.push(key.check);
   const secretFiles = [{ label: 'data file', path: file }, { label: 'journal', path: `${file}.journal` }, { label: 'audit log', path: `${file}.audit.jsonl` }];
   if (!io.env[KEY_ENV]?.trim()) secretFiles.push({ label: 'key file', path: keyFilePath(file) });
@@ -61,13 +64,14 @@ async function runDoctor(io: CliIO, file: string, opts: DataFlags & { skipHealth
       { ...io, env },
       opts,
       async (ctx) => {
+        checks.push(...checkNetwork(ctx.network.resolved, dataFlag));
         checks.push(await checkSealed(ctx));
         if (opts.skipHealth) return;
         if (!settings.settings) {
           checks.push({ name: 'health', status: 'warn', message: 'health checks skipped: fix the settings file first' });
           return;
         }
-        checks.push(...(await checkEnabled(ctx, progress)));
+        checks.push(...(await checkEnabled(ctx, progress, dataFlag)));
       },
       { live, diagnoseKeys: true },
     );
@@ -85,7 +89,7 @@ function ownerFlags(r: { organization_id: string; user_id?: string; api_key_id?:
   return `--org ${r.organization_id} ${r.user_id !== undefined ? `--user ${r.user_id}` : `--api-key-id ${r.api_key_id ?? ''}`}`;
 }
 
-async function checkEnabled(ctx: AppContext, progress: Progress): Promise<Check[]> {
+async function checkEnabled(ctx: AppContext, progress: Progress, dataFlag: string): Promise<Check[]> {
   const enabled = (await ctx.store.allConfigurations()).filter((r) => r.enabled);
   if (enabled.length === 0) return [{ name: 'health', status: 'ok', message: 'no enabled configurations to check' }];
   progress.step(`checking ${enabled.length} enabled configuration(s)…`);
@@ -99,7 +103,10 @@ async function checkEnabled(ctx: AppContext, progress: Progress): Promise<Check[
         : {
             name: `configuration ${r.id}`,
             status: 'fail',
-            message: `${r.name} (${r.personal_connector_id}) is unhealthy: ${result.error ?? 'the check failed'}; fix it with: configs update ${r.id} ${ownerFlags(r)} --config/--credentials …, or disable it with: configs update ${r.id} ${ownerFlags(r)} --disable`,
+            message:
+              `${r.name} (${r.personal_connector_id}) is unhealthy: ${result.error ?? 'the check failed'}; ` +
+              networkRemedy(result.error ?? '', dataFlag) +
+              `fix it with connector-gateway configs update ${r.id} ${ownerFlags(r)}${dataFlag} and a new --config or --credentials-file, or disable it; run: connector-gateway configs update ${r.id} ${ownerFlags(r)}${dataFlag} --disable`,
           };
     },
     (r, check, done, total) => progress.item(done, total, `${r.id} ${r.name}: ${check.status === 'ok' ? 'ok' : 'FAILED'}`),
