@@ -8,6 +8,7 @@ import { startEverything } from '../helpers/everything.js';
 import { record, TestCredentials } from '../helpers/records.js';
 import { isValidToolName } from '../../src/gateway/naming.js';
 import { ROUTE_META_KEY } from '../../src/gateway/tool-table.js';
+import { PATIENCE_MS } from '../helpers/timing.js';
 
 describe('gateway over a real upstream MCP server (server-everything)', () => {
   let everything: Awaited<ReturnType<typeof startEverything>>;
@@ -24,7 +25,8 @@ describe('gateway over a real upstream MCP server (server-everything)', () => {
       credentials,
       http,
       network: { allowLoopback: true, allowPrivate: false },
-      limits: { discoveryTimeoutMs: 5_000, callTimeoutMs: 10_000 },
+      // No deadline a loaded machine could reach: none is under test here.
+      limits: { discoveryTimeoutMs: PATIENCE_MS, callTimeoutMs: PATIENCE_MS },
       log: silentLogger,
     });
   });
@@ -103,7 +105,7 @@ describe('a configuration whose discovery failed', () => {
     const store = new MemoryStore();
     const http = createHttpClientFactory();
     const credentials = new TestCredentials();
-    const gateway = new Gateway({ store, registry: builtinRegistry(), credentials, http, network: { allowLoopback: true, allowPrivate: false }, limits: { discoveryTimeoutMs: 5_000, callTimeoutMs: 5_000 }, log: silentLogger });
+    const gateway = new Gateway({ store, registry: builtinRegistry(), credentials, http, network: { allowLoopback: true, allowPrivate: false }, limits: { discoveryTimeoutMs: PATIENCE_MS, callTimeoutMs: PATIENCE_MS }, log: silentLogger });
     try {
       const c = await store.createConfiguration(record({ user_id: 'usr_r', personal_connector_id: 'pc_custom_mcp', name: 'Locked', configuration: { endpoint: up.url }, credentials_type: 'bearer' }));
       credentials.byId.set(c.id, { type: 'bearer', token: 'wrong-token' });
