@@ -23,7 +23,7 @@ async function lockOwner(db: pg.PoolClient, ownerKey: string): Promise<void> {
 }
 
 /**
- * Gives a prefix to every configuration stored without one (rows from before migration 0004, or
+ * Gives a prefix to every configuration stored without one (rows from before migration 0005, or
  * written by an older replica since): the prefix its tools had until now, so nothing is renamed.
  * Writes them in the caller's transaction and returns the changes, for the change feed.
  */

@@ -114,7 +114,7 @@ describe.each(backends.filter(([n]) => n === 'lowdb'))('tool prefixes when upgra
   });
 });
 
-describe.each(backends.filter(([n]) => n === 'postgres'))('tool prefixes of rows stored before migration 0004 (%s)', (_name, make) => {
+describe.each(backends.filter(([n]) => n === 'postgres'))('tool prefixes of rows stored before migration 0005 (%s)', (_name, make) => {
   let ctx: BackendCase;
   beforeEach(async () => (ctx = await make()));
   afterEach(() => ctx.cleanup());
@@ -123,7 +123,7 @@ describe.each(backends.filter(([n]) => n === 'postgres'))('tool prefixes of rows
     const url = ctx.databaseUrl!;
     const a = await ctx.store.createConfiguration(makeRecord({ name: 'GitHub' }));
     const b = await ctx.store.createConfiguration(makeRecord({ name: 'GitHub' }));
-    // Rows as a gateway before 0004 (or an older replica during a rolling upgrade) wrote them.
+    // Rows as a gateway before 0005 (or an older replica during a rolling upgrade) wrote them.
     await sql(url, `UPDATE cg_configurations SET tool_prefix = NULL, doc = doc - 'tool_prefix'`);
     const seen = recordEvents(ctx.store);
     const opened = await PostgresStore.open({ url, pollMs: 500 });
