@@ -18,32 +18,34 @@ export const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSyn
  * are written and stay open. `X-Served-By` names the replica that answered (the test reads it).
  */
 export function gatewayHttpBlock(replicas: readonly string[], listen: string): string {
-  return `upstream connector_gateway {
-    ${replicas.map((r) => `server ${r} max_fails=1 fail_timeout=5s;`).join('\n    ')}
-    keepalive 32;
-  }
-
-  server {
-    listen ${listen};
-
-    location / {
-      proxy_pass http://connector_gateway;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      # Streamable HTTP: responses may be SSE streams that stay open for hours.
-      proxy_buffering off;
-      proxy_request_buffering off;
-      proxy_cache off;
-      proxy_read_timeout 1h;
-      proxy_send_timeout 1h;
-      # A replica that refuses the connection (down, restarting): the request goes to the next one.
-      proxy_next_upstream error timeout;
-      add_header X-Served-By $upstream_addr always;
-    }
-  }`;
+  return [
+    'upstream connector_gateway {',
+    ...replicas.map((r) => `  server ${r} max_fails=1 fail_timeout=5s;`),
+    '  keepalive 32;',
+    '}',
+    '',
+    'server {',
+    `  listen ${listen};`,
+    '',
+    '  location / {',
+    '    proxy_pass http://connector_gateway;',
+    '    proxy_http_version 1.1;',
+    '    proxy_set_header Connection "";',
+    '    proxy_set_header Host $host;',
+    '    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+    '    proxy_set_header X-Forwarded-Proto $scheme;',
+    '    # Streamable HTTP: responses may be SSE streams that stay open for hours.',
+    '    proxy_buffering off;',
+    '    proxy_request_buffering off;',
+    '    proxy_cache off;',
+    '    proxy_read_timeout 1h;',
+    '    proxy_send_timeout 1h;',
+    '    # A replica that refuses the connection (down, restarting): the request goes to the next one.',
+    '    proxy_next_upstream error timeout;',
+    '    add_header X-Served-By $upstream_addr always;',
+    '  }',
+    '}',
+  ].join('\n');
 }
 
 export function nginxConfig(replicas: readonly string[], listen: string): string {
@@ -61,7 +63,10 @@ http {
   uwsgi_temp_path tmp/uwsgi;
   scgi_temp_path tmp/scgi;
 
-  ${gatewayHttpBlock(replicas, listen)}
+${gatewayHttpBlock(replicas, listen)
+  .split('\n')
+  .map((l) => (l ? `  ${l}` : l))
+  .join('\n')}
 }
 `;
 }
