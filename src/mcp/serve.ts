@@ -8,6 +8,7 @@ import { oauthRoutes } from '../api/oauth-routes.js';
 import { publicBaseUrl } from '../api/well-known.js';
 import { createConnectService } from '../app/connect.js';
 import { managementSurface } from '../app/management.js';
+import { LocalPage } from '../app/local-page.js';
 import { McpHttpEndpoint } from './http-endpoint.js';
 import { serveGatewayOverStdio } from './stdio.js';
 import { createMetrics } from '../observability/metrics.js';
@@ -39,11 +40,14 @@ export async function startServe(ctx: AppContext, opts: ServeOptions): Promise<R
   const runtime = createGatewayRuntime(ctx, composeObservers(logObserver(ctx.log.child({ component: 'calls' })), metrics?.observer, audit));
 
   if (opts.transport === 'stdio') {
-    const stdio = serveGatewayOverStdio(runtime.gateway.forOwner(ownerOf(opts.principal)), ctx.log);
+    // The settings page listens only once the client asks for it (the open-gateway-settings tool).
+    const page = new LocalPage(ctx, { principal: opts.principal, gateway: runtime.gateway });
+    const stdio = serveGatewayOverStdio(runtime.gateway.forOwner(ownerOf(opts.principal)), ctx.log, { settingsPage: page });
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
         await stdio.close();
+        await page.close();
         await runtime.close();
         await audit.close();
       })());

@@ -4,6 +4,7 @@ import { isGatewayError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import { CallCancelledError } from '../gateway/configuration-link.js';
 import { UnknownToolError, type PrincipalGateway } from '../gateway/principal-gateway.js';
+import { callSettingsTool, SETTINGS_INSTRUCTIONS, SETTINGS_TOOL, SETTINGS_TOOL_NAME, type SettingsPageTool } from './settings-tool.js';
 
 export const SERVER_INFO = { name: 'mcp-connector-gateway', title: 'MCP Connector Gateway', version: VERSION } as const;
 
@@ -15,19 +16,29 @@ const INSTRUCTIONS =
  * One low-level SDK server bound to one principal's gateway. Instances are cheap: the HTTP entry
  * makes one per request (2026 era) or per session (2025 era); the tool table lives in the gateway.
  */
-export function createGatewayServer(gateway: PrincipalGateway, log: Logger, opts: { announceListChanged: boolean }): Server {
-  const server = new Server(SERVER_INFO, { capabilities: { tools: { listChanged: true } }, instructions: INSTRUCTIONS });
+export function createGatewayServer(gateway: PrincipalGateway, log: Logger, opts: { announceListChanged: boolean; settingsPage?: SettingsPageTool }): Server {
+  const page = opts.settingsPage;
+  const server = new Server(SERVER_INFO, { capabilities: { tools: { listChanged: true } }, instructions: page ? INSTRUCTIONS + SETTINGS_INSTRUCTIONS : INSTRUCTIONS });
 
   server.setRequestHandler('tools/list', async (request) => {
     // The whole list is one page, so no cursor was ever handed out: any cursor is unknown, and
     // answering the full list to it would make a paginating client loop or duplicate tools.
     if (request.params?.cursor !== undefined) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid params: unknown cursor (tools/list is not paginated: send it without one)');
-    return { tools: await gateway.listTools() };
+    const tools = await gateway.listTools();
+    return { tools: page ? [SETTINGS_TOOL, ...tools] : tools };
   });
 
   server.setRequestHandler('tools/call', async (request, ctx) => {
     const { name } = request.params;
     const args = (request.params.arguments ?? {}) as Record<string, unknown>;
+    if (page && name === SETTINGS_TOOL_NAME) {
+      try {
+        return await callSettingsTool(page, args);
+      } catch (e) {
+        log.error({ err: e instanceof Error ? e.message : String(e) }, 'settings page failed to start');
+        return { content: [{ type: 'text', text: `The settings page could not start: ${e instanceof Error ? e.message : String(e)}` }], isError: true };
+      }
+    }
     const progressToken = request.params._meta?.progressToken;
     const onProgress =
       progressToken === undefined
