@@ -43,7 +43,7 @@ export function createApiKeyHandler(deps: { apiKeys: ApiKeyService; log: Logger 
         sendJson(res, 405, { error: { type: 'invalid_request_error', code: 'method_not_allowed', message: `${req.method ?? ''} is not allowed here; use ${allow.join(', ')}` } });
         return true;
       }
-      opts.rateLimiter.take(principalLabel(principal));
+      await opts.rateLimiter.acquire(principalLabel(principal));
       for (const name of url.searchParams.keys()) throw new ValidationError(`${name}: this route takes no query parameters`, name);
       if (id === undefined && req.method === 'GET') {
         const data = (await deps.apiKeys.list(principal.organization_id)).filter((k) => owns(principal, k));

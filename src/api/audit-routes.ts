@@ -29,7 +29,7 @@ export function createAuditHandler(
         sendJson(res, 405, { error: { type: 'invalid_request_error', code: 'method_not_allowed', message: `${req.method ?? ''} is not allowed here; use GET` } });
         return true;
       }
-      opts.rateLimiter.take(principalLabel(principal));
+      await opts.rateLimiter.acquire(principalLabel(principal));
       const page = await deps.store.listAudit(ownerOf(principal), parseAuditQuery(url.searchParams));
       sendJson(res, 200, { object: 'list', data: page.data, has_more: page.has_more, url: AUDIT_EVENTS_URL });
     } catch (e) {

@@ -37,7 +37,7 @@ export function createApiHandler(ctx: ApiContext, opts: { authenticate: Authenti
       route = matchRoute(req.method ?? 'GET', url.pathname);
       if (!route) return false;
       const principal = await opts.authenticate(req);
-      limiter.take(principalLabel(principal));
+      await limiter.acquire(principalLabel(principal));
       await dispatch(route, principal, req, res, url);
     } catch (e) {
       if (e instanceof MethodNotAllowedError) {

@@ -37,7 +37,7 @@ export interface HttpServerOptions {
    * before the body was read; `charge(n)` says the request carries `n` calls (a JSON-RPC batch) and
    * counts the `n - 1` others.
    */
-  mcpHandler?: (req: IncomingMessage, res: ServerResponse, principal: Principal, charge: (n: number) => void) => Promise<void>;
+  mcpHandler?: (req: IncomingMessage, res: ServerResponse, principal: Principal, charge: (n: number) => Promise<void>) => Promise<void>;
   extraRoutes?: ExtraRoute[];
   /** Default: API keys as bearer tokens. The only authentication /mcp accepts. */
   authenticate?: Authenticate;
@@ -61,18 +61,20 @@ export interface RunningHttpServer {
 export async function createHttpServer(ctx: ApiContext & { apiKeys: ApiKeyService }, opts: HttpServerOptions): Promise<RunningHttpServer> {
   const authenticate = opts.authenticate ?? bearerAuthenticator([apiKeyVerifier(ctx.apiKeys)]);
   // One budget for every REST route, the extra ones (OAuth start…) included.
-  const restLimiter = new RateLimiter(ctx.settings.limits.rate_limit_per_minute);
+  // With a database the buckets live there: one budget per principal for the whole deployment.
+  const shared = (scope: string) => (ctx.store?.rateBuckets ? { buckets: ctx.store.rateBuckets, scope, log: ctx.log } : undefined);
+  const restLimiter = new RateLimiter(ctx.settings.limits.rate_limit_per_minute, undefined, shared('rest'));
   const restAuthenticate = opts.restAuthenticate ?? authenticate;
   const api = createApiHandler(ctx, { authenticate: restAuthenticate, rateLimiter: restLimiter });
   const guard = hostGuard(opts.allowedHostnames ?? allowedHostnames(opts.host, ctx.settings.allowed_hosts));
   const extra = opts.extraRoutes ?? [];
   // Its own budget: a tool-calling agent makes far more requests than a person using the REST API.
-  const mcpLimiter = new RateLimiter(ctx.settings.limits.mcp_rate_limit_per_minute);
+  const mcpLimiter = new RateLimiter(ctx.settings.limits.mcp_rate_limit_per_minute, undefined, shared('mcp'));
   const serveMcp = async (mcp: NonNullable<HttpServerOptions['mcpHandler']>, req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const principal = await authenticate(req);
     const label = principalLabel(principal);
-    mcpLimiter.take(label);
-    await mcp(req, res, principal, (n) => mcpLimiter.take(label, n - 1, n));
+    await mcpLimiter.acquire(label);
+    await mcp(req, res, principal, (n) => mcpLimiter.acquire(label, n - 1, n));
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -96,7 +98,7 @@ export async function createHttpServer(ctx: ApiContext & { apiKeys: ApiKeyServic
     if (route) {
       const principal = route.public ? undefined : await restAuthenticate(req);
       // Public routes (OAuth browser steps, metadata) are counted per client address instead.
-      restLimiter.take(principal ? principalLabel(principal) : `addr:${req.socket.remoteAddress ?? '?'}`);
+      await restLimiter.acquire(principal ? principalLabel(principal) : `addr:${req.socket.remoteAddress ?? '?'}`);
       const methods = route.methods ?? ['GET'];
       if (!methods.includes(req.method ?? 'GET')) {
         res.setHeader('Allow', methods.join(', '));

@@ -49,7 +49,7 @@ export function createToolHandler(
         sendJson(res, 405, { error: { type: 'invalid_request_error', code: 'method_not_allowed', message: `${req.method ?? ''} is not allowed here; use ${allow}` } });
         return true;
       }
-      opts.rateLimiter.take(principalLabel(principal));
+      await opts.rateLimiter.acquire(principalLabel(principal));
       for (const name of url.searchParams.keys()) throw new ValidationError(`${name}: this route takes no query parameters`, name);
       // 404 for another principal's id, exactly like a missing one.
       const config = await deps.configurations.get(principal, id);

@@ -15,7 +15,7 @@ export interface ApiContext {
   settings: Settings;
   log: Logger;
   /** Serves GET /v1/audit_events when given (AppContext has it). */
-  store?: Pick<Store, 'listAudit'>;
+  store?: Pick<Store, 'listAudit' | 'rateBuckets'>;
   /** Serves /v1/api_keys when given. */
   apiKeys?: ApiKeyService;
   /** Serves a configuration's tools (…/{id}/tools, …/{id}/tools/call) when given: the live gateway of this process. */

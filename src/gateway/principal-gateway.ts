@@ -1,13 +1,13 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
-import type { CallOptions } from '../domain/connector.js';
+import type { CallOptions, ListKind } from '../domain/connector.js';
 import type { ConfigurationRecord } from '../domain/configuration.js';
-import { NotFoundError } from '../domain/errors.js';
+import { NotFoundError, UpstreamError } from '../domain/errors.js';
 import type { Owner } from '../domain/principal.js';
 import { principalLabel } from '../domain/principal.js';
 import { ConfigurationLink, CallCancelledError, describeFailure } from './configuration-link.js';
 import { toolFingerprint } from './fingerprint.js';
 import type { HealthWriter } from './health.js';
-import { buildToolTable, type Route, type ToolTable } from './tool-table.js';
+import { authorizeTool, buildToolTable, type Route, type ToolTable } from './tool-table.js';
 import type { GatewayDeps } from './types.js';
 import { outcomeOf, type CallVerdict } from './call-pipeline.js';
 
@@ -36,6 +36,8 @@ export class PrincipalGateway {
   private dirty = false;
   private readonly listeners = new Set<() => void>();
   private closed = false;
+  /** A relevant change arrived while the first table was being built: announce once it is there. */
+  private changedDuringFirstLoad = false;
 
   private readonly label: string;
 
@@ -50,6 +52,9 @@ export class PrincipalGateway {
   /** Subscribe to tool list changes; returns the unsubscribe function. */
   onToolsChanged(listener: () => void): () => void {
     this.listeners.add(listener);
+    // A listener needs a table to diff against: behind a load balancer its session may be served by a
+    // replica where this principal never listed tools, and changes to an unloaded table are not announced.
+    if (!this.closed && !this.hasTable && !this.running) this.scheduleRebuild();
     return () => this.listeners.delete(listener);
   }
 
@@ -59,9 +64,18 @@ export class PrincipalGateway {
 
   async listTools(): Promise<Tool[]> {
     await this.ready();
-    // Configurations whose discovery failed get another chance, at most every RETRY_FAILED_MS.
+    // Configurations whose discovery failed get another chance, at most every RETRY_FAILED_MS;
+    // tool lists past their time to live are asked for again.
     const now = Date.now();
-    if ([...this.links.values()].some((l) => l.failedAt !== undefined && now - l.failedAt >= RETRY_FAILED_MS)) {
+    let stale = false;
+    for (const l of this.links.values()) {
+      if (l.failedAt !== undefined && now - l.failedAt >= RETRY_FAILED_MS) stale = true;
+      else if (l.expired(this.deps.now?.().getTime() ?? now)) {
+        l.forgetTools();
+        stale = true;
+      }
+    }
+    if (stale) {
       this.scheduleRebuild();
       await this.ready();
     }
@@ -79,7 +93,8 @@ export class PrincipalGateway {
     return this.table.routes.get(name);
   }
 
-  async callTool(name: string, args: Record<string, unknown>, opts: CallOptions): Promise<CallToolResult> {
+  /** `onVerdict` learns how the call ended (e.g. "needs authorization", for the in-chat connect flow). */
+  async callTool(name: string, args: Record<string, unknown>, opts: CallOptions, onVerdict?: (verdict: CallVerdict, route: Route) => void): Promise<CallToolResult> {
     let route = this.table.routes.get(name);
     if (!route) {
       await this.ready();
@@ -98,6 +113,7 @@ export class PrincipalGateway {
       throw e;
     } finally {
       this.reportCall(route, name, performance.now() - started, verdict);
+      onVerdict?.(verdict, route);
     }
   }
 
@@ -131,7 +147,18 @@ export class PrincipalGateway {
     // A failed configuration is retried when its owner saves it (new credentials, say); the
     // gateway's own write of `unhealthy` does not count.
     if (relevant(before) === relevant(after) && !failed) return;
+    // The first build may have read the store before this change: its listeners may not have seen it.
+    if (!this.hasTable) this.changedDuringFirstLoad = true;
     this.scheduleRebuild();
+  }
+
+  /**
+   * An upstream said its list changed (its link already forgot the cached tools): rebuild, and the
+   * principal's sessions hear of it only if what they see changed. A link already replaced is ignored.
+   */
+  private upstreamListChanged(link: ConfigurationLink, kind: ListKind): void {
+    if (this.closed || this.links.get(link.id) !== link) return;
+    if (kind === 'tools') this.scheduleRebuild();
   }
 
   /** Another process changed the store in ways we cannot itemise: re-read and diff. */
@@ -169,7 +196,7 @@ export class PrincipalGateway {
       if (current && current.fingerprint === toolFingerprint(r)) next.set(r.id, current);
       else {
         if (current) retired.push(current);
-        next.set(r.id, new ConfigurationLink(r, this.deps, this.health));
+        next.set(r.id, new ConfigurationLink(r, this.deps, this.health, (link, kind) => this.upstreamListChanged(link, kind)));
       }
     }
     for (const [id, link] of this.links) if (!next.has(id)) retired.push(link);
@@ -183,6 +210,8 @@ export class PrincipalGateway {
           discovered.set(link.id, await link.discover());
         } catch (e) {
           this.deps.log.warn({ configuration_id: link.id, reason: describeFailure(e) }, 'tool discovery failed');
+          // A person can fix this one from the chat: list the tool that connects it.
+          if (e instanceof UpstreamError && e.kind === 'reauthorize') discovered.set(link.id, [authorizeTool(`"${link.record.name}"`)]);
         }
       }),
     );
@@ -193,7 +222,9 @@ export class PrincipalGateway {
     const first = !this.hasTable;
     this.table = table;
     this.hasTable = true;
-    if (changed && !first) for (const l of [...this.listeners]) l();
+    const announce = first ? this.changedDuringFirstLoad : changed;
+    this.changedDuringFirstLoad = false;
+    if (announce) for (const l of [...this.listeners]) l();
   }
 
   private async enabledConfigurations(): Promise<ConfigurationRecord[]> {

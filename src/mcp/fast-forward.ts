@@ -60,7 +60,7 @@ export class FastForwarder {
     const era = this.clientEra(req, call, session);
     if (!era) return false;
     const route = gateway.route(call.name);
-    if (!route || route.mirrorsHeaders) return false;
+    if (!route || route.mirrorsHeaders || route.authorize) return false;
     const fw = route.link.forwarder();
     if (!fw) return false;
     const handled = await this.forward(req, res, call, gateway, route, fw, era, session);
@@ -165,6 +165,12 @@ export class FastForwarder {
           const failure =
             needsAuthorization({ status, challenge: typeof challenge === 'string' ? challenge : undefined, credentialsType: credentials?.type, configurationId: route.link.id, where, what: 'tools/call' }) ??
             mcpStatusFailure(status, where, 'tools/call');
+          if (failure.kind === 'reauthorize') {
+            // Needs a person: the SDK path may ask the client to open the connect page and call again
+            // (src/mcp/authorize-in-chat.ts). The upstream refused this request, so nothing ran twice.
+            pipeline.handOver();
+            return false;
+          }
           writeSynthetic(res, era, call.id, link.failureText(failure.message));
           finish({ kind: 'failed', failure: failure.kind, reason: failure.message });
           return true;

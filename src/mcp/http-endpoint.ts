@@ -6,13 +6,16 @@ import type { Logger } from '../domain/logger.js';
 import { ownerKey, ownerOf, type Principal } from '../domain/principal.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { createGatewayServer } from './server-factory.js';
+import type { ChatAuthorizer } from './authorize-in-chat.js';
 import { readJsonBody, writeJsonRpcError } from './http-body.js';
 import { asToolCall, FastForwarder } from './fast-forward.js';
 import { tryLeanList } from './lean-list.js';
 import { MODERN_REVISION, PROTOCOL_VERSION_META } from './era-translation.js';
+import type { SessionIds } from './session-id.js';
+import { takeOverSession, type SessionTransport } from './session-takeover.js';
 
 interface LegacySession {
-  transport: NodeStreamableHTTPServerTransport;
+  transport: SessionTransport;
   owner: string;
   lastSeen: number;
 }
@@ -25,6 +28,13 @@ export interface McpHttpEndpointOptions {
   maxSessionsPerPrincipal?: number;
   /** Serve same-era tools/call through the lean forwarding path (default true). */
   leanCalls?: boolean;
+  /** Connecting from inside the chat when a call needs authorization (URL-mode elicitation). */
+  authorizer?: ChatAuthorizer;
+  /**
+   * Sealed session ids (see session-id.ts): a session opened on one replica is taken over by any
+   * other it reaches. Without them ids are random and a session lives on its replica only.
+   */
+  sessionIds?: SessionIds;
 }
 
 /**
@@ -36,6 +46,9 @@ export interface McpHttpEndpointOptions {
 export class McpHttpEndpoint {
   private readonly modern = new Map<string, { handler: McpHttpHandler; node: ReturnType<typeof toNodeHandler>; unsubscribe: () => void }>();
   private readonly sessions = new Map<string, LegacySession>();
+  private readonly takeovers = new Map<string, Promise<LegacySession | undefined>>();
+  /** Sessions their client ended here (DELETE): not taken over again by this replica. Bounded, oldest dropped. */
+  private readonly ended = new Set<string>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly fast = new FastForwarder();
   /** Per principal: the 2026-era serialization of its current tool table. */
@@ -64,7 +77,7 @@ export class McpHttpEndpoint {
    * itself was counted before its body was read): a JSON-RPC batch costs one per message in it, so a
    * batch cannot carry more calls than the limit allows. It throws RateLimitedError (429) before anything runs.
    */
-  async handle(req: IncomingMessage, res: ServerResponse, principal: Principal, charge?: (n: number) => void): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse, principal: Principal, charge?: (n: number) => void | Promise<void>): Promise<void> {
     const owner = ownerOf(principal);
     const key = ownerKey(owner);
     let body: unknown;
@@ -72,12 +85,12 @@ export class McpHttpEndpoint {
       const read = await readJsonBody(req, res, this.opts.maxBodyBytes);
       if (!read.ok) return;
       body = read.value;
-      if (Array.isArray(body) && body.length > 1) charge?.(body.length);
+      if (Array.isArray(body) && body.length > 1) await charge?.(body.length);
     }
 
     const sessionId = header(req, 'mcp-session-id');
     if (sessionId !== undefined) {
-      const session = this.sessions.get(sessionId);
+      const session = this.sessions.get(sessionId) ?? (await this.takeOver(sessionId, key, principal));
       // Unknown and foreign sessions look the same: no way to probe for another principal's ids.
       if (!session || session.owner !== key) {
         writeJsonRpcError(res, 404, -32001, 'Session not found');
@@ -85,7 +98,7 @@ export class McpHttpEndpoint {
       }
       session.lastSeen = Date.now();
       if (body !== undefined && (await this.tryLean(req, res, body, principal, sessionId))) return;
-      await session.transport.handleRequest(req, res, body);
+      await session.transport.handle(req, res, body);
       return;
     }
     if (body !== undefined && (await this.tryLean(req, res, body, principal, undefined))) return;
@@ -145,28 +158,63 @@ export class McpHttpEndpoint {
       return;
     }
     this.evictFor(key);
+    const ids = this.opts.sessionIds;
+    const protocolVersion = body.params.protocolVersion;
     const transport = new NodeStreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
+      sessionIdGenerator: () => (ids ? ids.issue(key, { protocolVersion }) : randomUUID()),
       onsessioninitialized: (id) => {
-        this.sessions.set(id, { transport, owner: key, lastSeen: Date.now() });
+        this.sessions.set(id, { transport: { handle: (q, r, b) => transport.handleRequest(q, r, b), close: () => transport.close() }, owner: key, lastSeen: Date.now() });
       },
       onsessionclosed: (id) => {
         this.sessions.delete(id);
+        this.noteEnded(id);
       },
     });
     transport.onclose = () => {
       if (transport.sessionId) this.sessions.delete(transport.sessionId);
     };
-    const server = createGatewayServer(this.gateway.forOwner(ownerOf(principal)), this.log, { announceListChanged: true });
+    const server = createGatewayServer(this.gateway.forOwner(ownerOf(principal)), this.log, { announceListChanged: true, authorization: this.authorization(principal) });
     await server.connect(transport);
     await transport.handleRequest(req, res, body);
+  }
+
+  /**
+   * A session this replica does not hold: when its sealed id opens for this principal, another
+   * replica opened it (or this one, before a restart), and it is rebuilt here. Concurrent requests
+   * on one unknown id share one takeover.
+   */
+  private takeOver(id: string, key: string, principal: Principal): Promise<LegacySession | undefined> {
+    const state = this.ended.has(id) ? undefined : this.opts.sessionIds?.open(id, key);
+    if (!state) return Promise.resolve(undefined);
+    let pending = this.takeovers.get(id);
+    if (!pending) {
+      this.evictFor(key);
+      pending = takeOverSession(id, state, this.gateway.forOwner(ownerOf(principal)), this.log, {
+        maxBodyBytes: this.opts.maxBodyBytes,
+        onEnded: () => this.noteEnded(id),
+        onClosed: () => this.sessions.delete(id),
+      })
+        .then((transport) => {
+          const session = { transport, owner: key, lastSeen: Date.now() };
+          this.sessions.set(id, session);
+          this.log.debug({}, 'took over a session opened on another replica');
+          return session;
+        })
+        .catch((e: unknown) => {
+          this.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'could not take over a session');
+          return undefined;
+        })
+        .finally(() => this.takeovers.delete(id));
+      this.takeovers.set(id, pending);
+    }
+    return pending;
   }
 
   private modernFor(key: string, principal: Principal) {
     let entry = this.modern.get(key);
     if (!entry) {
       const gw = this.gateway.forOwner(ownerOf(principal));
-      const handler = createMcpHandler(() => createGatewayServer(gw, this.log, { announceListChanged: false }), {
+      const handler = createMcpHandler(() => createGatewayServer(gw, this.log, { announceListChanged: false, authorization: this.authorization(principal) }), {
         legacy: 'reject',
         maxRequestBodySize: this.opts.maxBodyBytes,
         onerror: (e) => this.log.debug({ err: e.message }, 'mcp request rejected'),
@@ -176,6 +224,16 @@ export class McpHttpEndpoint {
       this.modern.set(key, entry);
     }
     return entry;
+  }
+
+  private authorization(principal: Principal) {
+    return this.opts.authorizer ? { principal, authorizer: this.opts.authorizer } : undefined;
+  }
+
+  private noteEnded(id: string): void {
+    this.sessions.delete(id);
+    this.ended.add(id);
+    if (this.ended.size > 10_000) this.ended.delete(this.ended.values().next().value!);
   }
 
   /** Keeps one principal from exhausting memory with sessions it never closes. */

@@ -7,9 +7,12 @@ import { clientMetadataDocument } from '../oauth/mcp-auth/index.js';
 import { oauthRoutes } from '../api/oauth-routes.js';
 import { publicBaseUrl } from '../api/well-known.js';
 import { createConnectService } from '../app/connect.js';
+import { createChatAuthorizer } from '../app/chat-authorizer.js';
+import { FlowEndings } from '../oauth/authorization-wait.js';
 import { managementSurface } from '../app/management.js';
 import { LocalPage } from '../app/local-page.js';
 import { McpHttpEndpoint } from './http-endpoint.js';
+import { sealedSessionIds } from './session-id.js';
 import { serveGatewayOverStdio } from './stdio.js';
 import { createMetrics } from '../observability/metrics.js';
 import { composeObservers } from '../observability/compose.js';
@@ -54,16 +57,24 @@ export async function startServe(ctx: AppContext, opts: ServeOptions): Promise<R
     return { closed: stdio.closed.then(() => close()), close };
   }
 
+  let baseUrl = '';
+  // One connect service for the REST routes and the in-chat flow: a chat waiting for a consent
+  // hears of a flow that failed here at once.
+  const endings = new FlowEndings();
+  const connect = createConnectService(ctx, { endings });
+  const authorizer = createChatAuthorizer({ connect, store: ctx.store, sealing: ctx.sealing, baseUrl: () => baseUrl, endings });
   const endpoint = new McpHttpEndpoint(runtime.gateway, ctx.log.child({ component: 'mcp' }), {
     maxBodyBytes: ctx.settings.limits.max_body_bytes,
+    authorizer,
     // An escape hatch and a benchmark baseline: CONNECTOR_GATEWAY_LEAN_CALLS=0 sends every call through the SDK path.
     leanCalls: ctx.env.CONNECTOR_GATEWAY_LEAN_CALLS !== '0',
+    // Sealed under the shared key: behind a load balancer any replica serves a session any other opened.
+    sessionIds: sealedSessionIds(ctx.vault),
   });
   metrics?.setSessionGauge(() => endpoint.openSessions);
   // API keys, plus OIDC access tokens when auth.oidc is set; the resource URL is known once bound.
   const auth = createHttpAuth(ctx.apiKeys, ctx.settings);
-  let baseUrl = '';
-  const connectRoutes = oauthRoutes(createConnectService(ctx), { clientMetadata: () => clientMetadataDocument(ctx.settings), maxBodyBytes: ctx.settings.limits.max_body_bytes, baseUrl: () => baseUrl, log: ctx.log.child({ component: 'oauth' }) });
+  const connectRoutes = oauthRoutes(connect, { clientMetadata: () => clientMetadataDocument(ctx.settings), maxBodyBytes: ctx.settings.limits.max_body_bytes, baseUrl: () => baseUrl, log: ctx.log.child({ component: 'oauth' }) });
   const management = managementSurface(ctx, { bearer: auth.authenticate, baseUrl: () => baseUrl });
   const http = await createHttpServer({ ...ctx, gateway: runtime.gateway }, {
     host: opts.host,

@@ -5,6 +5,8 @@ import type { Logger } from '../domain/logger.js';
 import { CallCancelledError } from '../gateway/configuration-link.js';
 import { UnknownToolError, type PrincipalGateway } from '../gateway/principal-gateway.js';
 import { callSettingsTool, SETTINGS_INSTRUCTIONS, SETTINGS_TOOL, SETTINGS_TOOL_NAME, type SettingsPageTool } from './settings-tool.js';
+import type { Principal } from '../domain/principal.js';
+import { callToolAuthorizing, type ChatAuthorizer } from './authorize-in-chat.js';
 
 export const SERVER_INFO = { name: 'mcp-connector-gateway', title: 'MCP Connector Gateway', version: VERSION } as const;
 
@@ -16,7 +18,17 @@ const INSTRUCTIONS =
  * One low-level SDK server bound to one principal's gateway. Instances are cheap: the HTTP entry
  * makes one per request (2026 era) or per session (2025 era); the tool table lives in the gateway.
  */
-export function createGatewayServer(gateway: PrincipalGateway, log: Logger, opts: { announceListChanged: boolean; settingsPage?: SettingsPageTool }): Server {
+export function createGatewayServer(
+  gateway: PrincipalGateway,
+  log: Logger,
+  opts: {
+    announceListChanged: boolean;
+    /** Connecting from inside the chat (src/mcp/authorize-in-chat.ts): whose calls, and how to authorize them. */
+    authorization?: { principal: Principal; authorizer: ChatAuthorizer } | undefined;
+    /** The stdio server's settings page (src/mcp/settings-tool.ts): its tool and a line of instructions. */
+    settingsPage?: SettingsPageTool | undefined;
+  },
+): Server {
   const page = opts.settingsPage;
   const server = new Server(SERVER_INFO, { capabilities: { tools: { listChanged: true } }, instructions: page ? INSTRUCTIONS + SETTINGS_INSTRUCTIONS : INSTRUCTIONS });
 
@@ -47,7 +59,10 @@ export function createGatewayServer(gateway: PrincipalGateway, log: Logger, opts
             void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, ...p } }).catch(() => {});
           };
     try {
-      const result: CallToolResult = await gateway.callTool(name, args, { signal: ctx.mcpReq.signal, ...(onProgress ? { onProgress } : {}) });
+      const callOpts = { signal: ctx.mcpReq.signal, ...(onProgress ? { onProgress } : {}) };
+      const auth = opts.authorization;
+      if (auth) return await callToolAuthorizing({ server, ctx, principal: auth.principal, authorizer: auth.authorizer, gateway, name, args, opts: callOpts });
+      const result: CallToolResult = await gateway.callTool(name, args, callOpts);
       return result;
     } catch (e) {
       if (e instanceof UnknownToolError) throw new ProtocolError(ProtocolErrorCode.InvalidParams, e.message);

@@ -99,6 +99,16 @@ export type ChangeEvent =
   /** Another process changed the file: the store cannot say which records, so every cache must re-read. */
   | { kind: 'reload' };
 
+/** Rate-limit buckets every process shares (a database): one budget for the whole deployment. */
+export interface SharedRateBuckets {
+  /**
+   * Takes `n` tokens from bucket `key` (holding at most `capacity`, refilled by `perMs` per
+   * millisecond) in one atomic step, or none: resolves 0 when taken, else the milliseconds until
+   * `n` are there.
+   */
+  take(key: string, n: number, capacity: number, perMs: number): Promise<number>;
+}
+
 /** Data written by `update`: everything but identity, creation time, version and revision, which the store manages. */
 export type ConfigurationMutation = (current: ConfigurationRecord) => ConfigurationRecord;
 
@@ -108,6 +118,8 @@ export type ConfigurationMutation = (current: ConfigurationRecord) => Configurat
  */
 export interface Store {
   readonly kind: string;
+  /** Present when rate limits are kept in the store for every process (PostgreSQL); else they are per process. */
+  readonly rateBuckets?: SharedRateBuckets;
 
   getConfiguration(id: string): Promise<ConfigurationRecord | undefined>;
   /** Configurations of one owner, ordered by creation (then id); `filter` narrows. */

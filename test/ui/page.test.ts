@@ -6,7 +6,7 @@ import { startOidcProvider, type StartedOidcProvider } from '../fakes/oidc-provi
 import { startCheckingUpstream } from '../e2e/oauth-support.js';
 import { haveChromium, launchChromium, screenshot, watchPageErrors } from './browser.js';
 import { startPageServer, type PageServer } from './harness.js';
-import { PATIENCE_MS } from '../helpers/timing.js';
+import { PATIENCE_MS, waitFor } from '../helpers/timing.js';
 
 const CONFIGS = '/v1/personal_connectors/configurations';
 const CALLBACK = '/v1/personal_connectors/oauth/callback';
@@ -138,6 +138,12 @@ describe.skipIf(!haveChromium() && !process.env.CI)('management page in a browse
   });
 
   it('shows the audit trail with the page’s own actions', async () => {
+    // Tool calls reach the audit trail in batches, shortly after they end: the page can only show
+    // the call once it is on file, so wait for that (over REST) rather than for a machine's speed.
+    await waitFor(async () => {
+      const r = await s.request('GET', '/v1/audit_events?limit=100', { bearer: s.keys.p1 });
+      return r.json.data?.some((e) => e.action === 'tool.called');
+    }, 'the tool call to reach the audit trail');
     await page.getByRole('link', { name: 'Audit trail' }).click();
     await page.getByRole('heading', { name: 'Audit trail' }).waitFor();
     const text = await page.locator('table').textContent();
@@ -205,9 +211,11 @@ describe.skipIf(!haveChromium() && !process.env.CI)('management page in a browse
     expect(await err.textContent()).toMatch(/changed|version/i);
     const now = await s.request('GET', `${CONFIGS}/${id}`, { bearer: s.keys.p1 });
     expect(now.json).toMatchObject({ name: 'My GitHub', enabled: false });
-    // Loading the latest version and saving again goes through.
-    await page.getByRole('button', { name: /Load the latest version/ }).click();
-    await page.getByLabel('Name (required)').fill('My GitHub (renamed)');
+    // Reloading takes the latest version's ETag and keeps what was typed; saving again goes through.
+    const reload = page.getByRole('button', { name: /Load the latest version/ });
+    await reload.click();
+    await reload.waitFor({ state: 'detached' });
+    expect(await page.getByLabel('Name (required)').inputValue()).toBe('My GitHub (renamed)');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await card('My GitHub (renamed)').waitFor();
     expect(problems).toEqual([]);

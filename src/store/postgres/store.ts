@@ -22,6 +22,7 @@ import { PostgresRegistrations } from './registrations.js';
 import { Leases } from './leases.js';
 import { requireCurrentSchema, schemaState } from './migrations.js';
 import { RecordCache } from './record-cache.js';
+import { PostgresRateBuckets } from './rate-buckets.js';
 import { apiKeyFromDoc, auditColumns, auditFromDoc, auditOwnerWhere, CONFIGURATION_COLUMNS, configurationColumns, configurationFromDoc, listWhere } from './rows.js';
 
 export interface PostgresStoreOptions {
@@ -72,6 +73,7 @@ export class PostgresStore implements Store {
   readonly #leases: Leases;
   readonly #flows: PostgresFlows;
   readonly #registrations: PostgresRegistrations;
+  readonly rateBuckets: PostgresRateBuckets;
   readonly #retentionMs: number;
   /** Bumped on every key change, so a lookup that raced with one is not cached. */
   #keyGeneration = 0;
@@ -97,6 +99,7 @@ export class PostgresStore implements Store {
     this.#leases = new Leases({ pool, mapError, beforeRun: () => this.#listener.kick() });
     this.#flows = new PostgresFlows(pool, mapError);
     this.#registrations = new PostgresRegistrations(pool, mapError);
+    this.rateBuckets = new PostgresRateBuckets(pool, mapError);
   }
 
   /**

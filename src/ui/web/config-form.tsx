@@ -36,13 +36,17 @@ export function ConfigForm(props: { id?: string }) {
   const [busy, setBusy] = useState(false);
   const editing = props.id !== undefined;
 
-  const load = async (id: string) => {
+  const fetchLatest = async (id: string) => {
     const one = await get<Configuration>(`${CONFIGS}/${encodeURIComponent(id)}`);
     setLoaded({ config: one.data, ...(one.etag ? { etag: one.etag } : {}) });
-    setConnectorId(one.data.personal_connector_id);
-    setName(one.data.name);
-    setDescription(one.data.description ?? '');
     return one.data;
+  };
+  const load = async (id: string) => {
+    const latest = await fetchLatest(id);
+    setConnectorId(latest.personal_connector_id);
+    setName(latest.name);
+    setDescription(latest.description ?? '');
+    return latest;
   };
 
   useEffect(() => {
@@ -142,8 +146,8 @@ export function ConfigForm(props: { id?: string }) {
         {generalError ? <FieldError id="form-error" error={generalError} /> : null}
         {conflict && props.id ? (
           <p>
-            <button type="button" onClick={() => props.id && void load(props.id).then(() => setConflict(false))}>
-              Load the latest version (keeps what you typed in the settings)
+            <button type="button" onClick={() => props.id && void fetchLatest(props.id).then(() => setConflict(false))}>
+              Load the latest version (keeps what you typed)
             </button>
           </p>
         ) : null}
