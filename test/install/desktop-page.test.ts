@@ -1,7 +1,6 @@
 /**
  * A Claude Desktop user who never opens a terminal: the MCP Bundle's server, started from
- * manifest.json by mcpb's own code with every setting at its default (local servers allowed, for the
- * loopback GitHub fake), offers one tool on a fresh install. Calling it starts the settings page on a
+ * manifest.json by mcpb's own code with every setting at its default, offers one tool on a fresh install. Calling it starts the settings page on a
  * loopback port and returns a one-time sign-in link; in Chromium the person creates a GitHub
  * configuration; the stdio client is told the tool list changed and calls the new tool. What the page
  * sealed, the `connector-gateway` command reads with its own defaults: one data file, one key.
@@ -53,9 +52,13 @@ describe.skipIf((!haveChromium() && !process.env.CI) || process.platform !== 'li
   beforeAll(async () => {
     h = await desktopHome();
     github = await startFakeGithub({ tokens: [FAKE_GITHUB_TOKEN] });
+    // The one step a real user never takes: the loopback fake stands in for api.github.com, and
+    // plain-HTTP loopback endpoints are refused unless this stored setting allows them.
+    const allowed = await h.cli(['settings', 'set', 'allow_loopback', 'true']);
+    if (allowed.code !== 0) throw new Error(`settings set failed: ${allowed.stderr}`);
     const manifest = v0_3.McpbManifestSchema.parse(JSON.parse(await readFile(join(ROOT, 'manifest.json'), 'utf8')));
     // The repository stands in for the unpacked bundle: same manifest, same dist/ (page included).
-    const config = await getMcpConfigForManifest({ manifest, extensionPath: ROOT, systemDirs: { HOME: h.home }, userConfig: { allow_local_servers: true }, pathSeparator: '/' });
+    const config = await getMcpConfigForManifest({ manifest, extensionPath: ROOT, systemDirs: { HOME: h.home }, userConfig: {}, pathSeparator: '/' });
     if (!config) throw new Error('mcpb resolved no server configuration');
     client = new Client({ name: 'claude-desktop-stand-in', version: '1.0.0' }, { listChanged: { tools: { onChanged: () => listChanged++, autoRefresh: false } } });
     transport = new StdioClientTransport({
@@ -164,7 +167,7 @@ describe.skipIf((!haveChromium() && !process.env.CI) || process.platform !== 'li
     expect(id).toBeDefined();
     // The health check unseals the token and calls GitHub with it.
     const before = github.requests.length;
-    const tested = await h.cli(['configs', 'test', id!, '--json'], { CONNECTOR_GATEWAY_ALLOW_LOOPBACK: '1' });
+    const tested = await h.cli(['configs', 'test', id!, '--json']);
     expect(tested.code, tested.stderr).toBe(0);
     expect(tested.stdout).toContain('"healthy"');
     expect(github.requests.slice(before).some((q) => (q.headers.authorization ?? '').endsWith(FAKE_GITHUB_TOKEN))).toBe(true);
