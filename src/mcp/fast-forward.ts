@@ -105,7 +105,12 @@ export class FastForwarder {
 
     const scope = pipeline.begin(link.callTimeoutMs());
     const onClientGone = () => {
-      if (!res.writableFinished) scope.cancel();
+      if (res.writableFinished) return;
+      scope.cancel();
+      // A 2026-era client cancels by closing its request. Cutting ours tells a 2026-era upstream
+      // the same, but a 2025-era upstream keeps working on the request in its session: it must
+      // hear notifications/cancelled for its own id.
+      if (upstreamEra === 'legacy') void this.cancelUpstream(fw, upstreamId);
     };
     res.once('close', onClientGone);
     const key = session !== undefined ? `${session}\u0000${JSON.stringify(call.id)}` : undefined;

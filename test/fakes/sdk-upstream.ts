@@ -14,6 +14,7 @@ export type UpstreamEra = 'legacy' | 'modern';
  * - `echo {message: string}`: answers the message; any other arguments are a JSON-RPC -32602
  *   (as a server that validates its own input says it);
  * - `needs_sampling`: answers -32021 (MissingRequiredClientCapability), which a 2026 server sends with HTTP 400;
+ * - `slow` (not listed unless added): waits until the call is cancelled (`notifications/cancelled`), counts it;
  * - `vanish`: listed, but answered as an unknown tool (-32602) — what a client meets when the
  *   upstream dropped a tool since the gateway listed it.
  * Prompts: `greet {name}` (a text message and an embedded `test://static/a`). Resources:
@@ -24,7 +25,7 @@ export type UpstreamEra = 'legacy' | 'modern';
  * (2025: on every open session's standalone stream; 2026: to every `subscriptions/listen` stream).
  */
 export async function startSdkUpstream(era: UpstreamEra) {
-  const seen = { initialize: 0, deletes: 0, calls: [] as string[], sessionIds: new Set<string>(), methods: [] as string[], toolLists: 0, gets: 0 };
+  const seen = { initialize: 0, deletes: 0, calls: [] as string[], sessionIds: new Set<string>(), methods: [] as string[], toolLists: 0, gets: 0, cancelled: 0 };
   const live = new Set<Server>();
   const tools: Tool[] = [
     { name: 'echo', description: 'Echo', inputSchema: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] } },
@@ -60,7 +61,7 @@ export async function startSdkUpstream(era: UpstreamEra) {
       seen.toolLists++;
       return { tools };
     });
-    server.setRequestHandler('tools/call', async (req) => {
+    server.setRequestHandler('tools/call', async (req, ctx) => {
       const name = req.params.name;
       seen.calls.push(name);
       switch (name) {
@@ -71,6 +72,14 @@ export async function startSdkUpstream(era: UpstreamEra) {
         }
         case 'needs_sampling':
           throw new MissingRequiredClientCapabilityError({ requiredCapabilities: { sampling: {} } }, 'needs_sampling requires the sampling capability');
+        case 'slow':
+          // Answers only when cancelled: the count says a cancellation reached this server.
+          await new Promise<void>((resolve) => {
+            if (ctx.mcpReq.signal.aborted) resolve();
+            ctx.mcpReq.signal.addEventListener('abort', () => resolve(), { once: true });
+          });
+          seen.cancelled++;
+          return { content: [{ type: 'text', text: 'cancelled, yet answered' }] };
         default:
           throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${name} not found`);
       }
