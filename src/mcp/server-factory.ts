@@ -3,6 +3,7 @@ import { Server, ProtocolError, ProtocolErrorCode, type CallToolResult } from '@
 import { isGatewayError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import { CallCancelledError } from '../gateway/configuration-link.js';
+import { CATALOG_CAPABILITIES, registerCatalogHandlers } from './catalog-handlers.js';
 import { UnknownToolError, type PrincipalGateway } from '../gateway/principal-gateway.js';
 import { callSettingsTool, SETTINGS_INSTRUCTIONS, SETTINGS_TOOL, SETTINGS_TOOL_NAME, type SettingsPageTool } from './settings-tool.js';
 import type { Principal } from '../domain/principal.js';
@@ -30,7 +31,7 @@ export function createGatewayServer(
   },
 ): Server {
   const page = opts.settingsPage;
-  const server = new Server(SERVER_INFO, { capabilities: { tools: { listChanged: true } }, instructions: page ? INSTRUCTIONS + SETTINGS_INSTRUCTIONS : INSTRUCTIONS });
+  const server = new Server(SERVER_INFO, { capabilities: { tools: { listChanged: true }, ...CATALOG_CAPABILITIES }, instructions: page ? INSTRUCTIONS + SETTINGS_INSTRUCTIONS : INSTRUCTIONS });
 
   server.setRequestHandler('tools/list', async (request) => {
     // The whole list is one page, so no cursor was ever handed out: any cursor is unknown, and
@@ -76,15 +77,25 @@ export function createGatewayServer(
     }
   });
 
+  registerCatalogHandlers(server, gateway, log);
+
   // Long-lived instances (a stdio connection, a 2025-era HTTP session) announce changes themselves;
   // per-request 2026-era instances do not: their entry's bus reaches the open subscriptions.
   if (opts.announceListChanged) {
-    const unsubscribe = gateway.onToolsChanged(() => {
-      server.sendToolListChanged().catch(() => {});
-    });
+    const unsubscribe = [
+      gateway.onToolsChanged(() => {
+        server.sendToolListChanged().catch(() => {});
+      }),
+      gateway.onCatalogChanged('resources', () => {
+        server.sendResourceListChanged().catch(() => {});
+      }),
+      gateway.onCatalogChanged('prompts', () => {
+        server.sendPromptListChanged().catch(() => {});
+      }),
+    ];
     const previousOnClose = server.onclose;
     server.onclose = () => {
-      unsubscribe();
+      for (const u of unsubscribe) u();
       previousOnClose?.();
     };
   }
