@@ -10,6 +10,7 @@ import type { CustomMcpConfig } from './config.js';
 import { authHeader, createUpstreamAgent, createUpstreamFetch } from './fetch.js';
 import type { RawForwarder } from '../../src/domain/forwarding.js';
 import type { Dispatcher } from 'undici';
+import { handleListChanged, watchModernLists, type ListWatch } from './list-watch.js';
 
 const CLIENT_INFO = { name: 'mcp-connector-gateway', version: '0.1.0' };
 /** A generous default: long-running upstream tools report progress, which resets the clock. */
@@ -37,6 +38,8 @@ export class CustomMcpSession implements ConnectorSession {
   private readonly ownsAgent: boolean;
   private readonly url: URL;
   private closed = false;
+  /** The `subscriptions/listen` stream of a 2026-era upstream that announces list changes. */
+  private watch: ListWatch | undefined;
 
   private constructor(private readonly ctx: ConnectorOpenContext<CustomMcpConfig>) {
     this.url = checkUrlAllowed(ctx.config.endpoint, ctx.network, 'configuration.endpoint');
@@ -133,7 +136,10 @@ export class CustomMcpSession implements ConnectorSession {
       this.transport = transport;
       const version = streamable.getNegotiatedProtocolVersion();
       const discover = streamable.getDiscoverResult();
-      if (version && isModernRevision(version) && discover) this.discovered = { discover, version };
+      if (version && isModernRevision(version) && discover) {
+        this.discovered = { discover, version };
+        this.watchLists(fetch, discover);
+      } else this.listenOn(adopted);
       return adopted;
     } catch (e) {
       await streamable.close().catch(() => {});
@@ -145,11 +151,25 @@ export class CustomMcpSession implements ConnectorSession {
     const legacy = new Client(CLIENT_INFO);
     try {
       await legacy.connect(new SSEClientTransport(this.url, { fetch }), { signal, timeout: Math.min(this.timeoutMs, 30_000) });
-      return this.adopt(legacy);
+      return this.listenOn(this.adopt(legacy));
     } catch (e) {
       await legacy.close().catch(() => {});
       throw await this.translate(e, 'connect');
     }
+  }
+
+  /** A session-holding upstream announces list changes on its own stream: listen on the client. */
+  private listenOn(client: Client): Client {
+    const onChanged = this.ctx.onListChanged;
+    if (onChanged) handleListChanged(client, onChanged);
+    return client;
+  }
+
+  /** A stateless (2026-era) upstream announces list changes only on a stream opened for them. */
+  private watchLists(fetch: ReturnType<typeof createUpstreamFetch>, discover: NonNullable<ReturnType<Client['getDiscoverResult']>>): void {
+    const onChanged = this.ctx.onListChanged;
+    if (!onChanged || this.watch || this.closed) return;
+    this.watch = watchModernLists({ url: this.url, fetch, discover, clientInfo: CLIENT_INFO, onChanged, log: this.ctx.log });
   }
 
   private adopt(client: Client): Client {
@@ -289,6 +309,9 @@ export class CustomMcpSession implements ConnectorSession {
 
   async close(): Promise<void> {
     this.closed = true;
+    const watch = this.watch;
+    this.watch = undefined;
+    await watch?.close();
     await this.reset({ terminate: true });
     if (this.ownsAgent) await this.agent.close().catch(() => {});
   }

@@ -25,7 +25,7 @@ export function createGatewayRuntime(ctx: AppContext, observer?: GatewayObserver
     credentials,
     http,
     network: networkPolicy(ctx.settings),
-    limits: { discoveryTimeoutMs: ctx.settings.limits.discovery_timeout_ms, callTimeoutMs: ctx.settings.limits.call_timeout_ms },
+    limits: { discoveryTimeoutMs: ctx.settings.limits.discovery_timeout_ms, callTimeoutMs: ctx.settings.limits.call_timeout_ms, toolListTtlMs: ctx.settings.limits.tool_list_ttl_ms },
     log: ctx.log.child({ component: 'gateway' }),
     ...(observer ? { observer } : {}),
   };

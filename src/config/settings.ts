@@ -64,6 +64,8 @@ export const SettingsSchema = z.strictObject({
     .strictObject({
       discovery_timeout_ms: z.number().int().min(100).max(120_000).default(10_000),
       call_timeout_ms: z.number().int().min(100).max(600_000).default(60_000),
+      /** How long a custom MCP server's tool list is trusted when the server announces no change. */
+      tool_list_ttl_ms: z.number().int().min(100).max(86_400_000).default(600_000),
       max_body_bytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
       upstream_max_bytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(10 * 1024 * 1024),
       refresh_skew_ms: z.number().int().min(0).max(3_600_000).default(60_000),
@@ -75,6 +77,7 @@ export const SettingsSchema = z.strictObject({
     .default({
       discovery_timeout_ms: 10_000,
       call_timeout_ms: 60_000,
+      tool_list_ttl_ms: 600_000,
       max_body_bytes: 1024 * 1024,
       upstream_max_bytes: 10 * 1024 * 1024,
       refresh_skew_ms: 60_000,

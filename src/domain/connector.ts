@@ -38,6 +38,9 @@ export interface ConnectorSession {
   close(): Promise<void>;
 }
 
+/** The lists an upstream may announce as changed (`notifications/<kind>/list_changed`). */
+export type ListKind = 'tools' | 'resources' | 'prompts';
+
 export interface ConnectorOpenContext<Config> {
   configurationId: string;
   configurationName: string;
@@ -47,6 +50,11 @@ export interface ConnectorOpenContext<Config> {
   network: NetworkPolicy;
   signal: AbortSignal;
   log: Logger;
+  /**
+   * The upstream said one of its lists changed (custom MCP: its own `list_changed`). The gateway
+   * drops its cached copy and tells the principal's open sessions if what they see changed.
+   */
+  onListChanged?: (kind: ListKind) => void;
 }
 
 /** A connector type (GitHub, Jira, …): what it accepts and how to open a session for a configuration. */

@@ -1,5 +1,5 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
-import type { CallOptions } from '../domain/connector.js';
+import type { CallOptions, ListKind } from '../domain/connector.js';
 import type { ConfigurationRecord } from '../domain/configuration.js';
 import { NotFoundError, UpstreamError } from '../domain/errors.js';
 import type { Owner } from '../domain/principal.js';
@@ -64,9 +64,18 @@ export class PrincipalGateway {
 
   async listTools(): Promise<Tool[]> {
     await this.ready();
-    // Configurations whose discovery failed get another chance, at most every RETRY_FAILED_MS.
+    // Configurations whose discovery failed get another chance, at most every RETRY_FAILED_MS;
+    // tool lists past their time to live are asked for again.
     const now = Date.now();
-    if ([...this.links.values()].some((l) => l.failedAt !== undefined && now - l.failedAt >= RETRY_FAILED_MS)) {
+    let stale = false;
+    for (const l of this.links.values()) {
+      if (l.failedAt !== undefined && now - l.failedAt >= RETRY_FAILED_MS) stale = true;
+      else if (l.expired(this.deps.now?.().getTime() ?? now)) {
+        l.forgetTools();
+        stale = true;
+      }
+    }
+    if (stale) {
       this.scheduleRebuild();
       await this.ready();
     }
@@ -143,6 +152,15 @@ export class PrincipalGateway {
     this.scheduleRebuild();
   }
 
+  /**
+   * An upstream said its list changed (its link already forgot the cached tools): rebuild, and the
+   * principal's sessions hear of it only if what they see changed. A link already replaced is ignored.
+   */
+  private upstreamListChanged(link: ConfigurationLink, kind: ListKind): void {
+    if (this.closed || this.links.get(link.id) !== link) return;
+    if (kind === 'tools') this.scheduleRebuild();
+  }
+
   /** Another process changed the store in ways we cannot itemise: re-read and diff. */
   noteReload(): void {
     if (this.closed || (!this.hasTable && !this.running)) return;
@@ -178,7 +196,7 @@ export class PrincipalGateway {
       if (current && current.fingerprint === toolFingerprint(r)) next.set(r.id, current);
       else {
         if (current) retired.push(current);
-        next.set(r.id, new ConfigurationLink(r, this.deps, this.health));
+        next.set(r.id, new ConfigurationLink(r, this.deps, this.health, (link, kind) => this.upstreamListChanged(link, kind)));
       }
     }
     for (const [id, link] of this.links) if (!next.has(id)) retired.push(link);

@@ -16,10 +16,13 @@ export type UpstreamEra = 'legacy' | 'modern';
  * - `needs_sampling`: answers -32021 (MissingRequiredClientCapability), which a 2026 server sends with HTTP 400;
  * - `vanish`: listed, but answered as an unknown tool (-32602) — what a client meets when the
  *   upstream dropped a tool since the gateway listed it.
- * Records what it saw: initialize requests, session ids, DELETEs, calls.
+ * Records what it saw: initialize requests, session ids, DELETEs, calls, tools/list requests.
+ * `addTool` changes the list silently; `announce(kind)` sends `notifications/<kind>/list_changed`
+ * (2025: on every open session's standalone stream; 2026: to every `subscriptions/listen` stream).
  */
 export async function startSdkUpstream(era: UpstreamEra) {
-  const seen = { initialize: 0, deletes: 0, calls: [] as string[], sessionIds: new Set<string>(), methods: [] as string[] };
+  const seen = { initialize: 0, deletes: 0, calls: [] as string[], sessionIds: new Set<string>(), methods: [] as string[], toolLists: 0, gets: 0 };
+  const live = new Set<Server>();
   const tools: Tool[] = [
     { name: 'echo', description: 'Echo', inputSchema: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] } },
     { name: 'needs_sampling', description: 'Needs the sampling capability', inputSchema: { type: 'object' } },
@@ -28,7 +31,10 @@ export async function startSdkUpstream(era: UpstreamEra) {
 
   const factory = () => {
     const server = new Server({ name: `sdk-upstream-${era}`, version: '1.0.0' }, { capabilities: { tools: { listChanged: true } } });
-    server.setRequestHandler('tools/list', async () => ({ tools }));
+    server.setRequestHandler('tools/list', async () => {
+      seen.toolLists++;
+      return { tools };
+    });
     server.setRequestHandler('tools/call', async (req) => {
       const name = req.params.name;
       seen.calls.push(name);
@@ -49,8 +55,14 @@ export async function startSdkUpstream(era: UpstreamEra) {
 
   let close: () => Promise<void>;
   let httpServer: HttpServer;
+  let announce: (kind: 'tools' | 'resources' | 'prompts') => void;
   if (era === 'modern') {
     const handler = createMcpHandler(factory, { legacy: 'reject' });
+    announce = (kind) => {
+      if (kind === 'tools') handler.notify.toolsChanged();
+      else if (kind === 'resources') handler.notify.resourcesChanged();
+      else handler.notify.promptsChanged();
+    };
     const node = toNodeHandler(handler);
     httpServer = createServer((req, res) => {
       if (req.method === 'DELETE') seen.deletes++;
@@ -60,9 +72,16 @@ export async function startSdkUpstream(era: UpstreamEra) {
     close = () => handler.close();
   } else {
     const sessions = new Map<string, NodeStreamableHTTPServerTransport>();
+    announce = (kind) => {
+      for (const s of live) {
+        const sent = kind === 'tools' ? s.sendToolListChanged() : kind === 'resources' ? s.sendResourceListChanged() : s.sendPromptListChanged();
+        void sent.catch(() => {});
+      }
+    };
     httpServer = createServer((req, res) => {
       void (async () => {
         if (req.method === 'DELETE') seen.deletes++;
+        if (req.method === 'GET') seen.gets++;
         const id = req.headers['mcp-session-id'];
         const sessionId = Array.isArray(id) ? id[0] : id;
         let body: unknown;
@@ -93,7 +112,10 @@ export async function startSdkUpstream(era: UpstreamEra) {
             sessions.delete(sid);
           },
         });
-        await factory().connect(transport);
+        const server = factory();
+        live.add(server);
+        server.onclose = () => live.delete(server);
+        await server.connect(transport);
         await transport.handleRequest(req, res, body);
       })().catch((e: unknown) => {
         if (!res.headersSent) res.writeHead(500).end(String(e));
@@ -108,6 +130,11 @@ export async function startSdkUpstream(era: UpstreamEra) {
   return {
     url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}/mcp`,
     seen,
+    /** Adds a tool without telling anyone (the gateway sees it on its next discovery). */
+    addTool(tool: Tool) {
+      tools.push(tool);
+    },
+    announce: (kind: 'tools' | 'resources' | 'prompts') => announce(kind),
     async close() {
       await close();
       httpServer.closeAllConnections();
