@@ -36,6 +36,8 @@ export class PrincipalGateway {
   private dirty = false;
   private readonly listeners = new Set<() => void>();
   private closed = false;
+  /** Set by a network settings change: the next rebuild replaces every link, whatever its fingerprint. */
+  private retireAll = false;
   /** A relevant change arrived while the first table was being built: announce once it is there. */
   private changedDuringFirstLoad = false;
 
@@ -167,6 +169,13 @@ export class PrincipalGateway {
     this.scheduleRebuild();
   }
 
+  /** The network allowances changed: reopen every configuration under the new ones. */
+  noteNetworkChange(): void {
+    if (this.closed || (!this.hasTable && !this.running)) return;
+    this.retireAll = true;
+    this.scheduleRebuild();
+  }
+
   /** Rebuilds run one at a time; changes arriving meanwhile cause one more pass, not one each. */
   private scheduleRebuild(): void {
     if (this.running) {
@@ -188,12 +197,14 @@ export class PrincipalGateway {
   }
 
   private async rebuild(): Promise<void> {
+    const retireAll = this.retireAll;
+    this.retireAll = false;
     const records = await this.enabledConfigurations();
     const next = new Map<string, ConfigurationLink>();
     const retired: ConfigurationLink[] = [];
     for (const r of records) {
       const current = this.links.get(r.id);
-      if (current && current.fingerprint === toolFingerprint(r)) next.set(r.id, current);
+      if (current && !retireAll && current.fingerprint === toolFingerprint(r)) next.set(r.id, current);
       else {
         if (current) retired.push(current);
         next.set(r.id, new ConfigurationLink(r, this.deps, this.health, (link, kind) => this.upstreamListChanged(link, kind)));

@@ -62,11 +62,14 @@ describe('the packed bundle', () => {
 
   it('serves the configured tools over stdio when started the way Claude Desktop starts it', async () => {
     const dataFile = join(dir, 'gateway.json');
-    const userConfig = { data_file: dataFile, user_id: 'usr_bundle', organization_id: 'org_bundle', allow_local_servers: true };
+    const userConfig = { data_file: dataFile, user_id: 'usr_bundle', organization_id: 'org_bundle' };
     const launch = await desktopLaunch(userConfig);
     const env = { ...getDefaultEnvironment(), ...launch.env };
 
-    // The same entry point, as a CLI, creates the configuration the server will serve.
+    // The same entry point, as a CLI, allows local servers for every process on this data file…
+    const allowed = await run(launch.command, [launch.args[0] ?? '', 'settings', 'set', 'allow_loopback', 'true'], { env, cwd: dir });
+    expect(allowed.code, allowed.stderr).toBe(0);
+    // …and creates the configuration the server will serve.
     const created = await run(
       launch.command,
       [launch.args[0] ?? '', 'configs', 'create', '--connector', 'pc_custom_mcp', '--name', 'Local echo', '--config', JSON.stringify({ endpoint: upstream.url }), '--json'],

@@ -13,7 +13,8 @@ import { checkApiKeyInput, checkAuditInput, parseStored } from '../schemas.js';
 import { assertSealPolicy, KeyPolicySchema, sealsSomething } from '../key-policy.js';
 import { checkOAuthRegistrationInput } from '../oauth-registrations.js';
 import type { Snapshot } from '../transfer.js';
-import type { KeyPolicy } from '../types.js';
+import type { KeyPolicy, StoredSettings, StoredSettingsPatch } from '../types.js';
+import { applySettingsPatch, StoredSettingsSchema } from '../stored-settings.js';
 import type { ApiKeyRecord, AuditEvent, ChangeEvent, ConfigurationMutation, ListOptions, OAuthFlowLimits, OAuthFlowRecord, OAuthRegistrationRecord, Page, Store } from '../types.js';
 import { ChangeListener, CHANGES_CHANNEL } from './change-feed.js';
 import { checkDatabaseUrl, createPool, isConnectionError, mapDbError } from './connection.js';
@@ -324,6 +325,27 @@ export class PostgresStore implements Store {
     await this.#query('setting the key policy', 'INSERT INTO cg_key_policy (id, doc) VALUES (1, $1::jsonb) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc', [JSON.stringify(checked)]);
   }
 
+  async getStoredSettings(): Promise<StoredSettings> {
+    const r = await this.#query<{ doc: unknown }>('reading the stored settings', 'SELECT doc FROM cg_settings WHERE id = 1');
+    return r.rows[0] ? parseStored(StoredSettingsSchema, r.rows[0].doc, 'cg_settings') : {};
+  }
+
+  /** One row for the deployment, changed under its row lock; every replica hears it through the change feed. */
+  async setStoredSettings(patch: StoredSettingsPatch): Promise<StoredSettings> {
+    let next: StoredSettings = {};
+    await this.#write('setting the stored settings', async (db) => {
+      await db.query(`INSERT INTO cg_settings (id, doc) VALUES (1, '{}'::jsonb) ON CONFLICT (id) DO NOTHING`);
+      const r = await db.query<{ doc: unknown }>('SELECT doc FROM cg_settings WHERE id = 1 FOR UPDATE');
+      next = applySettingsPatch(parseStored(StoredSettingsSchema, r.rows[0]?.doc ?? {}, 'cg_settings'), patch);
+      await db.query('UPDATE cg_settings SET doc = $1::jsonb WHERE id = 1', [JSON.stringify(next)]);
+      await db.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
+      await db.query(`WITH ins AS (INSERT INTO cg_changes (origin, kind, op, id) VALUES ($1, 'settings', 'updated', '') RETURNING seq) SELECT pg_notify('${CHANGES_CHANNEL}', seq::text) FROM ins`, [this.#origin]);
+      return undefined;
+    });
+    this.#emitter.emit([{ kind: 'settings' }]);
+    return next;
+  }
+
   listOAuthRegistrations(): Promise<OAuthRegistrationRecord[]> {
     return this.#registrations.list();
   }
@@ -488,6 +510,11 @@ export class PostgresStore implements Store {
           this.#keys.clear();
           this.#keyGeneration++;
           events.push({ kind: 'reload' });
+          continue;
+        }
+        if (row.kind === 'settings') {
+          // This replica told its own listeners when it committed.
+          if (row.origin !== this.#origin) events.push({ kind: 'settings' });
           continue;
         }
         const change = toChange(row);
