@@ -9,7 +9,7 @@ import { OneTimeTokens, SessionCodec } from '../auth/sessions.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { clientMetadataDocument } from '../oauth/mcp-auth/index.js';
 import { uiRoutes } from '../ui/assets.js';
-import { createConnectService } from './connect.js';
+import { createConnectService, type ConnectService } from './connect.js';
 import type { AppContext } from './context.js';
 
 /** The only address the page listens on: a person on this computer, never the network. */
@@ -33,6 +33,8 @@ export interface LocalPageOptions {
   now?: () => number;
   /** The built page (default dist/ui of the package). */
   uiDir?: string;
+  /** Shared with the in-chat authorizer, so a chat waiting for consent hears of a flow that failed here. */
+  connect?: ConnectService;
 }
 
 /**
@@ -64,10 +66,15 @@ export class LocalPage {
     return this.server?.url;
   }
 
+  /** Starts the page (once) and returns its origin, `http://127.0.0.1:<port>`. */
+  async listen(): Promise<string> {
+    if (this.closed) throw new Error('the settings page has been closed');
+    return (await (this.starting ??= this.start())).url;
+  }
+
   /** Starts the page (once) and returns a new single-use sign-in link to it. */
   async link(): Promise<LocalPageLink> {
-    if (this.closed) throw new Error('the settings page has been closed');
-    const server = await (this.starting ??= this.start());
+    const server = { url: await this.listen() };
     const token = this.tokens.issue(this.opts.principal);
     return {
       url: `${server.url}/ui/#token=${token}`,
@@ -113,7 +120,7 @@ export class LocalPage {
       }
       return p;
     };
-    const connect = oauthRoutes(createConnectService(ctx), {
+    const connect = oauthRoutes(this.opts.connect ?? createConnectService(ctx), {
       clientMetadata: () => clientMetadataDocument(ctx.settings),
       maxBodyBytes: ctx.settings.limits.max_body_bytes,
       baseUrl: () => origin,

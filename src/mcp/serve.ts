@@ -44,8 +44,25 @@ export async function startServe(ctx: AppContext, opts: ServeOptions): Promise<R
 
   if (opts.transport === 'stdio') {
     // The settings page listens only once the client asks for it (the open-gateway-settings tool).
-    const page = new LocalPage(ctx, { principal: opts.principal, gateway: runtime.gateway });
-    const stdio = serveGatewayOverStdio(runtime.gateway.forOwner(ownerOf(opts.principal)), ctx.log, { settingsPage: page });
+    // A call that needs an account connected sends a client with URL elicitation to the same page's
+    // confirmation step, which starts the page too.
+    const endings = new FlowEndings();
+    const connect = createConnectService(ctx, { endings });
+    const page = new LocalPage(ctx, { principal: opts.principal, gateway: runtime.gateway, connect });
+    const authorizer = createChatAuthorizer({ connect, store: ctx.store, sealing: ctx.sealing, baseUrl: () => page.origin ?? '', endings });
+    const stdio = serveGatewayOverStdio(runtime.gateway.forOwner(ownerOf(opts.principal)), ctx.log, {
+      settingsPage: page,
+      authorization: {
+        principal: opts.principal,
+        authorizer: {
+          ...authorizer,
+          start: async (principal, configurationId, scope) => {
+            await page.listen();
+            return authorizer.start(principal, configurationId, scope);
+          },
+        },
+      },
+    });
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {

@@ -2,8 +2,9 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
 import type { LocalPageLink } from '../app/local-page.js';
 
 /**
- * The stdio server's own tool. Its name has no underscore, and every configuration's tool is
- * `<slug>_<tool>`, so no configuration can ever shadow it.
+ * The stdio server's own tool. Its name has no underscore, and a configuration's tool is
+ * `<tool_prefix>_<tool>`, so only a configuration given an empty prefix could name a tool the same;
+ * the settings tool wins then (server-factory.ts).
  */
 export const SETTINGS_TOOL_NAME = 'open-gateway-settings';
 
