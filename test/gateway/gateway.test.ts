@@ -83,9 +83,11 @@ describe('gateway over a real upstream MCP server (server-everything)', () => {
     await store.updateConfiguration(c.id, (r) => ({ ...r, metadata: { team: 'x' } }));
     await g.listTools();
     expect(changes).toBe(0);
-    // Renaming changes every tool name.
+    // Renaming keeps every tool name (the prefix stays with the configuration) but changes what the
+    // tools say about it: their descriptions name the configuration.
     await store.updateConfiguration(c.id, (r) => ({ ...r, name: 'Renamed' }));
-    await expect.poll(async () => (await g.listTools()).some((t) => t.name === 'renamed_echo')).toBe(true);
+    await expect.poll(async () => (await g.listTools()).find((t) => t.name === 'one_echo')?.description?.startsWith('[Renamed ·')).toBe(true);
+    expect((await g.listTools()).some((t) => t.name.startsWith('renamed_'))).toBe(false);
     expect(changes).toBe(1);
     // Another principal's change sends nothing here.
     await store.createConfiguration(record({ user_id: 'usr_zzz', personal_connector_id: 'pc_custom_mcp', name: 'Other', configuration: { endpoint: everything.url } }));

@@ -145,7 +145,7 @@ describe('install claude-desktop', { timeout: TEST_TIMEOUT_MS }, () => {
     expect(existsSync(linuxDefault())).toBe(false);
   });
 
-  it('passes the settings file (absolute) and the network switches through, since Claude starts the server without the shell environment', async () => {
+  it('passes the settings file (absolute) but not the network overrides (stored with the data instead), since Claude starts the server without the shell environment', async () => {
     const r = await h.cli(['install', 'claude-desktop', '--json'], { CONNECTOR_GATEWAY_CONFIG: 'settings.json', CONNECTOR_GATEWAY_ALLOW_LOOPBACK: '1', CONNECTOR_GATEWAY_DATA: 'rel/data.json' });
     expect(r.code, r.stderr).toBe(0);
     const { entry } = JSON.parse(r.stdout) as { entry: { env: Record<string, string> } };
@@ -154,7 +154,7 @@ describe('install claude-desktop', { timeout: TEST_TIMEOUT_MS }, () => {
       CONNECTOR_GATEWAY_USER: 'usr_local',
       CONNECTOR_GATEWAY_ORG: 'org_local',
       CONNECTOR_GATEWAY_CONFIG: join(h.home, 'settings.json'),
-      CONNECTOR_GATEWAY_ALLOW_LOOPBACK: '1',
     });
+    expect(r.stderr).toContain('run: connector-gateway settings set allow_loopback true');
   });
 });
