@@ -1,4 +1,4 @@
-import { Client, SSEClientTransport, StreamableHTTPClientTransport, ProtocolError, SdkError, SdkHttpError, type Tool, type CallToolResult } from '@modelcontextprotocol/client';
+import { Client, InsufficientScopeError, SSEClientTransport, StreamableHTTPClientTransport, ProtocolError, SdkError, SdkHttpError, type Tool, type CallToolResult, type GetPromptResult, type Prompt, type ReadResourceResult, type Resource, type ResourceTemplateType } from '@modelcontextprotocol/client';
 import type { ConnectorOpenContext, ConnectorSession, CallOptions } from '../../src/domain/connector.js';
 import { credentialSecret, type Credentials } from '../../src/domain/credentials.js';
 import { Scrubber } from '../../src/domain/secret-forms.js';
@@ -10,6 +10,7 @@ import type { CustomMcpConfig } from './config.js';
 import { authHeader, createUpstreamAgent, createUpstreamFetch } from './fetch.js';
 import type { RawForwarder } from '../../src/domain/forwarding.js';
 import type { Dispatcher } from 'undici';
+import { handleListChanged, watchModernLists, type ListWatch } from './list-watch.js';
 
 const CLIENT_INFO = { name: 'mcp-connector-gateway', version: '0.1.0' };
 /** A generous default: long-running upstream tools report progress, which resets the clock. */
@@ -37,6 +38,8 @@ export class CustomMcpSession implements ConnectorSession {
   private readonly ownsAgent: boolean;
   private readonly url: URL;
   private closed = false;
+  /** The `subscriptions/listen` stream of a 2026-era upstream that announces list changes. */
+  private watch: ListWatch | undefined;
 
   private constructor(private readonly ctx: ConnectorOpenContext<CustomMcpConfig>) {
     this.url = checkUrlAllowed(ctx.config.endpoint, ctx.network, 'configuration.endpoint');
@@ -133,7 +136,10 @@ export class CustomMcpSession implements ConnectorSession {
       this.transport = transport;
       const version = streamable.getNegotiatedProtocolVersion();
       const discover = streamable.getDiscoverResult();
-      if (version && isModernRevision(version) && discover) this.discovered = { discover, version };
+      if (version && isModernRevision(version) && discover) {
+        this.discovered = { discover, version };
+        this.watchLists(fetch, discover);
+      } else this.listenOn(adopted);
       return adopted;
     } catch (e) {
       await streamable.close().catch(() => {});
@@ -145,11 +151,25 @@ export class CustomMcpSession implements ConnectorSession {
     const legacy = new Client(CLIENT_INFO);
     try {
       await legacy.connect(new SSEClientTransport(this.url, { fetch }), { signal, timeout: Math.min(this.timeoutMs, 30_000) });
-      return this.adopt(legacy);
+      return this.listenOn(this.adopt(legacy));
     } catch (e) {
       await legacy.close().catch(() => {});
       throw await this.translate(e, 'connect');
     }
+  }
+
+  /** A session-holding upstream announces list changes on its own stream: listen on the client. */
+  private listenOn(client: Client): Client {
+    const onChanged = this.ctx.onListChanged;
+    if (onChanged) handleListChanged(client, onChanged);
+    return client;
+  }
+
+  /** A stateless (2026-era) upstream announces list changes only on a stream opened for them. */
+  private watchLists(fetch: ReturnType<typeof createUpstreamFetch>, discover: NonNullable<ReturnType<Client['getDiscoverResult']>>): void {
+    const onChanged = this.ctx.onListChanged;
+    if (!onChanged || this.watch || this.closed) return;
+    this.watch = watchModernLists({ url: this.url, fetch, discover, clientInfo: CLIENT_INFO, onChanged, log: this.ctx.log });
   }
 
   private adopt(client: Client): Client {
@@ -201,6 +221,40 @@ export class CustomMcpSession implements ConnectorSession {
       'tools/call',
     );
     // An upstream that echoes the token it received (in a result or an error) must not hand it to the caller.
+    return this.scrubber().scrubJson(result);
+  }
+
+  /** Whether the upstream declared `prompts` / `resources`: a server without them is not asked. */
+  private offers(c: Client, kind: 'prompts' | 'resources'): boolean {
+    return c.getServerCapabilities()?.[kind] !== undefined;
+  }
+
+  async listPrompts(signal: AbortSignal): Promise<Prompt[]> {
+    const prompts = await this.withReauth(signal, async (c) => (this.offers(c, 'prompts') ? (await c.listPrompts(undefined, { signal, timeout: this.timeoutMs, cacheMode: 'refresh' })).prompts : []), 'prompts/list');
+    return this.scrubber().scrubJson(prompts);
+  }
+
+  async getPrompt(name: string, args: Record<string, string> | undefined, signal: AbortSignal): Promise<GetPromptResult> {
+    const result = await this.withReauth(signal, (c) => c.getPrompt({ name, ...(args ? { arguments: args } : {}) }, { signal, timeout: this.timeoutMs }), 'prompts/get');
+    return this.scrubber().scrubJson(result);
+  }
+
+  async listResources(signal: AbortSignal): Promise<Resource[]> {
+    const resources = await this.withReauth(signal, async (c) => (this.offers(c, 'resources') ? (await c.listResources(undefined, { signal, timeout: this.timeoutMs, cacheMode: 'refresh' })).resources : []), 'resources/list');
+    return this.scrubber().scrubJson(resources);
+  }
+
+  async listResourceTemplates(signal: AbortSignal): Promise<ResourceTemplateType[]> {
+    const templates = await this.withReauth(
+      signal,
+      async (c) => (this.offers(c, 'resources') ? (await c.listResourceTemplates(undefined, { signal, timeout: this.timeoutMs, cacheMode: 'refresh' })).resourceTemplates : []),
+      'resources/templates/list',
+    );
+    return this.scrubber().scrubJson(templates);
+  }
+
+  async readResource(uri: string, signal: AbortSignal): Promise<ReadResourceResult> {
+    const result = await this.withReauth(signal, (c) => c.readResource({ uri }, { signal, timeout: this.timeoutMs, cacheMode: 'refresh' }), 'resources/read');
     return this.scrubber().scrubJson(result);
   }
 
@@ -289,6 +343,9 @@ export class CustomMcpSession implements ConnectorSession {
 
   async close(): Promise<void> {
     this.closed = true;
+    const watch = this.watch;
+    this.watch = undefined;
+    await watch?.close();
     await this.reset({ terminate: true });
     if (this.ownsAgent) await this.agent.close().catch(() => {});
   }
@@ -310,6 +367,8 @@ function isModernRevision(version: string): boolean {
 
 function httpStatus(e: unknown): number | undefined {
   if (e instanceof SdkHttpError) return e.status;
+  // The SDK transport answers a 403 `insufficient_scope` challenge with its own error (step-up).
+  if (e instanceof InsufficientScopeError) return 403;
   const code = (e as { code?: unknown } | undefined)?.code;
   return typeof code === 'number' && code >= 400 && code < 600 ? code : undefined;
 }

@@ -59,7 +59,7 @@ export interface HttpAuth {
 export function createHttpAuth(apiKeys: { authenticate(secret: string): Promise<Principal> }, settings: Settings): HttpAuth {
   const oidc = settings.auth.oidc;
   if (!oidc) return { authenticate: bearerAuthenticator([apiKeyVerifier(apiKeys)]) };
-  const resource = createProtectedResource({ settings: oidc, allowInsecure: settings.network.allow_loopback });
+  const resource = createProtectedResource({ settings: oidc, allowInsecure: settings.network.allow_loopback ?? false });
   const authenticate = withChallenge(bearerAuthenticator([apiKeyVerifier(apiKeys), resource.verifier]), (e) => resource.challenge(e));
   return { authenticate, resource };
 }

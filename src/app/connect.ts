@@ -7,6 +7,8 @@ import { requireConnector, validateConnectorSettings } from '../service/configur
 import { parseOrThrow } from '../service/validation.js';
 import type { AppContext } from './context.js';
 import type { BearerChallenge } from '../oauth/mcp-auth/index.js';
+import type { FlowEndings } from '../oauth/authorization-wait.js';
+import type { ConnectCallback } from '../oauth/connect.js';
 
 const MCP_CONNECTOR = 'pc_custom_mcp';
 
@@ -40,8 +42,14 @@ export interface ConnectService {
   readonly flow: ConnectFlow;
 }
 
-export function createConnectService(ctx: Pick<AppContext, 'registry' | 'settings' | 'oauthClients' | 'configurations' | 'store' | 'sealing' | 'mcpAuth'>): ConnectService {
-  const flow = createConnectFlow({
+export function createConnectService(
+  ctx: Pick<AppContext, 'registry' | 'settings' | 'oauthClients' | 'configurations' | 'store' | 'sealing' | 'mcpAuth'>,
+  opts: {
+    /** Told of every flow that ended without new credentials, so a chat waiting for it stops at once. */
+    endings?: FlowEndings;
+  } = {},
+): ConnectService {
+  const inner = createConnectFlow({
     settings: ctx.settings,
     clients: ctx.oauthClients,
     mcpAuth: ctx.mcpAuth,
@@ -53,6 +61,19 @@ export function createConnectService(ctx: Pick<AppContext, 'registry' | 'setting
     // The same path as POST /configurations: validation, sealing, audit, events.
     createConfiguration: (principal, input) => ctx.configurations.create(principal, input),
   });
+  const flow: ConnectFlow = {
+    start: (input) => inner.start(input),
+    pending: (state) => inner.pending(state),
+    async complete(callback, binding) {
+      try {
+        return await inner.complete(callback, binding);
+      } catch (e) {
+        const state = stateOf(callback);
+        if (state) opts.endings?.failed(state);
+        throw e;
+      }
+    },
+  };
   return {
     flow,
     async start(principal, body, defaultRedirectUri, opts = {}) {
@@ -107,4 +128,15 @@ export function createConnectService(ctx: Pick<AppContext, 'registry' | 'setting
       ...(challenge ? { challenge } : {}),
     });
   }
+}
+
+function stateOf(callback: ConnectCallback): string | undefined {
+  if (typeof callback === 'string' || callback instanceof URL) {
+    try {
+      return new URL(String(callback)).searchParams.get('state') ?? undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return callback.state;
 }

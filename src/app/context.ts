@@ -1,4 +1,5 @@
-import { loadSettings, networkPolicy, type Settings } from '../config/settings.js';
+import { loadSettings, type Settings } from '../config/settings.js';
+import { LiveNetwork } from './live-network.js';
 import type { Logger } from '../domain/logger.js';
 import { StorageError } from '../domain/errors.js';
 import { guardVault, KEY_ENV, loadKeyRing, SealGuard, Vault, type GuardedVault, type LoadedKeyRing } from '../crypto/index.js';
@@ -10,6 +11,7 @@ import type { CredentialSealer, HealthCheck } from '../service/ports.js';
 import { builtinRegistry, type ConnectorRegistry } from '../../connectors/index.js';
 import { createOAuthClients, type OAuthClients } from '../oauth/clients.js';
 import { McpAuth } from '../oauth/mcp-auth/index.js';
+import { createRevoker } from '../oauth/revoke.js';
 import { createLogger } from './logger.js';
 import { resolveDataFile } from './paths.js';
 import { resolveDatabaseUrl, requireSharedKey } from './database.js';
@@ -43,6 +45,8 @@ export interface AppContext {
   /** The PostgreSQL database, when the store is one (shown without its password). */
   database?: string;
   settings: Settings;
+  /** The network allowances in use, following the stored settings (`connector-gateway settings`). */
+  network: LiveNetwork;
   log: Logger;
   store: Store;
   /** Where the keys came from (env or key file), for doctor and rotation. */
@@ -70,7 +74,8 @@ export async function openAppContext(opts: AppContextOptions): Promise<AppContex
   const env = opts.env;
   const log = opts.log ?? createLogger(env);
   const dataFile = resolveDataFile(opts.dataFile, env);
-  const settings = loadSettings(opts.settingsFile ?? nonEmpty(env.CONNECTOR_GATEWAY_CONFIG), env);
+  const settingsFile = opts.settingsFile ?? nonEmpty(env.CONNECTOR_GATEWAY_CONFIG);
+  const settings = loadSettings(settingsFile, env);
   const registry = opts.registry ?? builtinRegistry();
   const databaseUrl = resolveDatabaseUrl(opts.databaseUrl, env);
   const storeKind = databaseUrl !== undefined ? 'postgres' : (opts.storeKind ?? 'lowdb');
@@ -79,7 +84,10 @@ export async function openAppContext(opts: AppContextOptions): Promise<AppContex
   // The store creates the data file's folder; the key file lives beside it.
   const store = await openStore({ kind: storeKind, file: dataFile, log, ...(databaseUrl !== undefined ? { databaseUrl } : {}) });
   let keys: LoadedKeyRing;
+  let network: LiveNetwork;
   try {
+    // Before anything reads settings.network: it becomes the stored value (or this process's override).
+    network = await LiveNetwork.open({ settings, settingsFile, env, store, log });
     // The keys the stored credentials were sealed with: the ring must hold them all, or nothing starts.
     const sealedKids = opts.diagnoseKeys ? [] : (await store.allConfigurations()).flatMap((r) => (r.credentials_sealed ? [r.credentials_sealed.kid] : []));
     keys = await loadKeyRing({ env, dataFile, sealedKids });
@@ -111,16 +119,19 @@ export async function openAppContext(opts: AppContextOptions): Promise<AppContex
     unseal: async (s, b) => vault.open(s, b),
   };
   let healthCheck: HealthCheck = opts.healthCheck ?? (async () => ({ ok: false, error: 'no health check is available in this process' }));
-  const configurations = new ConfigurationService({ store, registry, sealer, healthCheck: (r) => healthCheck(r), network: networkPolicy(settings), log });
-  const apiKeys = new ApiKeyService({ store });
   const oauthClients = createOAuthClients(settings, { env });
   const mcpAuth = new McpAuth({ settings, store, sealer: sealing, env });
+  // RFC 7009: a deleted configuration's OAuth tokens are revoked where the server offers it.
+  const revoke = createRevoker({ vault, clients: oauthClients, mcpAuth, log: log.child({ component: 'oauth' }), timeoutMs: 2 * settings.limits.discovery_timeout_ms });
+  const configurations = new ConfigurationService({ store, registry, sealer, healthCheck: (r) => healthCheck(r), network: network.policy, log, afterDelete: revoke });
+  const apiKeys = new ApiKeyService({ store });
   let closed = false;
   return {
     env,
     dataFile,
     ...(databaseUrl !== undefined ? { database: describeDatabaseUrl(databaseUrl) } : {}),
     settings,
+    network,
     log,
     store,
     keys,
@@ -139,6 +150,7 @@ export async function openAppContext(opts: AppContextOptions): Promise<AppContex
     async close() {
       if (closed) return;
       closed = true;
+      network.close();
       await mcpAuth.close();
       await store.close();
     },

@@ -1,4 +1,3 @@
-import { networkPolicy } from '../config/settings.js';
 import { Gateway } from '../gateway/gateway.js';
 import { checkConfiguration } from '../gateway/health-check.js';
 import type { GatewayDeps, GatewayObserver } from '../gateway/types.js';
@@ -24,17 +23,20 @@ export function createGatewayRuntime(ctx: AppContext, observer?: GatewayObserver
     registry: ctx.registry,
     credentials,
     http,
-    network: networkPolicy(ctx.settings),
-    limits: { discoveryTimeoutMs: ctx.settings.limits.discovery_timeout_ms, callTimeoutMs: ctx.settings.limits.call_timeout_ms },
+    network: ctx.network.policy,
+    limits: { discoveryTimeoutMs: ctx.settings.limits.discovery_timeout_ms, callTimeoutMs: ctx.settings.limits.call_timeout_ms, toolListTtlMs: ctx.settings.limits.tool_list_ttl_ms },
     log: ctx.log.child({ component: 'gateway' }),
     ...(observer ? { observer } : {}),
   };
   const gateway = new Gateway(deps);
+  // Connections opened under the old allowances must not outlive a change of them.
+  const stopFollowing = ctx.network.onChange(() => gateway.noteNetworkChange());
   ctx.setHealthCheck((record) => checkConfiguration(deps, record));
   return {
     gateway,
     deps,
     async close() {
+      stopFollowing();
       await gateway.close();
       await http.close();
     },

@@ -13,6 +13,7 @@ import { registerAudit } from './commands/audit.js';
 import { registerDatabase } from './commands/database.js';
 import { registerInstall } from './commands/install.js';
 import { registerUi } from './commands/ui.js';
+import { registerSettings } from './commands/settings.js';
 import { LOG_LEVEL_ENV, LOG_LEVELS, parseLogLevel } from '../app/logger.js';
 import { VERSION } from '../app/version.js';
 
@@ -52,6 +53,7 @@ export function buildProgram(outer: CliIO, shutdown: Shutdown): Command {
   registerDatabase(program, io);
   registerInstall(program, io);
   registerUi(program, io);
+  registerSettings(program, io);
   return program;
 }
 

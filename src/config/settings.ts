@@ -56,14 +56,20 @@ export const SettingsSchema = z.strictObject({
   oauth: z.record(z.string().regex(/^pc_[a-z0-9_]+$/, { error: 'keys must be connector ids (pc_…)' }), OAuthClientSettingsSchema).default({}),
   network: z
     .strictObject({
-      allow_loopback: z.boolean().default(false),
-      allow_private: z.boolean().default(false),
+      /**
+       * Per-process overrides of the stored settings (`connector-gateway settings set`); absent unless
+       * the file sets them. See network-settings.ts.
+       */
+      allow_loopback: z.boolean().optional(),
+      allow_private: z.boolean().optional(),
     })
-    .default({ allow_loopback: false, allow_private: false }),
+    .default({}),
   limits: z
     .strictObject({
       discovery_timeout_ms: z.number().int().min(100).max(120_000).default(10_000),
       call_timeout_ms: z.number().int().min(100).max(600_000).default(60_000),
+      /** How long a custom MCP server's tool list is trusted when the server announces no change. */
+      tool_list_ttl_ms: z.number().int().min(100).max(86_400_000).default(600_000),
       max_body_bytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
       upstream_max_bytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(10 * 1024 * 1024),
       refresh_skew_ms: z.number().int().min(0).max(3_600_000).default(60_000),
@@ -75,6 +81,7 @@ export const SettingsSchema = z.strictObject({
     .default({
       discovery_timeout_ms: 10_000,
       call_timeout_ms: 60_000,
+      tool_list_ttl_ms: 600_000,
       max_body_bytes: 1024 * 1024,
       upstream_max_bytes: 10 * 1024 * 1024,
       refresh_skew_ms: 60_000,
@@ -103,7 +110,10 @@ export function defaultSettings(): Settings {
   return SettingsSchema.parse({});
 }
 
-/** Reads the settings file; env twins override (CONNECTOR_GATEWAY_ALLOW_LOOPBACK=1). */
+/**
+ * Reads the settings file. The network allowances are not resolved here: they are stored with the
+ * data (see network-settings.ts), and the file's `network` values are only per-process overrides.
+ */
 export function loadSettings(path: string | undefined, env: NodeJS.ProcessEnv = process.env): Settings {
   let raw: unknown = {};
   if (path) {
@@ -125,14 +135,23 @@ export function loadSettings(path: string | undefined, env: NodeJS.ProcessEnv = 
     const field = issue ? issue.path.map(String).join('.') : '';
     throw new ValidationError(`settings file ${path ?? ''}: ${field ? field + ': ' : ''}${issue?.message ?? 'invalid'}`, field || 'CONNECTOR_GATEWAY_CONFIG');
   }
-  const s = parsed.data;
-  if (isTruthy(env.CONNECTOR_GATEWAY_ALLOW_LOOPBACK)) s.network.allow_loopback = true;
-  if (isTruthy(env.CONNECTOR_GATEWAY_ALLOW_PRIVATE)) s.network.allow_private = true;
-  return s;
+  return parsed.data;
 }
 
+/**
+ * A live view of `s.network`: reads the current values on every access, so the parts that keep the
+ * policy (guards checked at dial time) follow a change of the stored settings in a running process.
+ * Spreading it (`{...policy}`) takes a snapshot.
+ */
 export function networkPolicy(s: Settings): NetworkPolicy {
-  return { allowLoopback: s.network.allow_loopback, allowPrivate: s.network.allow_private };
+  return {
+    get allowLoopback() {
+      return s.network.allow_loopback ?? false;
+    },
+    get allowPrivate() {
+      return s.network.allow_private ?? false;
+    },
+  };
 }
 
 /** The client secret, from the file or from the environment variable it names. */
@@ -140,8 +159,4 @@ export function oauthClientSecret(s: OAuthClientSettings, env: NodeJS.ProcessEnv
   if (s.client_secret) return s.client_secret;
   if (s.client_secret_env) return env[s.client_secret_env];
   return undefined;
-}
-
-function isTruthy(v: string | undefined): boolean {
-  return v === '1' || v === 'true' || v === 'yes';
 }

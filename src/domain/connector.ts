@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
+import type { CallToolResult, GetPromptResult, Prompt, ReadResourceResult, Resource, ResourceTemplateType, Tool } from '@modelcontextprotocol/server';
 import type { CredentialSource, CredentialType } from './credentials.js';
 import type { HttpClientFactory } from '../http/types.js';
 import type { NetworkPolicy } from './network.js';
@@ -33,10 +33,22 @@ export interface ConnectorSession {
    * name the configuration, and updates its health.
    */
   callTool(name: string, args: Record<string, unknown>, opts: CallOptions): Promise<CallToolResult>;
+  /**
+   * Prompts and resources, for connectors whose service offers them (custom MCP: the upstream's
+   * own, when it declares the capability). Names and URIs are the upstream's, not namespaced.
+   */
+  listPrompts?(signal: AbortSignal): Promise<Prompt[]>;
+  getPrompt?(name: string, args: Record<string, string> | undefined, signal: AbortSignal): Promise<GetPromptResult>;
+  listResources?(signal: AbortSignal): Promise<Resource[]>;
+  listResourceTemplates?(signal: AbortSignal): Promise<ResourceTemplateType[]>;
+  readResource?(uri: string, signal: AbortSignal): Promise<ReadResourceResult>;
   /** The lean call path's access to the upstream connection, when the connector offers one. */
   forwarder?(): RawForwarder | undefined;
   close(): Promise<void>;
 }
+
+/** The lists an upstream may announce as changed (`notifications/<kind>/list_changed`). */
+export type ListKind = 'tools' | 'resources' | 'prompts';
 
 export interface ConnectorOpenContext<Config> {
   configurationId: string;
@@ -47,6 +59,11 @@ export interface ConnectorOpenContext<Config> {
   network: NetworkPolicy;
   signal: AbortSignal;
   log: Logger;
+  /**
+   * The upstream said one of its lists changed (custom MCP: its own `list_changed`). The gateway
+   * drops its cached copy and tells the principal's open sessions if what they see changed.
+   */
+  onListChanged?: (kind: ListKind) => void;
 }
 
 /** A connector type (GitHub, Jira, …): what it accepts and how to open a session for a configuration. */

@@ -1,5 +1,5 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
-import type { ConnectorSession, CallOptions } from '../domain/connector.js';
+import type { ConnectorSession, CallOptions, ListKind } from '../domain/connector.js';
 import type { RawForwarder } from '../domain/forwarding.js';
 import type { ConfigurationRecord } from '../domain/configuration.js';
 import { UpstreamError, ValidationError } from '../domain/errors.js';
@@ -34,11 +34,15 @@ export class ConfigurationLink {
   readonly pipeline: CallPipeline;
   /** When the last discovery failed (undefined once one succeeds): such links are retried. */
   failedAt: number | undefined;
+  /** When the cached tool list was fetched from the upstream (undefined: none cached, or a static catalog). */
+  private discoveredAt: number | undefined;
 
   constructor(
     record: ConfigurationRecord,
     private readonly deps: GatewayDeps,
     private readonly health: HealthWriter,
+    /** The upstream announced that one of its lists changed (its cached copy is already dropped). */
+    private readonly onListChanged: (link: ConfigurationLink, kind: ListKind) => void = () => {},
   ) {
     this.record = record;
     this.fingerprint = toolFingerprint(record);
@@ -57,12 +61,32 @@ export class ConfigurationLink {
     return (this.deps.registry.get(this.record.personal_connector_id)?.tools.length ?? 0) > 0;
   }
 
+  /** Only a service whose catalog is discovered (custom MCP) can offer prompts and resources. */
+  get discoversCatalog(): boolean {
+    return !this.staticCatalog;
+  }
+
   get label(): string {
     const connector = this.deps.registry.get(this.record.personal_connector_id)?.name ?? this.record.personal_connector_id;
     return `configuration "${this.record.name}" (${this.record.id}, ${connector})`;
   }
 
-  /** Upstream tools (not namespaced), within the discovery deadline. Cached until the link is replaced. */
+  /**
+   * A discovered tool list is kept at most `limits.toolListTtlMs`: an upstream that changes its tools
+   * without saying so (no `list_changed`) is still seen eventually. Static catalogs never expire.
+   */
+  expired(now: number): boolean {
+    const ttl = this.deps.limits.toolListTtlMs;
+    return ttl !== undefined && this.discoveredAt !== undefined && now - this.discoveredAt >= ttl;
+  }
+
+  /** Forgets the cached tool list: the next discover() asks the upstream again. */
+  forgetTools(): void {
+    this.tools = undefined;
+    this.discoveredAt = undefined;
+  }
+
+  /** Upstream tools (not namespaced), within the discovery deadline. Cached until the link is replaced, expiry or the upstream's list_changed. */
   discover(): Promise<Tool[]> {
     this.tools ??= this.runDiscovery().catch((e: unknown) => {
       this.tools = undefined; // a later list may try again
@@ -79,7 +103,10 @@ export class ConfigurationLink {
       const tools = await withSignal(session.listTools(signal), signal, () => this.deadlineError('discovery'));
       // Only a discovery that asked the service (a custom MCP server's tools/list, sent with the
       // credentials) says anything about the connection; reading a static catalog does not.
-      if (!this.staticCatalog) this.health.healthy(this.record.id);
+      if (!this.staticCatalog) {
+        this.health.healthy(this.record.id);
+        this.discoveredAt = this.now();
+      }
       this.failedAt = undefined;
       this.deps.observer?.discovered?.({ configurationId: this.id, connectorId: this.record.personal_connector_id, durationMs: performance.now() - started, ok: true });
       return tools;
@@ -140,7 +167,16 @@ export class ConfigurationLink {
       network: this.deps.network,
       signal,
       log: this.deps.log.child({ configuration_id: this.record.id }),
+      onListChanged: (kind) => {
+        if (this.closed) return;
+        if (kind === 'tools') this.forgetTools();
+        this.onListChanged(this, kind);
+      },
     });
+  }
+
+  private now(): number {
+    return this.deps.now?.().getTime() ?? Date.now();
   }
 
   /**
@@ -170,6 +206,33 @@ export class ConfigurationLink {
       if (verdict.kind === 'rejected') throw e; // an upstream JSON-RPC error passes through as it is
       const reason = verdict.kind === 'failed' ? verdict.reason : describeFailure(e);
       return { result: { content: [{ type: 'text', text: this.failureText(reason) }], isError: true }, verdict };
+    } finally {
+      scope.end();
+    }
+  }
+
+  /**
+   * Any other request to the upstream (prompts, resources) through the same pipeline as a call:
+   * admission, deadline, cancellation, verdict. The upstream's JSON-RPC error is thrown as it is;
+   * a failure is thrown as an UpstreamError naming this configuration.
+   */
+  async request<T>(op: (session: ConnectorSession, signal: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T> {
+    const admitted = this.pipeline.admit();
+    if (!admitted.allowed) throw new UpstreamError('network', this.refusalText(admitted.reason));
+    const scope = this.pipeline.begin(this.callTimeoutMs(), signal);
+    try {
+      if (scope.cancelled) throw new CallCancelledError('cancelled by the client');
+      const session = await withSignal(this.open(scope.signal), scope.signal, () => scope.abortError());
+      const result = await withSignal(op(session, scope.signal), scope.signal, () => scope.abortError());
+      this.pipeline.settle({ kind: 'answered', toolError: false });
+      return result;
+    } catch (e) {
+      const verdict = verdictOfError(e, scope);
+      this.pipeline.settle(verdict);
+      if (verdict.kind === 'cancelled') throw new CallCancelledError('cancelled by the client');
+      if (verdict.kind === 'rejected') throw e;
+      const reason = verdict.kind === 'failed' ? verdict.reason : describeFailure(e);
+      throw new UpstreamError(e instanceof UpstreamError ? e.kind : 'network', this.failureText(reason));
     } finally {
       scope.end();
     }

@@ -40,6 +40,11 @@ export class Gateway {
     }
   }
 
+  /** The network allowances changed: every open connection was made under the old ones. */
+  noteNetworkChange(): void {
+    for (const g of this.principals.values()) g.noteNetworkChange();
+  }
+
   /** Waits for pending health writes (tests, shutdown). */
   flushHealth(): Promise<void> {
     return this.health.flush();

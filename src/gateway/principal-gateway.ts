@@ -1,15 +1,16 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
-import type { CallOptions } from '../domain/connector.js';
+import type { CallOptions, ListKind } from '../domain/connector.js';
 import type { ConfigurationRecord } from '../domain/configuration.js';
-import { NotFoundError } from '../domain/errors.js';
+import { NotFoundError, UpstreamError } from '../domain/errors.js';
 import type { Owner } from '../domain/principal.js';
 import { principalLabel } from '../domain/principal.js';
 import { ConfigurationLink, CallCancelledError, describeFailure } from './configuration-link.js';
 import { toolFingerprint } from './fingerprint.js';
 import type { HealthWriter } from './health.js';
-import { buildToolTable, type Route, type ToolTable } from './tool-table.js';
+import { authorizeTool, buildToolTable, type Route, type ToolTable } from './tool-table.js';
 import type { GatewayDeps } from './types.js';
 import { outcomeOf, type CallVerdict } from './call-pipeline.js';
+import { PrincipalCatalog } from './principal-catalog.js';
 
 /** Thrown for a tool name this principal does not have: the MCP layer answers -32602. */
 export class UnknownToolError extends NotFoundError {
@@ -35,7 +36,13 @@ export class PrincipalGateway {
   private running: Promise<void> | undefined;
   private dirty = false;
   private readonly listeners = new Set<() => void>();
+  /** Listeners of the upstreams' own resources/prompts list_changed (tools: `listeners`). */
+  private readonly catalogListeners = { resources: new Set<() => void>(), prompts: new Set<() => void>() };
   private closed = false;
+  /** Prompts and resources of the configurations that offer them. */
+  readonly catalog: PrincipalCatalog;
+  /** Set by a network settings change: the next rebuild replaces every link, whatever its fingerprint. */
+  private retireAll = false;
   /** A relevant change arrived while the first table was being built: announce once it is there. */
   private changedDuringFirstLoad = false;
 
@@ -47,6 +54,17 @@ export class PrincipalGateway {
     private readonly health: HealthWriter,
   ) {
     this.label = principalLabel({ ...owner, via: 'local' });
+    this.catalog = new PrincipalCatalog(async () => {
+      await this.ready();
+      return [...this.links.values()];
+    }, deps.log);
+  }
+
+  /** Subscribe to an upstream's resources or prompts list_changed; returns the unsubscribe function. */
+  onCatalogChanged(kind: 'resources' | 'prompts', listener: () => void): () => void {
+    const set = this.catalogListeners[kind];
+    set.add(listener);
+    return () => set.delete(listener);
   }
 
   /** Subscribe to tool list changes; returns the unsubscribe function. */
@@ -64,9 +82,18 @@ export class PrincipalGateway {
 
   async listTools(): Promise<Tool[]> {
     await this.ready();
-    // Configurations whose discovery failed get another chance, at most every RETRY_FAILED_MS.
+    // Configurations whose discovery failed get another chance, at most every RETRY_FAILED_MS;
+    // tool lists past their time to live are asked for again.
     const now = Date.now();
-    if ([...this.links.values()].some((l) => l.failedAt !== undefined && now - l.failedAt >= RETRY_FAILED_MS)) {
+    let stale = false;
+    for (const l of this.links.values()) {
+      if (l.failedAt !== undefined && now - l.failedAt >= RETRY_FAILED_MS) stale = true;
+      else if (l.expired(this.deps.now?.().getTime() ?? now)) {
+        l.forgetTools();
+        stale = true;
+      }
+    }
+    if (stale) {
       this.scheduleRebuild();
       await this.ready();
     }
@@ -84,7 +111,8 @@ export class PrincipalGateway {
     return this.table.routes.get(name);
   }
 
-  async callTool(name: string, args: Record<string, unknown>, opts: CallOptions): Promise<CallToolResult> {
+  /** `onVerdict` learns how the call ended (e.g. "needs authorization", for the in-chat connect flow). */
+  async callTool(name: string, args: Record<string, unknown>, opts: CallOptions, onVerdict?: (verdict: CallVerdict, route: Route) => void): Promise<CallToolResult> {
     let route = this.table.routes.get(name);
     if (!route) {
       await this.ready();
@@ -103,6 +131,7 @@ export class PrincipalGateway {
       throw e;
     } finally {
       this.reportCall(route, name, performance.now() - started, verdict);
+      onVerdict?.(verdict, route);
     }
   }
 
@@ -141,9 +170,26 @@ export class PrincipalGateway {
     this.scheduleRebuild();
   }
 
+  /**
+   * An upstream said its list changed (its link already forgot the cached tools): rebuild, and the
+   * principal's sessions hear of it only if what they see changed. A link already replaced is ignored.
+   */
+  private upstreamListChanged(link: ConfigurationLink, kind: ListKind): void {
+    if (this.closed || this.links.get(link.id) !== link) return;
+    if (kind === 'tools') this.scheduleRebuild();
+    else for (const l of [...this.catalogListeners[kind]]) l();
+  }
+
   /** Another process changed the store in ways we cannot itemise: re-read and diff. */
   noteReload(): void {
     if (this.closed || (!this.hasTable && !this.running)) return;
+    this.scheduleRebuild();
+  }
+
+  /** The network allowances changed: reopen every configuration under the new ones. */
+  noteNetworkChange(): void {
+    if (this.closed || (!this.hasTable && !this.running)) return;
+    this.retireAll = true;
     this.scheduleRebuild();
   }
 
@@ -168,18 +214,22 @@ export class PrincipalGateway {
   }
 
   private async rebuild(): Promise<void> {
+    const retireAll = this.retireAll;
+    this.retireAll = false;
     const records = await this.enabledConfigurations();
     const next = new Map<string, ConfigurationLink>();
     const retired: ConfigurationLink[] = [];
     for (const r of records) {
       const current = this.links.get(r.id);
-      if (current && current.fingerprint === toolFingerprint(r)) next.set(r.id, current);
+      if (current && !retireAll && current.fingerprint === toolFingerprint(r)) next.set(r.id, current);
       else {
         if (current) retired.push(current);
-        next.set(r.id, new ConfigurationLink(r, this.deps, this.health));
+        next.set(r.id, new ConfigurationLink(r, this.deps, this.health, (link, kind) => this.upstreamListChanged(link, kind)));
       }
     }
     for (const [id, link] of this.links) if (!next.has(id)) retired.push(link);
+    // A configuration added, replaced or removed may change what prompts/resources a client sees.
+    const catalogMoved = retired.length > 0 || [...next.values()].some((l) => this.links.get(l.id) !== l);
     this.links = next;
 
     // Parallel discovery: one slow or failing configuration only loses its own tools.
@@ -190,6 +240,8 @@ export class PrincipalGateway {
           discovered.set(link.id, await link.discover());
         } catch (e) {
           this.deps.log.warn({ configuration_id: link.id, reason: describeFailure(e) }, 'tool discovery failed');
+          // A person can fix this one from the chat: list the tool that connects it.
+          if (e instanceof UpstreamError && e.kind === 'reauthorize') discovered.set(link.id, [authorizeTool(`"${link.record.name}"`)]);
         }
       }),
     );
@@ -203,6 +255,7 @@ export class PrincipalGateway {
     const announce = first ? this.changedDuringFirstLoad : changed;
     this.changedDuringFirstLoad = false;
     if (announce) for (const l of [...this.listeners]) l();
+    if (catalogMoved && !first) for (const l of [...this.catalogListeners.resources, ...this.catalogListeners.prompts]) l();
   }
 
   private async enabledConfigurations(): Promise<ConfigurationRecord[]> {
@@ -220,6 +273,8 @@ export class PrincipalGateway {
   async close(): Promise<void> {
     this.closed = true;
     this.listeners.clear();
+    this.catalogListeners.resources.clear();
+    this.catalogListeners.prompts.clear();
     await Promise.all([...this.links.values()].map((l) => l.close()));
     this.links.clear();
   }

@@ -3,12 +3,30 @@ import type { ConfigurationLink } from './configuration-link.js';
 import { assignSlugs, dedupe, toolName } from './naming.js';
 
 export const ROUTE_META_KEY = 'mcp-connector-gateway/route';
+/** Marks the stand-in tool of a configuration that needs authorization before it can list its tools. */
+export const AUTHORIZE_META_KEY = 'mcp-connector-gateway/authorize';
+
+/**
+ * What a configuration whose discovery met "needs authorization" lists instead of its tools: one
+ * tool that connects it (from inside the chat when the client supports URL elicitation). Its
+ * real tools replace it once the consent has landed.
+ */
+export function authorizeTool(serverLabel: string): Tool {
+  return {
+    name: 'authorize',
+    description: `Connect your account: ${serverLabel} needs your authorization before its tools can be listed. Calling this opens (or names) the sign-in page; its tools appear once you have consented.`,
+    inputSchema: { type: 'object', properties: {} },
+    _meta: { [AUTHORIZE_META_KEY]: true },
+  };
+}
 
 export interface Route {
   link: ConfigurationLink;
   upstreamName: string;
   /** The tool declares x-mcp-header parameters: its calls carry mirrored headers, so only the SDK path may forward them. */
   mirrorsHeaders: boolean;
+  /** The stand-in `authorize` tool (nothing upstream answers to it). */
+  authorize?: true;
 }
 
 export interface ToolTable {
@@ -19,12 +37,13 @@ export interface ToolTable {
 }
 
 /**
- * Namespaces every configuration's tools: `<slug>_<tool>`, unique, ≤ 64 characters, in a
+ * Namespaces every configuration's tools: `<tool_prefix>_<tool>` (the prefix stored with the
+ * configuration), unique, ≤ 64 characters, in a
  * deterministic order (configuration creation order, then the upstream's own order).
  */
 export function buildToolTable(links: readonly ConfigurationLink[], discovered: ReadonlyMap<string, Tool[]>, connectorNames: (id: string) => string): ToolTable {
   const ordered = [...links].sort((a, b) => a.record.created_at.localeCompare(b.record.created_at) || a.id.localeCompare(b.id));
-  const slugs = assignSlugs(ordered.map((l) => ({ id: l.id, name: l.record.name })));
+  const slugs = assignSlugs(ordered.map((l) => ({ id: l.id, name: l.record.name, tool_prefix: l.record.tool_prefix })));
   const pending: { link: ConfigurationLink; tool: Tool; name: string }[] = [];
   for (const link of ordered) {
     const tools = discovered.get(link.id);
@@ -53,7 +72,12 @@ export function buildToolTable(links: readonly ConfigurationLink[], discovered: 
         },
       },
     });
-    routes.set(name, { link: p.link, upstreamName: p.tool.name, mirrorsHeaders: JSON.stringify(p.tool.inputSchema).includes('x-mcp-header') });
+    routes.set(name, {
+      link: p.link,
+      upstreamName: p.tool.name,
+      mirrorsHeaders: JSON.stringify(p.tool.inputSchema).includes('x-mcp-header'),
+      ...(p.tool._meta?.[AUTHORIZE_META_KEY] === true ? { authorize: true as const } : {}),
+    });
   });
   return { tools, routes, signature: JSON.stringify(tools) };
 }

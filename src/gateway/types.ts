@@ -29,6 +29,8 @@ export interface GatewayLimits {
   discoveryTimeoutMs: number;
   /** Default deadline of one tool call (a custom MCP configuration may set its own timeout_ms). */
   callTimeoutMs: number;
+  /** How long a custom MCP server's tool list is trusted without its own list_changed (undefined: until replaced). */
+  toolListTtlMs?: number;
 }
 
 /** Hooks for logs, metrics and audit, so the gateway does not depend on them. */

@@ -29,10 +29,10 @@ export function assertAddressAllowed(ip: string, policy: NetworkPolicy, host?: s
     throw refuse(`${what} is a link-local, metadata, multicast or reserved address, which is never allowed`, param);
   }
   if (cls === 'loopback' && !policy.allowLoopback) {
-    throw refuse(`${what} is a loopback address, which is not allowed (set network.allow_loopback to reach local servers)`, param);
+    throw refuse(`${what} is a loopback address, which is not allowed (to reach local servers, run: connector-gateway settings set allow_loopback true)`, param);
   }
   if (cls === 'private' && !policy.allowPrivate) {
-    throw refuse(`${what} is a private address, which is not allowed (set network.allow_private to reach internal servers)`, param);
+    throw refuse(`${what} is a private address, which is not allowed (to reach internal servers, run: connector-gateway settings set allow_private true)`, param);
   }
 }
 
@@ -63,9 +63,8 @@ export function checkUrlAllowed(url: string | URL, policy: NetworkPolicy, param 
     // Plain http only for loopback servers (local tools, tests): anything else must be https.
     const loopbackName = host === 'localhost' || host.endsWith('.localhost');
     const loopbackLiteral = literal && classifyAddress(host) === 'loopback';
-    if (!policy.allowLoopback || !(loopbackName || loopbackLiteral)) {
-      throw refuse('must use https (http is accepted only for loopback hosts when network.allow_loopback is set)', param);
-    }
+    if (!(loopbackName || loopbackLiteral)) throw refuse('must use https (plain http is accepted only for loopback hosts, with allow_loopback)', param);
+    if (!policy.allowLoopback) throw refuse('must use https: plain http to a loopback host is accepted only with allow_loopback (to reach local servers, run: connector-gateway settings set allow_loopback true)', param);
   }
   return u;
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request } from 'undici';
 import type { RawForwarder } from '../domain/forwarding.js';
 import { credentialSecret } from '../domain/credentials.js';
-import { errorMessage } from '../domain/errors.js';
+import { errorMessage, UpstreamError } from '../domain/errors.js';
 import { Scrubber } from '../domain/secret-forms.js';
 import type { PrincipalGateway } from '../gateway/principal-gateway.js';
 import type { Route } from '../gateway/tool-table.js';
@@ -60,7 +60,7 @@ export class FastForwarder {
     const era = this.clientEra(req, call, session);
     if (!era) return false;
     const route = gateway.route(call.name);
-    if (!route || route.mirrorsHeaders) return false;
+    if (!route || route.mirrorsHeaders || route.authorize) return false;
     const fw = route.link.forwarder();
     if (!fw) return false;
     const handled = await this.forward(req, res, call, gateway, route, fw, era, session);
@@ -105,7 +105,12 @@ export class FastForwarder {
 
     const scope = pipeline.begin(link.callTimeoutMs());
     const onClientGone = () => {
-      if (!res.writableFinished) scope.cancel();
+      if (res.writableFinished) return;
+      scope.cancel();
+      // A 2026-era client cancels by closing its request. Cutting ours tells a 2026-era upstream
+      // the same, but a 2025-era upstream keeps working on the request in its session: it must
+      // hear notifications/cancelled for its own id.
+      if (upstreamEra === 'legacy') void this.cancelUpstream(fw, upstreamId);
     };
     res.once('close', onClientGone);
     const key = session !== undefined ? `${session}\u0000${JSON.stringify(call.id)}` : undefined;
@@ -165,6 +170,12 @@ export class FastForwarder {
           const failure =
             needsAuthorization({ status, challenge: typeof challenge === 'string' ? challenge : undefined, credentialsType: credentials?.type, configurationId: route.link.id, where, what: 'tools/call' }) ??
             mcpStatusFailure(status, where, 'tools/call');
+          if (failure.kind === 'reauthorize') {
+            // Needs a person: the SDK path may ask the client to open the connect page and call again
+            // (src/mcp/authorize-in-chat.ts). The upstream refused this request, so nothing ran twice.
+            pipeline.handOver();
+            return false;
+          }
           writeSynthetic(res, era, call.id, link.failureText(failure.message));
           finish({ kind: 'failed', failure: failure.kind, reason: failure.message });
           return true;
@@ -183,6 +194,12 @@ export class FastForwarder {
         if (!res.headersSent && !res.destroyed) writeSynthetic(res, era, call.id, 'Request cancelled');
         else if (!res.writableEnded) res.end();
         return true;
+      }
+      if (e instanceof UpstreamError && e.kind === 'reauthorize' && !res.headersSent) {
+        // A refresh that only a person can fix (refused grant, forgotten client): the SDK path may
+        // ask the client to connect again from the chat. Nothing reached the upstream with it.
+        pipeline.handOver();
+        return false;
       }
       const refused = (e as { code?: unknown }).code === 'ECONNREFUSED' || causeCode(e) === 'ECONNREFUSED';
       if (refused && !res.headersSent) {

@@ -6,6 +6,7 @@ import type { Logger } from '../domain/logger.js';
 import { ownerKey, ownerOf, type Principal } from '../domain/principal.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { createGatewayServer } from './server-factory.js';
+import type { ChatAuthorizer } from './authorize-in-chat.js';
 import { readJsonBody, writeJsonRpcError } from './http-body.js';
 import { asToolCall, FastForwarder } from './fast-forward.js';
 import { tryLeanList } from './lean-list.js';
@@ -27,6 +28,8 @@ export interface McpHttpEndpointOptions {
   maxSessionsPerPrincipal?: number;
   /** Serve same-era tools/call through the lean forwarding path (default true). */
   leanCalls?: boolean;
+  /** Connecting from inside the chat when a call needs authorization (URL-mode elicitation). */
+  authorizer?: ChatAuthorizer;
   /**
    * Sealed session ids (see session-id.ts): a session opened on one replica is taken over by any
    * other it reaches. Without them ids are random and a session lives on its replica only.
@@ -170,7 +173,7 @@ export class McpHttpEndpoint {
     transport.onclose = () => {
       if (transport.sessionId) this.sessions.delete(transport.sessionId);
     };
-    const server = createGatewayServer(this.gateway.forOwner(ownerOf(principal)), this.log, { announceListChanged: true });
+    const server = createGatewayServer(this.gateway.forOwner(ownerOf(principal)), this.log, { announceListChanged: true, authorization: this.authorization(principal) });
     await server.connect(transport);
     await transport.handleRequest(req, res, body);
   }
@@ -211,16 +214,27 @@ export class McpHttpEndpoint {
     let entry = this.modern.get(key);
     if (!entry) {
       const gw = this.gateway.forOwner(ownerOf(principal));
-      const handler = createMcpHandler(() => createGatewayServer(gw, this.log, { announceListChanged: false }), {
+      const handler = createMcpHandler(() => createGatewayServer(gw, this.log, { announceListChanged: false, authorization: this.authorization(principal) }), {
         legacy: 'reject',
         maxRequestBodySize: this.opts.maxBodyBytes,
         onerror: (e) => this.log.debug({ err: e.message }, 'mcp request rejected'),
       });
-      const unsubscribe = gw.onToolsChanged(() => handler.notify.toolsChanged());
+      const off = [
+        gw.onToolsChanged(() => handler.notify.toolsChanged()),
+        gw.onCatalogChanged('resources', () => handler.notify.resourcesChanged()),
+        gw.onCatalogChanged('prompts', () => handler.notify.promptsChanged()),
+      ];
+      const unsubscribe = () => {
+        for (const u of off) u();
+      };
       entry = { handler, node: toNodeHandler(handler), unsubscribe };
       this.modern.set(key, entry);
     }
     return entry;
+  }
+
+  private authorization(principal: Principal) {
+    return this.opts.authorizer ? { principal, authorizer: this.opts.authorizer } : undefined;
   }
 
   private noteEnded(id: string): void {

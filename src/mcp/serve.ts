@@ -7,7 +7,10 @@ import { clientMetadataDocument } from '../oauth/mcp-auth/index.js';
 import { oauthRoutes } from '../api/oauth-routes.js';
 import { publicBaseUrl } from '../api/well-known.js';
 import { createConnectService } from '../app/connect.js';
+import { createChatAuthorizer } from '../app/chat-authorizer.js';
+import { FlowEndings } from '../oauth/authorization-wait.js';
 import { managementSurface } from '../app/management.js';
+import { LocalPage } from '../app/local-page.js';
 import { McpHttpEndpoint } from './http-endpoint.js';
 import { sealedSessionIds } from './session-id.js';
 import { serveGatewayOverStdio } from './stdio.js';
@@ -40,19 +43,46 @@ export async function startServe(ctx: AppContext, opts: ServeOptions): Promise<R
   const runtime = createGatewayRuntime(ctx, composeObservers(logObserver(ctx.log.child({ component: 'calls' })), metrics?.observer, audit));
 
   if (opts.transport === 'stdio') {
-    const stdio = serveGatewayOverStdio(runtime.gateway.forOwner(ownerOf(opts.principal)), ctx.log);
+    // The settings page listens only once the client asks for it (the open-gateway-settings tool).
+    // A call that needs an account connected sends a client with URL elicitation to the same page's
+    // confirmation step, which starts the page too.
+    const endings = new FlowEndings();
+    const connect = createConnectService(ctx, { endings });
+    const page = new LocalPage(ctx, { principal: opts.principal, gateway: runtime.gateway, connect });
+    const authorizer = createChatAuthorizer({ connect, store: ctx.store, sealing: ctx.sealing, baseUrl: () => page.origin ?? '', endings });
+    const stdio = serveGatewayOverStdio(runtime.gateway.forOwner(ownerOf(opts.principal)), ctx.log, {
+      settingsPage: page,
+      authorization: {
+        principal: opts.principal,
+        authorizer: {
+          ...authorizer,
+          start: async (principal, configurationId, scope) => {
+            await page.listen();
+            return authorizer.start(principal, configurationId, scope);
+          },
+        },
+      },
+    });
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
         await stdio.close();
+        await page.close();
         await runtime.close();
         await audit.close();
       })());
     return { closed: stdio.closed.then(() => close()), close };
   }
 
+  let baseUrl = '';
+  // One connect service for the REST routes and the in-chat flow: a chat waiting for a consent
+  // hears of a flow that failed here at once.
+  const endings = new FlowEndings();
+  const connect = createConnectService(ctx, { endings });
+  const authorizer = createChatAuthorizer({ connect, store: ctx.store, sealing: ctx.sealing, baseUrl: () => baseUrl, endings });
   const endpoint = new McpHttpEndpoint(runtime.gateway, ctx.log.child({ component: 'mcp' }), {
     maxBodyBytes: ctx.settings.limits.max_body_bytes,
+    authorizer,
     // An escape hatch and a benchmark baseline: CONNECTOR_GATEWAY_LEAN_CALLS=0 sends every call through the SDK path.
     leanCalls: ctx.env.CONNECTOR_GATEWAY_LEAN_CALLS !== '0',
     // Sealed under the shared key: behind a load balancer any replica serves a session any other opened.
@@ -61,8 +91,7 @@ export async function startServe(ctx: AppContext, opts: ServeOptions): Promise<R
   metrics?.setSessionGauge(() => endpoint.openSessions);
   // API keys, plus OIDC access tokens when auth.oidc is set; the resource URL is known once bound.
   const auth = createHttpAuth(ctx.apiKeys, ctx.settings);
-  let baseUrl = '';
-  const connectRoutes = oauthRoutes(createConnectService(ctx), { clientMetadata: () => clientMetadataDocument(ctx.settings), maxBodyBytes: ctx.settings.limits.max_body_bytes, baseUrl: () => baseUrl, log: ctx.log.child({ component: 'oauth' }) });
+  const connectRoutes = oauthRoutes(connect, { clientMetadata: () => clientMetadataDocument(ctx.settings), maxBodyBytes: ctx.settings.limits.max_body_bytes, baseUrl: () => baseUrl, log: ctx.log.child({ component: 'oauth' }) });
   const management = managementSurface(ctx, { bearer: auth.authenticate, baseUrl: () => baseUrl });
   const http = await createHttpServer({ ...ctx, gateway: runtime.gateway }, {
     host: opts.host,

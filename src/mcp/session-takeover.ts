@@ -51,8 +51,26 @@ export async function takeOverSession(
   await (await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, { 'mcp-session-id': id })).text();
   const node = toNodeHandler({ fetch: (request, options) => web.handleRequest(request, options) }, { maxRequestBodySize: opts.maxBodyBytes });
   return {
-    handle: (req, res, body) => node(req, res, body),
+    handle: (req, res, body) => {
+      if (req.method === 'GET') flushHeadersOnWrite(res);
+      return node(req, res, body);
+    },
     close: () => web.close(),
   };
 }
 
+
+/**
+ * The adapter writes the head of a standalone stream but nothing more until there is something to
+ * announce, and Node holds a head back until the first body byte: the client (and a proxy in front)
+ * would wait until the first notification to learn the stream is open. Sent at once, as the SDK's
+ * own Node transport does.
+ */
+function flushHeadersOnWrite(res: ServerResponse): void {
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.writeHead = ((...args: unknown[]) => {
+    const r = writeHead(...args);
+    res.flushHeaders();
+    return r;
+  }) as ServerResponse['writeHead'];
+}

@@ -116,7 +116,8 @@ function isHttp(u: string | undefined): boolean {
  * are re-labelled 400 and get the usual OAuth error handling (invalid_grant…).
  */
 export function normalizingFetch(policy: NetworkPolicy): oidc.CustomFetch {
-  const dispatcher = new Agent({ connect: { lookup: createGuardedLookup({ ...policy }) } });
+  // The policy itself, not a copy: a change of the stored settings applies at the next dial.
+  const dispatcher = new Agent({ connect: { lookup: createGuardedLookup(policy) } });
   return async (url, init) => {
     const res = (await undiciFetch(url, { ...init, dispatcher })) as unknown as Response;
     if (res.status !== 200 || init.method !== 'POST' || !(res.headers.get('content-type') ?? '').includes('json')) return res;

@@ -13,6 +13,7 @@ import { stat } from 'node:fs/promises';
 import { createExclusive, currentIdentity, DurableFile, identityOf, readSnapshot, tightenMode } from './file-io.js';
 import { emptyDocument, newEpoch, parseDocument, serializeDocument } from './file-format.js';
 import { FileWatch } from './file-watch.js';
+import { fillToolPrefixes } from './tool-prefix-fill.js';
 import { FlowFile } from './flow-file.js';
 import { checkOAuthFlowInput } from './oauth-flows.js';
 import { checkOAuthRegistrationInput } from './oauth-registrations.js';
@@ -26,9 +27,11 @@ import { acquireLock } from './lockfile.js';
 import { diffDocument } from './reload-diff.js';
 import { checkApiKeyInput, checkAuditInput, parseStored } from './schemas.js';
 import { Tables } from './tables.js';
-import type { ApiKeyRecord, AuditEvent, ChangeEvent, ConfigurationMutation, KeyPolicy, ListOptions, OAuthFlowLimits, OAuthFlowRecord, OAuthRegistrationRecord, Page, Store } from './types.js';
+import type { ApiKeyRecord, AuditEvent, ChangeEvent, ConfigurationMutation, KeyPolicy, ListOptions, StoredSettings, StoredSettingsPatch, OAuthFlowLimits, OAuthFlowRecord, OAuthRegistrationRecord, Page, Store } from './types.js';
 import { assertSealPolicy, KeyPolicySchema, sealsSomething } from './key-policy.js';
 import { PolicyFile } from './policy-file.js';
+import { SettingsFile } from './settings-file.js';
+import { applySettingsPatch } from './stored-settings.js';
 
 export interface LowdbStoreOptions {
   file: string;
@@ -91,6 +94,10 @@ export class LowdbStore implements Store {
   readonly #journal: JournalFile;
   readonly #flows: FlowFile;
   readonly #policy: PolicyFile;
+  readonly #settings: SettingsFile;
+  /** The settings file's text when last looked at: the watcher emits only when it really changed. */
+  #settingsText: string | undefined;
+  #settingsWatch: FileWatch | undefined;
   readonly #registrations: RegistrationFile;
   #disk: DiskState = { dataId: undefined, dataBytes: 0, epoch: undefined, generation: 0, journalId: undefined, journalBytes: 0, journalLines: 0, stale: false };
   #watch: FileWatch | undefined;
@@ -105,6 +112,7 @@ export class LowdbStore implements Store {
     this.#journal = new JournalFile(`${opts.file}.journal`, this.#opts.fsync);
     this.#audit = new AuditLog(`${opts.file}.audit.jsonl`, this.#log);
     this.#policy = new PolicyFile(`${opts.file}.key-policy.json`, this.#opts.fsync);
+    this.#settings = new SettingsFile(`${opts.file}.settings.json`, this.#opts.fsync);
     this.#flows = new FlowFile(`${opts.file}.oauth-flows.json`, this.#opts.fsync, { ttlMs: this.#opts.lockTtlMs, timeoutMs: this.#opts.lockTimeoutMs });
     this.#registrations = new RegistrationFile(`${opts.file}.oauth-registrations.json`, this.#opts.fsync, { ttlMs: this.#opts.lockTtlMs, timeoutMs: this.#opts.lockTimeoutMs });
   }
@@ -118,6 +126,8 @@ export class LowdbStore implements Store {
     await store.#tightenModes();
     await store.#catchUp(false);
     store.#watch = new FileWatch([opts.file, store.#journal.path], () => store.#onFileEvent(), { pollMs: store.#opts.pollMs, debounceMs: 5, log: store.#log });
+    store.#settingsText = await store.#settings.text().catch(() => undefined);
+    store.#settingsWatch = new FileWatch([store.#settings.path], () => void store.#onSettingsFile(), { pollMs: store.#opts.pollMs, debounceMs: 5, log: store.#log });
     return store;
   }
 
@@ -247,6 +257,40 @@ export class LowdbStore implements Store {
     await this.#queue.run(DATA, () => this.#locked(() => this.#policy.write(checked)));
   }
 
+  async getStoredSettings(): Promise<StoredSettings> {
+    this.#assertOpen();
+    return this.#settings.read();
+  }
+
+  /** Read-modify-write under the data file's lock, so two processes setting at once both count. */
+  async setStoredSettings(patch: StoredSettingsPatch): Promise<StoredSettings> {
+    this.#assertOpen();
+    const next = await this.#queue.run(DATA, () =>
+      this.#locked(async () => {
+        const updated = applySettingsPatch(await this.#settings.read(), patch);
+        await this.#settings.write(updated);
+        return updated;
+      }),
+    );
+    await this.#onSettingsFile();
+    return next;
+  }
+
+  /** Another process (or this one) rewrote the settings file: tell listeners once per real change. */
+  async #onSettingsFile(): Promise<void> {
+    if (this.#closed) return;
+    let text: string | undefined;
+    try {
+      text = await this.#settings.text();
+    } catch (err) {
+      this.#log.warn({ err, file: this.#settings.path }, 'cannot read the stored settings');
+      return;
+    }
+    if (text === this.#settingsText) return;
+    this.#settingsText = text;
+    this.#emitter.emit([{ kind: 'settings' }]);
+  }
+
   onChange(listener: (event: ChangeEvent) => void): () => void {
     return this.#emitter.on(listener);
   }
@@ -269,6 +313,7 @@ export class LowdbStore implements Store {
     if (this.#closed) return;
     this.#closed = true;
     this.#watch?.close();
+    this.#settingsWatch?.close();
     // After the writes in flight (queued before this), under the lock like any write.
     await this.#queue.run(DATA, () => this.#foldOnClose()).catch((err: unknown) => {
       this.#log.warn({ err, file: this.#opts.file }, 'cannot fold the journal into the data file on close; it stays in the journal, which the next open replays');
@@ -282,7 +327,7 @@ export class LowdbStore implements Store {
    * is narrowed to 0600 before anything is read from or appended to it, and the log says so.
    */
   async #tightenModes(): Promise<void> {
-    for (const path of [this.#opts.file, this.#journal.path, this.#flows.path, this.#audit.path, this.#policy.path]) {
+    for (const path of [this.#opts.file, this.#journal.path, this.#flows.path, this.#audit.path, this.#policy.path, this.#settings.path]) {
       const removed = await tightenMode(path);
       if (removed !== 0) this.#log.warn({ file: path, removed_mode_bits: `0${removed.toString(8)}` }, 'the file was readable or writable by other users; made it private (0600)');
     }
@@ -444,7 +489,9 @@ export class LowdbStore implements Store {
       );
     }
     if (parsed && parsed.foreign > 0) this.#log.warn({ file: this.#journal.path }, 'the journal holds lines of another data file; they are ignored and dropped at the next write');
-    const { changes, recache } = diffDocument(this.#tables, mergeJournal(doc, entries), this.#opts.file);
+    const merged = mergeJournal(doc, entries);
+    // Journal lines of an older process may hold configurations without a tool prefix: give them theirs.
+    const { changes, recache } = diffDocument(this.#tables, { ...merged, configurations: fillToolPrefixes(merged.configurations) }, this.#opts.file);
     for (const c of changes) this.#tables.apply(c);
     for (const r of recache) this.#tables.configs.put(r.record, r.json);
     this.#disk = {
@@ -455,7 +502,8 @@ export class LowdbStore implements Store {
       journalId: read?.identity,
       journalBytes: parsed?.cleanBytes ?? 0,
       journalLines: (parsed?.entries.length ?? 0) + (parsed?.foreign ?? 0),
-      stale: (parsed?.foreign ?? 0) > 0,
+      // An upgraded file is rewritten at the next write, so an older process reading it is told it is newer.
+      stale: (parsed?.foreign ?? 0) > 0 || doc.upgraded === true,
     };
     return changes.map(toEvent);
   }

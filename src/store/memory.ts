@@ -11,8 +11,9 @@ import { checkOAuthFlowInput, findLiveFlow, planFlowInsert, planFlowTake } from 
 import { checkOAuthRegistrationInput, planRegistrationInsert } from './oauth-registrations.js';
 import { checkApiKeyInput, checkAuditInput, parseStored } from './schemas.js';
 import { Tables } from './tables.js';
-import type { ApiKeyRecord, AuditEvent, ChangeEvent, ConfigurationMutation, KeyPolicy, ListOptions, OAuthFlowLimits, OAuthFlowRecord, OAuthRegistrationRecord, Page, Store } from './types.js';
+import type { ApiKeyRecord, AuditEvent, ChangeEvent, ConfigurationMutation, KeyPolicy, ListOptions, StoredSettings, StoredSettingsPatch, OAuthFlowLimits, OAuthFlowRecord, OAuthRegistrationRecord, Page, Store } from './types.js';
 import { assertSealPolicy, KeyPolicySchema } from './key-policy.js';
+import { applySettingsPatch } from './stored-settings.js';
 
 /** A store that lives and dies with the process: tests, benchmarks, throwaway gateways. */
 export class MemoryStore implements Store {
@@ -23,6 +24,7 @@ export class MemoryStore implements Store {
   readonly #leases = new KeyedQueue();
   #flows: OAuthFlowRecord[] = [];
   #keyPolicy: KeyPolicy | undefined;
+  #settings: StoredSettings = {};
   #registrations: OAuthRegistrationRecord[] = [];
 
   constructor(opts: { log?: Logger } = {}) {
@@ -69,6 +71,16 @@ export class MemoryStore implements Store {
 
   async setKeyPolicy(policy: KeyPolicy): Promise<void> {
     this.#keyPolicy = deepFreeze(parseStored(KeyPolicySchema, jsonCopy(policy), 'key policy'));
+  }
+
+  async getStoredSettings(): Promise<StoredSettings> {
+    return { ...this.#settings };
+  }
+
+  async setStoredSettings(patch: StoredSettingsPatch): Promise<StoredSettings> {
+    this.#settings = applySettingsPatch(this.#settings, patch);
+    this.#emitter.emit([{ kind: 'settings' }]);
+    return { ...this.#settings };
   }
 
   async createApiKey(record: ApiKeyRecord): Promise<ApiKeyRecord> {

@@ -82,6 +82,21 @@ export interface KeyPolicy {
   updated_at: string;
 }
 
+/**
+ * Settings kept with the data, so every process that shares it (the CLI, the HTTP server, the server
+ * Claude Desktop starts, other replicas) reads the same value: `connector-gateway settings`. An
+ * absent field means the default (false).
+ */
+export interface StoredSettings {
+  allow_loopback?: boolean;
+  allow_private?: boolean;
+  /** When a field was last set (absent until then). */
+  updated_at?: string;
+}
+
+/** The fields of StoredSettings a user sets; `null` removes one (back to the default). */
+export type StoredSettingsPatch = { [K in 'allow_loopback' | 'allow_private']?: boolean | null };
+
 export interface Page<T> {
   data: T[];
   has_more: boolean;
@@ -97,7 +112,9 @@ export type ChangeEvent =
   | { kind: 'configuration'; op: 'created' | 'updated' | 'deleted'; id: string; owner: Owner; before?: ConfigurationRecord; after?: ConfigurationRecord }
   | { kind: 'api_key'; op: 'created' | 'revoked'; id: string }
   /** Another process changed the file: the store cannot say which records, so every cache must re-read. */
-  | { kind: 'reload' };
+  | { kind: 'reload' }
+  /** The stored settings changed (in this process or another): re-read them with getStoredSettings. */
+  | { kind: 'settings' };
 
 /** Rate-limit buckets every process shares (a database): one budget for the whole deployment. */
 export interface SharedRateBuckets {
@@ -168,6 +185,11 @@ export interface Store {
    * throws StorageError (key_missing).
    */
   setKeyPolicy(policy: KeyPolicy): Promise<void>;
+
+  /** The stored settings (`{}` when none were ever set); read fresh, never cached. */
+  getStoredSettings(): Promise<StoredSettings>;
+  /** Applies `patch` under the store's lock and returns the result; emits `{kind: 'settings'}` to every process. */
+  setStoredSettings(patch: StoredSettingsPatch): Promise<StoredSettings>;
 
   /** Every stored client registration (a handful: one per authorization server and redirect URI). */
   listOAuthRegistrations(): Promise<OAuthRegistrationRecord[]>;

@@ -62,11 +62,14 @@ describe('the packed bundle', () => {
 
   it('serves the configured tools over stdio when started the way Claude Desktop starts it', async () => {
     const dataFile = join(dir, 'gateway.json');
-    const userConfig = { data_file: dataFile, user_id: 'usr_bundle', organization_id: 'org_bundle', allow_local_servers: true };
+    const userConfig = { data_file: dataFile, user_id: 'usr_bundle', organization_id: 'org_bundle' };
     const launch = await desktopLaunch(userConfig);
     const env = { ...getDefaultEnvironment(), ...launch.env };
 
-    // The same entry point, as a CLI, creates the configuration the server will serve.
+    // The same entry point, as a CLI, allows local servers for every process on this data file…
+    const allowed = await run(launch.command, [launch.args[0] ?? '', 'settings', 'set', 'allow_loopback', 'true'], { env, cwd: dir });
+    expect(allowed.code, allowed.stderr).toBe(0);
+    // …and creates the configuration the server will serve.
     const created = await run(
       launch.command,
       [launch.args[0] ?? '', 'configs', 'create', '--connector', 'pc_custom_mcp', '--name', 'Local echo', '--config', JSON.stringify({ endpoint: upstream.url }), '--json'],
@@ -88,7 +91,8 @@ describe('the packed bundle', () => {
     const echo = tools.find((t) => t.name.endsWith('_echo'));
     expect(echo, `${JSON.stringify(tools.map((t) => t.name))}\n${logs}`).toBeDefined();
     const prefix = (echo?.name ?? '').slice(0, -'echo'.length);
-    expect(tools.every((t) => t.name.startsWith(prefix))).toBe(true);
+    // Besides the configuration's tools, only the stdio server's own: the settings page link.
+    expect(tools.filter((t) => !t.name.startsWith(prefix)).map((t) => t.name)).toEqual(['open-gateway-settings']);
 
     const result = await client.callTool({ name: echo?.name ?? '', arguments: { message: 'through the bundle' } });
     expect(result.isError).toBeFalsy();

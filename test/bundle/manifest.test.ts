@@ -69,17 +69,17 @@ describe('manifest.json', () => {
       CONNECTOR_GATEWAY_USER: 'usr_local',
       CONNECTOR_GATEWAY_ORG: 'org_local',
       CONNECTOR_GATEWAY_KEY: '',
-      CONNECTOR_GATEWAY_ALLOW_LOOPBACK: 'false',
     });
   });
 
   it("passes the user's settings through to the server's environment", async () => {
-    const config = await resolvedConfig({ data_file: '/data/gw.json', user_id: 'usr_ann', organization_id: 'org_acme', allow_local_servers: true });
+    const config = await resolvedConfig({ data_file: '/data/gw.json', user_id: 'usr_ann', organization_id: 'org_acme' });
     expect(config.env).toMatchObject({
       CONNECTOR_GATEWAY_DATA: '/data/gw.json',
       CONNECTOR_GATEWAY_USER: 'usr_ann',
       CONNECTOR_GATEWAY_ORG: 'org_acme',
-      CONNECTOR_GATEWAY_ALLOW_LOOPBACK: 'true',
     });
+    // The network allowances are stored with the data (connector-gateway settings), not passed by Claude.
+    expect(config.env).not.toHaveProperty('CONNECTOR_GATEWAY_ALLOW_LOOPBACK');
   });
 });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +30,9 @@ export interface CliHarness {
 export async function cliHarness(): Promise<CliHarness> {
   const dir = await mkdtemp(join(tmpdir(), 'cgw-cli-'));
   const dataFile = join(dir, 'data.json');
-  const env: NodeJS.ProcessEnv = { CONNECTOR_GATEWAY_DATA: dataFile, CONNECTOR_GATEWAY_KEY: TEST_KEY, CONNECTOR_GATEWAY_LOG_LEVEL: 'warn', CONNECTOR_GATEWAY_ALLOW_LOOPBACK: '1' };
+  // Loopback fakes are allowed the way a user allows them: the setting stored beside the data file.
+  await writeFile(`${dataFile}.settings.json`, JSON.stringify({ allow_loopback: true }) + '\n', { mode: 0o600 });
+  const env: NodeJS.ProcessEnv = { CONNECTOR_GATEWAY_DATA: dataFile, CONNECTOR_GATEWAY_KEY: TEST_KEY, CONNECTOR_GATEWAY_LOG_LEVEL: 'warn' };
   const h: CliHarness = {
     dir,
     dataFile,

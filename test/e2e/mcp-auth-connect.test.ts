@@ -68,7 +68,8 @@ describe('remote MCP server behind OAuth (built server, REST)', () => {
     expect(created.status, created.text).toBe(201);
     const id = String(created.json!.id);
     const client = await bearerClient(server.mcpUrl, alice);
-    expect((await client.listTools()).tools.filter((t) => t.name.startsWith('protected'))).toEqual([]);
+    // Its tools cannot be listed yet: one stand-in tool connects it (from inside the chat).
+    expect((await client.listTools()).tools.filter((t) => t.name.startsWith('protected')).map((t) => t.name)).toEqual(['protected_authorize']);
     await client.close();
     // Health is written behind discovery: wait for it.
     const waiting = await waitFor(async () => {

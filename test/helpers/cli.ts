@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -15,16 +15,22 @@ export interface CliResult {
   stderr: string;
 }
 
-/** A temp data file and a fixed key: every CLI and server process of a test shares them. */
+/**
+ * A temp data file and a fixed key: every CLI and server process of a test shares them. Loopback
+ * upstreams are allowed the way a user allows them, in the settings stored beside the data file
+ * (`connector-gateway settings set allow_loopback true`); with a database, by the per-process override.
+ */
 export function tempEnv(extra: Record<string, string> = {}): Record<string, string> {
   const dir = mkdtempSync(join(tmpdir(), 'cgw-e2e-'));
+  const dataFile = join(dir, 'data.json');
+  writeFileSync(`${dataFile}.settings.json`, JSON.stringify({ allow_loopback: true }) + '\n', { mode: 0o600 });
   const base: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('CONNECTOR_GATEWAY_')) base[k] = v;
   return {
     ...base,
-    CONNECTOR_GATEWAY_DATA: join(dir, 'data.json'),
+    CONNECTOR_GATEWAY_DATA: dataFile,
     CONNECTOR_GATEWAY_KEY: randomBytes(32).toString('base64'),
-    CONNECTOR_GATEWAY_ALLOW_LOOPBACK: '1',
+    ...(extra.CONNECTOR_GATEWAY_DATABASE_URL !== undefined ? { CONNECTOR_GATEWAY_ALLOW_LOOPBACK: '1' } : {}),
     ...extra,
   };
 }

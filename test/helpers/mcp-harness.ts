@@ -32,7 +32,10 @@ export async function startMcpHarness(
   } = {},
 ) {
   const store = new MemoryStore();
-  const http = createHttpClientFactory(opts.http);
+  // The HTTP client's own deadlines (whole request 30 s, connect 10 s by default) are real timers
+  // too: on a loaded machine a 10 MB refusal or a held call could reach them and end the call
+  // with a timeout instead of the failure under test. Out of reach unless a test sets them.
+  const http = createHttpClientFactory({ defaultTimeoutMs: PATIENCE_MS, connectTimeoutMs: PATIENCE_MS, headersTimeoutMs: PATIENCE_MS, bodyTimeoutMs: PATIENCE_MS, ...opts.http });
   const credentials = new TestCredentials();
   const gateway = new Gateway({
     store,

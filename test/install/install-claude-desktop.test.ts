@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TEST_TIMEOUT_MS } from '../helpers/timing.js';
 import { CLI } from '../helpers/cli.js';
 import { desktopHome, type DesktopHome } from './desktop-home.js';
 
@@ -20,7 +21,7 @@ afterEach(async () => {
 const linuxDefault = () => join(h.home, '.config', 'Claude', 'claude_desktop_config.json');
 const backupsOf = async (file: string) => (await readdir(dirname(file))).filter((f) => f.startsWith('claude_desktop_config.json.backup-'));
 
-describe('install claude-desktop', { timeout: 120_000 }, () => {
+describe('install claude-desktop', { timeout: TEST_TIMEOUT_MS }, () => {
   it("creates Claude Desktop's file at the platform path with an entry that names the CLI's own data file, principal and node", async () => {
     const r = await h.cli(['install', 'claude-desktop', '--json']);
     expect(r.code, r.stderr).toBe(0);
@@ -144,7 +145,7 @@ describe('install claude-desktop', { timeout: 120_000 }, () => {
     expect(existsSync(linuxDefault())).toBe(false);
   });
 
-  it('passes the settings file (absolute) and the network switches through, since Claude starts the server without the shell environment', async () => {
+  it('passes the settings file (absolute) but not the network overrides (stored with the data instead), since Claude starts the server without the shell environment', async () => {
     const r = await h.cli(['install', 'claude-desktop', '--json'], { CONNECTOR_GATEWAY_CONFIG: 'settings.json', CONNECTOR_GATEWAY_ALLOW_LOOPBACK: '1', CONNECTOR_GATEWAY_DATA: 'rel/data.json' });
     expect(r.code, r.stderr).toBe(0);
     const { entry } = JSON.parse(r.stdout) as { entry: { env: Record<string, string> } };
@@ -153,7 +154,7 @@ describe('install claude-desktop', { timeout: 120_000 }, () => {
       CONNECTOR_GATEWAY_USER: 'usr_local',
       CONNECTOR_GATEWAY_ORG: 'org_local',
       CONNECTOR_GATEWAY_CONFIG: join(h.home, 'settings.json'),
-      CONNECTOR_GATEWAY_ALLOW_LOOPBACK: '1',
     });
+    expect(r.stderr).toContain('run: connector-gateway settings set allow_loopback true');
   });
 });

@@ -11,6 +11,7 @@ import { getMcpConfigForManifest, v0_3 } from '@anthropic-ai/mcpb';
 import { Client } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_TIMEOUT_MS } from '../helpers/timing.js';
 import { startUpstream } from '../fakes/mcp-upstream.js';
 import { ROOT } from '../helpers/cli.js';
 import { desktopHome, type DesktopHome } from './desktop-home.js';
@@ -22,13 +23,16 @@ let upstream: Awaited<ReturnType<typeof startUpstream>>;
 beforeAll(async () => {
   h = await desktopHome();
   upstream = await startUpstream({ requireBearer: TOKEN });
+  // Stored with the data, so the server Claude Desktop starts allows the loopback upstream too.
+  const allowed = await h.cli(['settings', 'set', 'allow_loopback', 'true']);
+  if (allowed.code !== 0) throw new Error(`settings set failed: ${allowed.stderr}`);
   const created = await h.cli(
     ['configs', 'create', '--connector', 'pc_custom_mcp', '--name', 'Sealed echo', '--config', JSON.stringify({ endpoint: upstream.url }), '--credentials-file', '-', '--json'],
-    { CONNECTOR_GATEWAY_ALLOW_LOOPBACK: '1' },
+    {},
     JSON.stringify({ type: 'bearer', token: TOKEN }),
   );
   if (created.code !== 0) throw new Error(`configs create failed: ${created.stderr}`);
-}, 120_000);
+}, TEST_TIMEOUT_MS);
 
 afterAll(async () => {
   await upstream?.close();
@@ -58,7 +62,7 @@ function desktopEnv(extra: Record<string, string>): Record<string, string> {
   return { ...getDefaultEnvironment(), HOME: h.home, ...extra };
 }
 
-describe('one data file and one key for the CLI and Claude Desktop', { timeout: 120_000 }, () => {
+describe('one data file and one key for the CLI and Claude Desktop', { timeout: TEST_TIMEOUT_MS }, () => {
   it('the credential is sealed at rest in the default data file, with the key file beside it', async () => {
     const dataFile = join(h.home, '.config', 'mcp-connector-gateway', 'data.json');
     const text = await readFile(dataFile, 'utf8');
@@ -68,7 +72,7 @@ describe('one data file and one key for the CLI and Claude Desktop', { timeout: 
   });
 
   it('the stdio server launched from the entry that install wrote uses it', async () => {
-    const r = await h.cli(['install', 'claude-desktop', '--json'], { CONNECTOR_GATEWAY_ALLOW_LOOPBACK: '1' });
+    const r = await h.cli(['install', 'claude-desktop', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const config = JSON.parse(await readFile(join(h.home, '.config', 'Claude', 'claude_desktop_config.json'), 'utf8')) as {
       mcpServers: Record<string, { command: string; args: string[]; env: Record<string, string> }>;
@@ -85,7 +89,7 @@ describe('one data file and one key for the CLI and Claude Desktop', { timeout: 
   it("the MCP Bundle's server, with every setting left at its default, uses it", async () => {
     const manifest = v0_3.McpbManifestSchema.parse(JSON.parse(await readFile(join(ROOT, 'manifest.json'), 'utf8')));
     // The repository itself stands in for the unpacked bundle: same manifest, same dist/.
-    const config = await getMcpConfigForManifest({ manifest, extensionPath: ROOT, systemDirs: { HOME: h.home }, userConfig: { allow_local_servers: true }, pathSeparator: '/' });
+    const config = await getMcpConfigForManifest({ manifest, extensionPath: ROOT, systemDirs: { HOME: h.home }, userConfig: {}, pathSeparator: '/' });
     if (!config) throw new Error('mcpb resolved no server configuration');
     const out = await callThrough({ command: config.command === 'node' ? process.execPath : config.command, args: config.args ?? [], env: desktopEnv(config.env ?? {}) });
     expect(out.text, `${JSON.stringify(out.names)}\n${out.logs}`).toEqual([{ type: 'text', text: 'sealed by the CLI' }]);

@@ -6,7 +6,19 @@ import { record } from '../helpers/records.js';
 
 type Era = 'legacy' | 'modern';
 
-async function connect(url: string, user: string, era: Era, onToolsChanged?: () => void) {
+/** Standalone GET event streams (2025 era) whose response headers the client has received. */
+interface StreamWatch {
+  opened: number;
+}
+
+async function connect(url: string, user: string, era: Era, onToolsChanged?: () => void, streams?: StreamWatch) {
+  // Headers of the standalone GET stream arrive only after the server has registered the stream,
+  // so counting them tells the test when a notification can reach this client (no fixed sleep).
+  const watched: typeof fetch = async (input, init) => {
+    const res = await fetch(input, init);
+    if (streams && (init?.method ?? 'GET') === 'GET' && res.ok && res.headers.get('content-type')?.startsWith('text/event-stream')) streams.opened++;
+    return res;
+  };
   const client = new Client(
     { name: 'test', version: '1' },
     {
@@ -14,7 +26,7 @@ async function connect(url: string, user: string, era: Era, onToolsChanged?: () 
       ...(onToolsChanged ? { listChanged: { tools: { onChanged: () => onToolsChanged(), autoRefresh: false } } } : {}),
     },
   );
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${user}` } } }));
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${user}` } }, fetch: watched }));
   return client;
 }
 
@@ -75,13 +87,15 @@ describe.each<[Era, boolean]>([
 
   it('announces tools/list_changed to the principal when its configuration changes', async () => {
     let changed = 0;
-    const c = await connect(h.url, alice, era, () => changed++);
+    const streams: StreamWatch = { opened: 0 };
+    const c = await connect(h.url, alice, era, () => changed++, streams);
     await c.listTools();
     if (era === 'modern') {
       // The 2026 client opens its subscriptions/listen stream on connect when listChanged is configured.
       await expect.poll(() => c.autoOpenedSubscription !== undefined).toBe(true);
     } else {
-      await new Promise((r) => setTimeout(r, 200)); // let the standalone GET stream open
+      // The 2025 client opens its standalone GET stream after initialize: wait until it is open.
+      await expect.poll(() => streams.opened).toBeGreaterThanOrEqual(1);
     }
     await h.store.createConfiguration(record({ user_id: alice, organization_id: 'org_test', personal_connector_id: 'pc_custom_mcp', name: 'Second', configuration: { endpoint: everything.url } }));
     await expect.poll(() => changed).toBeGreaterThanOrEqual(1);

@@ -52,7 +52,7 @@ describe('OAuth client registry', () => {
     expect((await caught(clients.get('pc_jira'))).message).toContain('oauth.pc_jira.client_secret_env names NOT_SET_ANYWHERE');
     expect((await caught(clients.get('pc_teams'))).message).toContain('add oauth.pc_teams to the settings file');
     const loop = createOAuthClients(SettingsSchema.parse({ oauth: { pc_jira: { token_endpoint: 'http://127.0.0.1:1/token', client_id: 'x' } } }));
-    expect((await caught(loop.get('pc_jira'))).message).toContain('set network.allow_loopback');
+    expect((await caught(loop.get('pc_jira'))).message).toContain('run: connector-gateway settings set allow_loopback true');
   });
 
   it('reports an unreachable issuer as a network error and retries discovery later', async () => {

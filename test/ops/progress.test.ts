@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createProgress, eachWithProgress, progressEnabled } from '../../src/cli/progress.js';
 import { cliHarness } from '../cli/harness.js';
 import { runCli as spawnCli, tempEnv } from '../helpers/cli.js';
+import { waitFor } from '../helpers/timing.js';
 
 describe('progress: on a terminal, quiet in pipes', () => {
   it.each([
@@ -31,24 +32,37 @@ describe('progress: on a terminal, quiet in pipes', () => {
   });
 
   it('runs a bounded number at once, reports each, keeps the order of results', async () => {
-    let running = 0;
-    let peak = 0;
+    // Each item finishes when the test says so (no timers): the finishing order differs from the
+    // input order on purpose, and the bound is checked at every step.
+    const waiting = new Map<number, () => void>();
+    const started: number[] = [];
     const reported: number[] = [];
-    const results = await eachWithProgress(
+    const run = eachWithProgress(
       [5, 1, 4, 2, 3, 0],
       2,
       async (n) => {
-        running++;
-        peak = Math.max(peak, running);
-        await new Promise((r) => setTimeout(r, n));
-        running--;
+        started.push(n);
+        await new Promise<void>((r) => waiting.set(n, r));
+        waiting.delete(n);
         return n * 10;
       },
-      (_n, _r, done) => reported.push(done),
+      (n, _r, done) => reported.push(n * 100 + done),
     );
-    expect(results).toEqual([50, 10, 40, 20, 30, 0]);
-    expect(peak).toBe(2);
-    expect(reported).toEqual([1, 2, 3, 4, 5, 6]);
+    const finish = async (n: number) => {
+      await waitFor(() => waiting.has(n), `item ${n} to be running`);
+      expect(waiting.size).toBe(2);
+      waiting.get(n)?.();
+    };
+    await finish(1);
+    await finish(4);
+    await finish(5);
+    await finish(3);
+    await finish(0);
+    expect(waiting.size).toBe(1); // only 2 is left: fewer items than the bound
+    waiting.get(2)?.();
+    expect(await run).toEqual([50, 10, 40, 20, 30, 0]);
+    expect(started).toEqual([5, 1, 4, 2, 3, 0]);
+    expect(reported).toEqual([101, 402, 503, 304, 5, 206]);
   });
 
   it('doctor in a pipe prints the report and no progress; forced on, one line per configuration', async () => {

@@ -6,7 +6,7 @@ import { startOidcProvider, type StartedOidcProvider } from '../fakes/oidc-provi
 import { startCheckingUpstream } from '../e2e/oauth-support.js';
 import { haveChromium, launchChromium, screenshot, watchPageErrors } from './browser.js';
 import { startPageServer, type PageServer } from './harness.js';
-import { PATIENCE_MS } from '../helpers/timing.js';
+import { PATIENCE_MS, waitFor } from '../helpers/timing.js';
 
 const CONFIGS = '/v1/personal_connectors/configurations';
 const CALLBACK = '/v1/personal_connectors/oauth/callback';
@@ -138,6 +138,12 @@ describe.skipIf(!haveChromium() && !process.env.CI)('management page in a browse
   });
 
   it('shows the audit trail with the page’s own actions', async () => {
+    // Tool calls reach the audit trail in batches, shortly after they end: the page can only show
+    // the call once it is on file, so wait for that (over REST) rather than for a machine's speed.
+    await waitFor(async () => {
+      const r = await s.request('GET', '/v1/audit_events?limit=100', { bearer: s.keys.p1 });
+      return r.json.data?.some((e) => e.action === 'tool.called');
+    }, 'the tool call to reach the audit trail');
     await page.getByRole('link', { name: 'Audit trail' }).click();
     await page.getByRole('heading', { name: 'Audit trail' }).waitFor();
     const text = await page.locator('table').textContent();

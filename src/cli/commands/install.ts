@@ -10,6 +10,7 @@ import { printJson } from '../output.js';
 import { claudeDesktopConfigFile } from '../install/claude-paths.js';
 import { installEntry } from '../install/claude-config-file.js';
 import { desktopEntry } from '../install/desktop-entry.js';
+import { NETWORK_SETTINGS, parseOverrideEnv, settingsSetCommand, type NetworkSettingName } from '../../config/network-settings.js';
 import { builtMainPath } from './first-run.js';
 
 interface InstallFlags {
@@ -57,6 +58,12 @@ export function registerInstall(program: Command, io: CliIO): void {
         if (r.backupFile) io.stdout.write(`previous file kept as ${escapeControl(r.backupFile)}\n`);
         io.stdout.write(`data file ${escapeControl(entry.env.CONNECTOR_GATEWAY_DATA ?? '')}, user ${entry.env.CONNECTOR_GATEWAY_USER ?? ''} in ${entry.env.CONNECTOR_GATEWAY_ORG ?? ''}\n`);
         if (r.changed) io.stdout.write('Restart Claude Desktop (quit it fully) to load the change.\n');
+      }
+      for (const [name, setting] of Object.entries(NETWORK_SETTINGS)) {
+        if (parseOverrideEnv(setting.env, io.env[setting.env]) !== true) continue;
+        io.stderr.write(
+          `note: ${setting.env} is set in this shell but not written into the entry: every process reads ${name} from the settings stored with the data; to allow it for Claude Desktop too, run: ${settingsSetCommand(name as NetworkSettingName, true)}\n`,
+        );
       }
       // npx runs packages from its cache, which `npm cache clean` or a newer npx may remove.
       if (mainPath.includes(`${sep}_npx${sep}`)) {

@@ -10,9 +10,6 @@ export interface DesktopEntry {
   env: Record<string, string>;
 }
 
-/** Settings that change what the server can reach or read; copied into the entry when set here. */
-const PASSED_THROUGH = ['CONNECTOR_GATEWAY_ALLOW_LOOPBACK', 'CONNECTOR_GATEWAY_ALLOW_PRIVATE'] as const;
-
 /**
  * The entry that makes Claude Desktop's server read exactly what this CLI reads. Claude Desktop
  * starts servers without the user's shell environment (only HOME, PATH, USER and the like), so
@@ -43,9 +40,7 @@ export function desktopEntry(opts: { nodePath: string; mainPath: string; dataFil
   const settings = nonEmpty(env.CONNECTOR_GATEWAY_CONFIG);
   // OAuth clients live in the settings file: without it the server could not refresh tokens.
   if (settings) out.CONNECTOR_GATEWAY_CONFIG = resolve(settings);
-  for (const name of PASSED_THROUGH) {
-    const v = nonEmpty(env[name]);
-    if (v !== undefined) out[name] = v;
-  }
+  // The network allowances are deliberately not copied: they are stored with the data, and a copy
+  // here would be an override that the CLI in another shell does not have (health would flip).
   return { command: opts.nodePath, args: [opts.mainPath, 'serve', '--transport', 'stdio'], env: out };
 }

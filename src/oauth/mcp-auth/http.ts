@@ -25,7 +25,8 @@ export class AuthHttp {
     readonly policy: NetworkPolicy,
     readonly timeoutMs: number,
   ) {
-    this.#dispatcher = new Agent({ connect: { lookup: createGuardedLookup({ ...policy }) } });
+    // The policy itself, not a copy: a change of the stored settings applies at the next dial.
+    this.#dispatcher = new Agent({ connect: { lookup: createGuardedLookup(policy) } });
   }
 
   /** Throws ValidationError (network_policy) naming `field` when `url` may not be reached. */

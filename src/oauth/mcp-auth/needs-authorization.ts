@@ -13,6 +13,16 @@ export function connectAdvice(id: string, scope?: string): string {
 }
 
 /**
+ * Reads back what `needsAuthorization` wrote (a failure reason, a configuration's `last_error`):
+ * whether a person must authorize, and the scope a step-up asks for. undefined for any other text.
+ */
+export function readNeedsAuthorization(reason: string): { scope?: string } | undefined {
+  if (!reason.startsWith('needs authorization')) return undefined;
+  const scope = /^needs authorization with more scope \(([^)]*)\)/.exec(reason)?.[1];
+  return scope !== undefined && SCOPE_TEXT.test(scope) ? { scope } : {};
+}
+
+/**
  * An MCP server's 401 or 403 as the MCP authorization spec means it: the configuration needs a
  * person to authorize it (first consent, a revoked grant, or a step-up to more scope). Returns the
  * `reauthorize` failure (health turns unhealthy with this message) when the answer is such a

@@ -45,6 +45,8 @@ export function isConnectionError(e: unknown): boolean {
   if (/^(08|57P0[1-3]|53300)/.test(code)) return true; // connection exception, admin shutdown, crash, cannot connect now, too many connections
   if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH'].includes(code)) return true;
   const m = e instanceof Error ? e.message : '';
+  // A database taken offline (ALTER DATABASE … ALLOW_CONNECTIONS false, as during maintenance) refuses new sessions with 55000.
+  if (code === '55000' && /not currently accepting connections/i.test(e instanceof Error ? e.message : '')) return true;
   return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Connection ended|not queryable/i.test(m);
 }
 

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../../src/domain/errors.js';
 import { backoffMs, DEFAULT_RETRY, parseRetryAfter, rateLimitWaitMs, serverWaitMs } from '../../../src/http/retry-policy.js';
 import { clientOptions, json, startServer, testFactory, type Handler } from './server.js';
+import { PATIENCE_MS } from '../../helpers/timing.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -115,10 +116,13 @@ describe('HttpClient: retries', () => {
   });
 
   it('fails at once when the wait outlasts the deadline', async () => {
-    const { server, http } = await setup((_req, res) => json(res, 429, {}, { 'retry-after': '5' }));
-    const err = await failure(http.request({ method: 'GET', path: '/x', timeoutMs: 1_000 }));
+    // Twice the deadline, within the cap: only the deadline can refuse it. The deadline itself is
+    // out of a loaded machine's reach, so it never ends the exchange before the 429 arrives.
+    const waitS = (2 * PATIENCE_MS) / 1000;
+    const { server, http } = await setup((_req, res) => json(res, 429, {}, { 'retry-after': String(waitS) }), { retry: { maxWaitMs: 10 * PATIENCE_MS } });
+    const err = await failure(http.request({ method: 'GET', path: '/x', timeoutMs: PATIENCE_MS }));
     expect(err.kind).toBe('rate_limited');
-    expect(err.retryAfterMs).toBe(5_000);
+    expect(err.retryAfterMs).toBe(waitS * 1000);
     expect(server.seen).toHaveLength(1);
   });
 
@@ -157,10 +161,13 @@ describe('HttpClient: retries', () => {
 
   it("ignores GitHub's hourly reset header when retrying a 503", async () => {
     const reset = String(Math.floor(Date.now() / 1000) + 3000);
-    const { server, http } = await setup((_req, res, _b, n) =>
-      n === 1 ? json(res, 503, {}, { 'x-ratelimit-remaining': '4999', 'x-ratelimit-reset': reset }) : json(res, 200, { n }),
+    const { server, http } = await setup(
+      (_req, res, _b, n) => (n === 1 ? json(res, 503, {}, { 'x-ratelimit-remaining': '4999', 'x-ratelimit-reset': reset }) : json(res, 200, { n })),
+      { retry: { maxWaitMs: 10 * PATIENCE_MS } },
     );
-    const res = await http.request<{ n: number }>({ method: 'GET', path: '/x', timeoutMs: 2_000 });
+    // Had the hourly reset been read as the wait, it would be capped at maxWaitMs, beyond the
+    // deadline, and the 503 would be final; the deadline is out of a loaded machine's reach.
+    const res = await http.request<{ n: number }>({ method: 'GET', path: '/x', timeoutMs: PATIENCE_MS });
     expect(res.data.n).toBe(2);
     expect(server.seen).toHaveLength(2);
   });

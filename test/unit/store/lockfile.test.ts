@@ -7,6 +7,7 @@ import { StorageError } from '../../../src/domain/errors.js';
 import { acquireLock } from '../../../src/store/lockfile.js';
 import { LowdbStore } from '../../../src/store/lowdb.js';
 import { makeRecord, tempDir } from './fixtures.js';
+import { PATIENCE_MS } from '../../helpers/timing.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -24,7 +25,7 @@ const body = (pid: number, at: number) => JSON.stringify({ pid, host: hostname()
 it('breaks a lock left by a dead process', async () => {
   const path = join(dir, 'x.lock');
   await writeFile(path, body(deadPid(), Date.now()));
-  const release = await acquireLock(path, { ttlMs: 60_000, timeoutMs: 2_000 });
+  const release = await acquireLock(path, { ttlMs: 60_000, timeoutMs: PATIENCE_MS });
   await release();
   expect((await readdir(dir)).filter((f) => f.startsWith('x.lock'))).toEqual([]);
 });
@@ -32,7 +33,7 @@ it('breaks a lock left by a dead process', async () => {
 it('breaks a lock older than its ttl even if its holder lives', async () => {
   const path = join(dir, 'x.lock');
   await writeFile(path, body(process.ppid, Date.now() - 60_000));
-  const release = await acquireLock(path, { ttlMs: 1_000, timeoutMs: 2_000 });
+  const release = await acquireLock(path, { ttlMs: 1_000, timeoutMs: PATIENCE_MS });
   await release();
 });
 
@@ -61,15 +62,17 @@ it('leases are exclusive across store instances', async () => {
   const order: string[] = [];
   let releaseA!: () => void;
   const held = new Promise<void>((r) => (releaseA = r));
-  const pa = a.withLease('refresh:pconf_1', 10_000, async () => {
+  // A lease that cannot expire while a holds it, however slow the machine: only a's release lets b in.
+  const pa = a.withLease('refresh:pconf_1', 10 * PATIENCE_MS, async () => {
     order.push('a-in');
     await held;
     order.push('a-out');
   });
   while (order.length === 0) await new Promise((r) => setImmediate(r));
-  const pb = b.withLease('refresh:pconf_1', 10_000, async () => void order.push('b-in'));
-  // b polls the lock file while a holds it; let it try a few times before a lets go.
+  const pb = b.withLease('refresh:pconf_1', 10 * PATIENCE_MS, async () => void order.push('b-in'));
+  // b polls the lock file while a holds it: b has not got in however long it has tried.
   await new Promise((r) => setTimeout(r, 50));
+  expect(order).toEqual(['a-in']);
   releaseA();
   await Promise.all([pa, pb]);
   expect(order).toEqual(['a-in', 'a-out', 'b-in']);
