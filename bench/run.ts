@@ -32,6 +32,9 @@ const BENCHES: { name: string; optional?: boolean }[] = [
   { name: 'refresh', optional: true },
   { name: 'gateways' },
   { name: 'memory' },
+  // Need the local PostgreSQL server (and nginx for replicas); optional so a machine without them still benches.
+  { name: 'postgres', optional: true },
+  { name: 'replicas', optional: true },
 ];
 const SECTION_TIMEOUT_MS = QUICK ? 180_000 : 300_000;
 

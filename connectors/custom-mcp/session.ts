@@ -1,4 +1,4 @@
-import { Client, InsufficientScopeError, SSEClientTransport, StreamableHTTPClientTransport, ProtocolError, SdkError, SdkHttpError, type Tool, type CallToolResult } from '@modelcontextprotocol/client';
+import { Client, InsufficientScopeError, SSEClientTransport, StreamableHTTPClientTransport, ProtocolError, SdkError, SdkHttpError, type Tool, type CallToolResult, type GetPromptResult, type Prompt, type ReadResourceResult, type Resource, type ResourceTemplateType } from '@modelcontextprotocol/client';
 import type { ConnectorOpenContext, ConnectorSession, CallOptions } from '../../src/domain/connector.js';
 import { credentialSecret, type Credentials } from '../../src/domain/credentials.js';
 import { Scrubber } from '../../src/domain/secret-forms.js';
@@ -221,6 +221,40 @@ export class CustomMcpSession implements ConnectorSession {
       'tools/call',
     );
     // An upstream that echoes the token it received (in a result or an error) must not hand it to the caller.
+    return this.scrubber().scrubJson(result);
+  }
+
+  /** Whether the upstream declared `prompts` / `resources`: a server without them is not asked. */
+  private offers(c: Client, kind: 'prompts' | 'resources'): boolean {
+    return c.getServerCapabilities()?.[kind] !== undefined;
+  }
+
+  async listPrompts(signal: AbortSignal): Promise<Prompt[]> {
+    const prompts = await this.withReauth(signal, async (c) => (this.offers(c, 'prompts') ? (await c.listPrompts(undefined, { signal, timeout: this.timeoutMs, cacheMode: 'refresh' })).prompts : []), 'prompts/list');
+    return this.scrubber().scrubJson(prompts);
+  }
+
+  async getPrompt(name: string, args: Record<string, string> | undefined, signal: AbortSignal): Promise<GetPromptResult> {
+    const result = await this.withReauth(signal, (c) => c.getPrompt({ name, ...(args ? { arguments: args } : {}) }, { signal, timeout: this.timeoutMs }), 'prompts/get');
+    return this.scrubber().scrubJson(result);
+  }
+
+  async listResources(signal: AbortSignal): Promise<Resource[]> {
+    const resources = await this.withReauth(signal, async (c) => (this.offers(c, 'resources') ? (await c.listResources(undefined, { signal, timeout: this.timeoutMs, cacheMode: 'refresh' })).resources : []), 'resources/list');
+    return this.scrubber().scrubJson(resources);
+  }
+
+  async listResourceTemplates(signal: AbortSignal): Promise<ResourceTemplateType[]> {
+    const templates = await this.withReauth(
+      signal,
+      async (c) => (this.offers(c, 'resources') ? (await c.listResourceTemplates(undefined, { signal, timeout: this.timeoutMs, cacheMode: 'refresh' })).resourceTemplates : []),
+      'resources/templates/list',
+    );
+    return this.scrubber().scrubJson(templates);
+  }
+
+  async readResource(uri: string, signal: AbortSignal): Promise<ReadResourceResult> {
+    const result = await this.withReauth(signal, (c) => c.readResource({ uri }, { signal, timeout: this.timeoutMs, cacheMode: 'refresh' }), 'resources/read');
     return this.scrubber().scrubJson(result);
   }
 

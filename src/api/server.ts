@@ -46,6 +46,8 @@ export interface HttpServerOptions {
    * management page's session cookie with its CSRF token. Default: `authenticate`.
    */
   restAuthenticate?: Authenticate;
+  /** The Host names accepted (DNS-rebinding check). Default: loopback names, the bind host and settings.allowed_hosts. */
+  allowedHostnames?: readonly string[];
 }
 
 export interface RunningHttpServer {
@@ -64,7 +66,7 @@ export async function createHttpServer(ctx: ApiContext & { apiKeys: ApiKeyServic
   const restLimiter = new RateLimiter(ctx.settings.limits.rate_limit_per_minute, undefined, shared('rest'));
   const restAuthenticate = opts.restAuthenticate ?? authenticate;
   const api = createApiHandler(ctx, { authenticate: restAuthenticate, rateLimiter: restLimiter });
-  const guard = hostGuard(allowedHostnames(opts.host, ctx.settings.allowed_hosts));
+  const guard = hostGuard(opts.allowedHostnames ?? allowedHostnames(opts.host, ctx.settings.allowed_hosts));
   const extra = opts.extraRoutes ?? [];
   // Its own budget: a tool-calling agent makes far more requests than a person using the REST API.
   const mcpLimiter = new RateLimiter(ctx.settings.limits.mcp_rate_limit_per_minute, undefined, shared('mcp'));

@@ -15,6 +15,12 @@ export interface SessionCookies {
   secure: () => boolean;
   /** False when an API key the session was made from is revoked or gone. */
   keyActive: (apiKeyId: string) => Promise<boolean>;
+  /**
+   * The cookie's name when not the default: the stdio server's loopback page names its own, since
+   * browsers share cookies across the ports of one host and it must not replace (or read) another
+   * page's session on 127.0.0.1.
+   */
+  name?: () => string;
 }
 
 /** `__Host-` binds the cookie to this exact origin (no Domain, Path=/), which needs Secure. */
@@ -22,8 +28,13 @@ export function sessionCookieName(secure: boolean): string {
   return secure ? '__Host-cg_session' : 'cg_session';
 }
 
-export function sessionCookie(secure: boolean, value: string, maxAgeSeconds: number): string {
-  return `${sessionCookieName(secure)}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+/** The name a server's session cookie goes by. */
+export function cookieNameOf(cookies: SessionCookies): string {
+  return cookies.name?.() ?? sessionCookieName(cookies.secure());
+}
+
+export function sessionCookie(secure: boolean, value: string, maxAgeSeconds: number, name: string = sessionCookieName(secure)): string {
+  return `${name}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
 }
 
 export function readCookies(req: IncomingMessage): Map<string, string> {
@@ -41,7 +52,7 @@ export function readCookies(req: IncomingMessage): Map<string, string> {
  * returns undefined when the request carries no session cookie at all.
  */
 export async function requestSession(req: IncomingMessage, cookies: SessionCookies): Promise<Session | undefined> {
-  const value = readCookies(req).get(sessionCookieName(cookies.secure()));
+  const value = readCookies(req).get(cookieNameOf(cookies));
   if (value === undefined || value === '') return undefined;
   const opened = cookies.codec.open(value);
   if ('problem' in opened) {

@@ -5,7 +5,7 @@ import type { Principal } from '../domain/principal.js';
 import { sameToken, type OneTimeTokens, type Session } from '../auth/sessions.js';
 import { parseOrThrow } from '../service/validation.js';
 import { readJson, sendJson } from './http-io.js';
-import { CSRF_HEADER, requestSession, sessionCookie, type SessionCookies } from './session-auth.js';
+import { cookieNameOf, CSRF_HEADER, requestSession, sessionCookie, type SessionCookies } from './session-auth.js';
 import type { ExtraRoute } from './server.js';
 
 export const SESSIONS_PATH = '/v1/sessions';
@@ -50,7 +50,7 @@ export function sessionRoutes(opts: SessionRoutesOptions): ExtraRoute[] {
   const start = (res: ServerResponse, principal: Principal, notAfter?: number) => {
     const { session, cookieValue } = opts.cookies.codec.mint(principal, notAfter);
     const maxAge = Math.max(1, Math.floor((Date.parse(session.expires_at) - Date.parse(session.created_at)) / 1000));
-    sendJson(res, 201, sessionObject(session), { 'Set-Cookie': sessionCookie(opts.cookies.secure(), cookieValue, maxAge) });
+    sendJson(res, 201, sessionObject(session), { 'Set-Cookie': sessionCookie(opts.cookies.secure(), cookieValue, maxAge, cookieNameOf(opts.cookies)) });
   };
 
   const create: ExtraRoute = {
@@ -94,7 +94,7 @@ export function sessionRoutes(opts: SessionRoutesOptions): ExtraRoute[] {
           throw new ForbiddenError('missing or wrong CSRF token: send the session\'s csrf_token in the X-CSRF-Token header', 'csrf_token_invalid');
         }
         opts.cookies.codec.signOut(session);
-        sendJson(res, 200, { object: 'session', deleted: true }, { 'Set-Cookie': sessionCookie(opts.cookies.secure(), '', 0) });
+        sendJson(res, 200, { object: 'session', deleted: true }, { 'Set-Cookie': sessionCookie(opts.cookies.secure(), '', 0, cookieNameOf(opts.cookies)) });
         return;
       }
       sendJson(res, 200, sessionObject(session));

@@ -11,6 +11,7 @@ import type { CredentialSealer, HealthCheck } from '../service/ports.js';
 import { builtinRegistry, type ConnectorRegistry } from '../../connectors/index.js';
 import { createOAuthClients, type OAuthClients } from '../oauth/clients.js';
 import { McpAuth } from '../oauth/mcp-auth/index.js';
+import { createRevoker } from '../oauth/revoke.js';
 import { createLogger } from './logger.js';
 import { resolveDataFile } from './paths.js';
 import { resolveDatabaseUrl, requireSharedKey } from './database.js';
@@ -118,10 +119,12 @@ export async function openAppContext(opts: AppContextOptions): Promise<AppContex
     unseal: async (s, b) => vault.open(s, b),
   };
   let healthCheck: HealthCheck = opts.healthCheck ?? (async () => ({ ok: false, error: 'no health check is available in this process' }));
-  const configurations = new ConfigurationService({ store, registry, sealer, healthCheck: (r) => healthCheck(r), network: network.policy, log });
-  const apiKeys = new ApiKeyService({ store });
   const oauthClients = createOAuthClients(settings, { env });
   const mcpAuth = new McpAuth({ settings, store, sealer: sealing, env });
+  // RFC 7009: a deleted configuration's OAuth tokens are revoked where the server offers it.
+  const revoke = createRevoker({ vault, clients: oauthClients, mcpAuth, log: log.child({ component: 'oauth' }), timeoutMs: 2 * settings.limits.discovery_timeout_ms });
+  const configurations = new ConfigurationService({ store, registry, sealer, healthCheck: (r) => healthCheck(r), network: network.policy, log, afterDelete: revoke });
+  const apiKeys = new ApiKeyService({ store });
   let closed = false;
   return {
     env,

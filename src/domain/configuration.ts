@@ -80,9 +80,17 @@ export interface ConfigurationRecord extends ConfigurationObject {
   revision: number;
   credentials_type?: CredentialType;
   credentials_sealed?: Sealed;
+  /**
+   * Prefix of this configuration's tool names (src/domain/tool-prefix.ts). Given by the store at
+   * creation and kept from then on; absent only on records written before prefixes were stored.
+   */
+  tool_prefix?: string;
 }
 
-/** A record as a caller hands it to the store: the store numbers `version` and `revision`. */
+/**
+ * A record as a caller hands it to the store: the store numbers `version` and `revision`, and gives
+ * the `tool_prefix` when the caller has none for it.
+ */
 export type NewConfigurationRecord = Omit<ConfigurationRecord, 'version' | 'revision'>;
 
 /**

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
+import type { CallToolResult, GetPromptResult, Prompt, ReadResourceResult, Resource, ResourceTemplateType, Tool } from '@modelcontextprotocol/server';
 import type { CredentialSource, CredentialType } from './credentials.js';
 import type { HttpClientFactory } from '../http/types.js';
 import type { NetworkPolicy } from './network.js';
@@ -33,6 +33,15 @@ export interface ConnectorSession {
    * name the configuration, and updates its health.
    */
   callTool(name: string, args: Record<string, unknown>, opts: CallOptions): Promise<CallToolResult>;
+  /**
+   * Prompts and resources, for connectors whose service offers them (custom MCP: the upstream's
+   * own, when it declares the capability). Names and URIs are the upstream's, not namespaced.
+   */
+  listPrompts?(signal: AbortSignal): Promise<Prompt[]>;
+  getPrompt?(name: string, args: Record<string, string> | undefined, signal: AbortSignal): Promise<GetPromptResult>;
+  listResources?(signal: AbortSignal): Promise<Resource[]>;
+  listResourceTemplates?(signal: AbortSignal): Promise<ResourceTemplateType[]>;
+  readResource?(uri: string, signal: AbortSignal): Promise<ReadResourceResult>;
   /** The lean call path's access to the upstream connection, when the connector offers one. */
   forwarder?(): RawForwarder | undefined;
   close(): Promise<void>;

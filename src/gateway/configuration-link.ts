@@ -61,6 +61,11 @@ export class ConfigurationLink {
     return (this.deps.registry.get(this.record.personal_connector_id)?.tools.length ?? 0) > 0;
   }
 
+  /** Only a service whose catalog is discovered (custom MCP) can offer prompts and resources. */
+  get discoversCatalog(): boolean {
+    return !this.staticCatalog;
+  }
+
   get label(): string {
     const connector = this.deps.registry.get(this.record.personal_connector_id)?.name ?? this.record.personal_connector_id;
     return `configuration "${this.record.name}" (${this.record.id}, ${connector})`;
@@ -201,6 +206,33 @@ export class ConfigurationLink {
       if (verdict.kind === 'rejected') throw e; // an upstream JSON-RPC error passes through as it is
       const reason = verdict.kind === 'failed' ? verdict.reason : describeFailure(e);
       return { result: { content: [{ type: 'text', text: this.failureText(reason) }], isError: true }, verdict };
+    } finally {
+      scope.end();
+    }
+  }
+
+  /**
+   * Any other request to the upstream (prompts, resources) through the same pipeline as a call:
+   * admission, deadline, cancellation, verdict. The upstream's JSON-RPC error is thrown as it is;
+   * a failure is thrown as an UpstreamError naming this configuration.
+   */
+  async request<T>(op: (session: ConnectorSession, signal: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T> {
+    const admitted = this.pipeline.admit();
+    if (!admitted.allowed) throw new UpstreamError('network', this.refusalText(admitted.reason));
+    const scope = this.pipeline.begin(this.callTimeoutMs(), signal);
+    try {
+      if (scope.cancelled) throw new CallCancelledError('cancelled by the client');
+      const session = await withSignal(this.open(scope.signal), scope.signal, () => scope.abortError());
+      const result = await withSignal(op(session, scope.signal), scope.signal, () => scope.abortError());
+      this.pipeline.settle({ kind: 'answered', toolError: false });
+      return result;
+    } catch (e) {
+      const verdict = verdictOfError(e, scope);
+      this.pipeline.settle(verdict);
+      if (verdict.kind === 'cancelled') throw new CallCancelledError('cancelled by the client');
+      if (verdict.kind === 'rejected') throw e;
+      const reason = verdict.kind === 'failed' ? verdict.reason : describeFailure(e);
+      throw new UpstreamError(e instanceof UpstreamError ? e.kind : 'network', this.failureText(reason));
     } finally {
       scope.end();
     }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { effectivePrefixes, shortHash, slugify } from '../domain/tool-prefix.js';
 
 export const MAX_TOOL_NAME = 64;
 const VALID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -7,45 +7,22 @@ export function isValidToolName(name: string): boolean {
   return VALID.test(name);
 }
 
-function shortHash(input: string, length: number): string {
-  return createHash('sha256').update(input).digest('hex').slice(0, length);
-}
-
-/** "My GitHub (work)" → "my_github_work". Never empty: falls back to "config". */
-export function slugify(name: string): string {
-  const slug = name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '')
-    .slice(0, 32)
-    .replace(/_+$/g, '');
-  return slug || 'config';
-}
+export { slugify };
 
 export interface SlugInput {
   id: string;
   name: string;
+  tool_prefix?: string | undefined;
 }
 
 /**
- * One slug per configuration, unique within the principal. Configurations come in creation order;
- * the first to claim a slug keeps it, later ones with the same name get a suffix derived from
- * their id. So names are stable across restarts and never change when a newer namesake appears.
+ * One prefix per configuration, unique within the principal (configurations in creation order):
+ * the stored `tool_prefix` where there is one; for a configuration stored before prefixes were kept,
+ * the rule that named it then (the first to claim a slug keeps it, a later namesake gets a suffix
+ * derived from its id). See src/domain/tool-prefix.ts.
  */
 export function assignSlugs(configs: readonly SlugInput[]): Map<string, string> {
-  const out = new Map<string, string>();
-  const taken = new Set<string>();
-  for (const c of configs) {
-    let slug = slugify(c.name);
-    if (taken.has(slug)) slug = `${slug}_${shortHash(c.id, 6)}`;
-    // A hash collision on top of a name collision: extend until free (deterministic).
-    for (let n = 8; taken.has(slug) && n <= 64; n += 2) slug = `${slugify(c.name)}_${shortHash(c.id, n)}`;
-    taken.add(slug);
-    out.set(c.id, slug);
-  }
-  return out;
+  return effectivePrefixes(configs);
 }
 
 /**
@@ -54,7 +31,8 @@ export function assignSlugs(configs: readonly SlugInput[]): Map<string, string> 
  */
 export function toolName(slug: string, upstreamTool: string): string {
   const cleaned = upstreamTool.replace(/[^A-Za-z0-9_-]/g, '_');
-  const plain = `${slug}_${cleaned}`;
+  // An empty prefix (chosen, never assigned) exposes the upstream's own name.
+  const plain = slug === '' ? cleaned : `${slug}_${cleaned}`;
   const altered = cleaned !== upstreamTool;
   if (!altered && plain.length <= MAX_TOOL_NAME) return plain;
   const suffix = `_${shortHash(`${slug}\u0000${upstreamTool}`, 8)}`;

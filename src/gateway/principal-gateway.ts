@@ -10,6 +10,7 @@ import type { HealthWriter } from './health.js';
 import { authorizeTool, buildToolTable, type Route, type ToolTable } from './tool-table.js';
 import type { GatewayDeps } from './types.js';
 import { outcomeOf, type CallVerdict } from './call-pipeline.js';
+import { PrincipalCatalog } from './principal-catalog.js';
 
 /** Thrown for a tool name this principal does not have: the MCP layer answers -32602. */
 export class UnknownToolError extends NotFoundError {
@@ -35,7 +36,11 @@ export class PrincipalGateway {
   private running: Promise<void> | undefined;
   private dirty = false;
   private readonly listeners = new Set<() => void>();
+  /** Listeners of the upstreams' own resources/prompts list_changed (tools: `listeners`). */
+  private readonly catalogListeners = { resources: new Set<() => void>(), prompts: new Set<() => void>() };
   private closed = false;
+  /** Prompts and resources of the configurations that offer them. */
+  readonly catalog: PrincipalCatalog;
   /** Set by a network settings change: the next rebuild replaces every link, whatever its fingerprint. */
   private retireAll = false;
   /** A relevant change arrived while the first table was being built: announce once it is there. */
@@ -49,6 +54,17 @@ export class PrincipalGateway {
     private readonly health: HealthWriter,
   ) {
     this.label = principalLabel({ ...owner, via: 'local' });
+    this.catalog = new PrincipalCatalog(async () => {
+      await this.ready();
+      return [...this.links.values()];
+    }, deps.log);
+  }
+
+  /** Subscribe to an upstream's resources or prompts list_changed; returns the unsubscribe function. */
+  onCatalogChanged(kind: 'resources' | 'prompts', listener: () => void): () => void {
+    const set = this.catalogListeners[kind];
+    set.add(listener);
+    return () => set.delete(listener);
   }
 
   /** Subscribe to tool list changes; returns the unsubscribe function. */
@@ -161,6 +177,7 @@ export class PrincipalGateway {
   private upstreamListChanged(link: ConfigurationLink, kind: ListKind): void {
     if (this.closed || this.links.get(link.id) !== link) return;
     if (kind === 'tools') this.scheduleRebuild();
+    else for (const l of [...this.catalogListeners[kind]]) l();
   }
 
   /** Another process changed the store in ways we cannot itemise: re-read and diff. */
@@ -211,6 +228,8 @@ export class PrincipalGateway {
       }
     }
     for (const [id, link] of this.links) if (!next.has(id)) retired.push(link);
+    // A configuration added, replaced or removed may change what prompts/resources a client sees.
+    const catalogMoved = retired.length > 0 || [...next.values()].some((l) => this.links.get(l.id) !== l);
     this.links = next;
 
     // Parallel discovery: one slow or failing configuration only loses its own tools.
@@ -236,6 +255,7 @@ export class PrincipalGateway {
     const announce = first ? this.changedDuringFirstLoad : changed;
     this.changedDuringFirstLoad = false;
     if (announce) for (const l of [...this.listeners]) l();
+    if (catalogMoved && !first) for (const l of [...this.catalogListeners.resources, ...this.catalogListeners.prompts]) l();
   }
 
   private async enabledConfigurations(): Promise<ConfigurationRecord[]> {
@@ -253,6 +273,8 @@ export class PrincipalGateway {
   async close(): Promise<void> {
     this.closed = true;
     this.listeners.clear();
+    this.catalogListeners.resources.clear();
+    this.catalogListeners.prompts.clear();
     await Promise.all([...this.links.values()].map((l) => l.close()));
     this.links.clear();
   }

@@ -37,12 +37,13 @@ export interface ToolTable {
 }
 
 /**
- * Namespaces every configuration's tools: `<slug>_<tool>`, unique, ≤ 64 characters, in a
+ * Namespaces every configuration's tools: `<tool_prefix>_<tool>` (the prefix stored with the
+ * configuration), unique, ≤ 64 characters, in a
  * deterministic order (configuration creation order, then the upstream's own order).
  */
 export function buildToolTable(links: readonly ConfigurationLink[], discovered: ReadonlyMap<string, Tool[]>, connectorNames: (id: string) => string): ToolTable {
   const ordered = [...links].sort((a, b) => a.record.created_at.localeCompare(b.record.created_at) || a.id.localeCompare(b.id));
-  const slugs = assignSlugs(ordered.map((l) => ({ id: l.id, name: l.record.name })));
+  const slugs = assignSlugs(ordered.map((l) => ({ id: l.id, name: l.record.name, tool_prefix: l.record.tool_prefix })));
   const pending: { link: ConfigurationLink; tool: Tool; name: string }[] = [];
   for (const link of ordered) {
     const tools = discovered.get(link.id);

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request } from 'undici';
 import type { RawForwarder } from '../domain/forwarding.js';
 import { credentialSecret } from '../domain/credentials.js';
-import { errorMessage } from '../domain/errors.js';
+import { errorMessage, UpstreamError } from '../domain/errors.js';
 import { Scrubber } from '../domain/secret-forms.js';
 import type { PrincipalGateway } from '../gateway/principal-gateway.js';
 import type { Route } from '../gateway/tool-table.js';
@@ -105,7 +105,12 @@ export class FastForwarder {
 
     const scope = pipeline.begin(link.callTimeoutMs());
     const onClientGone = () => {
-      if (!res.writableFinished) scope.cancel();
+      if (res.writableFinished) return;
+      scope.cancel();
+      // A 2026-era client cancels by closing its request. Cutting ours tells a 2026-era upstream
+      // the same, but a 2025-era upstream keeps working on the request in its session: it must
+      // hear notifications/cancelled for its own id.
+      if (upstreamEra === 'legacy') void this.cancelUpstream(fw, upstreamId);
     };
     res.once('close', onClientGone);
     const key = session !== undefined ? `${session}\u0000${JSON.stringify(call.id)}` : undefined;
@@ -189,6 +194,12 @@ export class FastForwarder {
         if (!res.headersSent && !res.destroyed) writeSynthetic(res, era, call.id, 'Request cancelled');
         else if (!res.writableEnded) res.end();
         return true;
+      }
+      if (e instanceof UpstreamError && e.kind === 'reauthorize' && !res.headersSent) {
+        // A refresh that only a person can fix (refused grant, forgotten client): the SDK path may
+        // ask the client to connect again from the chat. Nothing reached the upstream with it.
+        pipeline.handOver();
+        return false;
       }
       const refused = (e as { code?: unknown }).code === 'ECONNREFUSED' || causeCode(e) === 'ECONNREFUSED';
       if (refused && !res.headersSent) {

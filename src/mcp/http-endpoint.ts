@@ -219,7 +219,14 @@ export class McpHttpEndpoint {
         maxRequestBodySize: this.opts.maxBodyBytes,
         onerror: (e) => this.log.debug({ err: e.message }, 'mcp request rejected'),
       });
-      const unsubscribe = gw.onToolsChanged(() => handler.notify.toolsChanged());
+      const off = [
+        gw.onToolsChanged(() => handler.notify.toolsChanged()),
+        gw.onCatalogChanged('resources', () => handler.notify.resourcesChanged()),
+        gw.onCatalogChanged('prompts', () => handler.notify.promptsChanged()),
+      ];
+      const unsubscribe = () => {
+        for (const u of off) u();
+      };
       entry = { handler, node: toNodeHandler(handler), unsubscribe };
       this.modern.set(key, entry);
     }

@@ -10,6 +10,7 @@ import { createConnectService } from '../app/connect.js';
 import { createChatAuthorizer } from '../app/chat-authorizer.js';
 import { FlowEndings } from '../oauth/authorization-wait.js';
 import { managementSurface } from '../app/management.js';
+import { LocalPage } from '../app/local-page.js';
 import { McpHttpEndpoint } from './http-endpoint.js';
 import { sealedSessionIds } from './session-id.js';
 import { serveGatewayOverStdio } from './stdio.js';
@@ -42,11 +43,31 @@ export async function startServe(ctx: AppContext, opts: ServeOptions): Promise<R
   const runtime = createGatewayRuntime(ctx, composeObservers(logObserver(ctx.log.child({ component: 'calls' })), metrics?.observer, audit));
 
   if (opts.transport === 'stdio') {
-    const stdio = serveGatewayOverStdio(runtime.gateway.forOwner(ownerOf(opts.principal)), ctx.log);
+    // The settings page listens only once the client asks for it (the open-gateway-settings tool).
+    // A call that needs an account connected sends a client with URL elicitation to the same page's
+    // confirmation step, which starts the page too.
+    const endings = new FlowEndings();
+    const connect = createConnectService(ctx, { endings });
+    const page = new LocalPage(ctx, { principal: opts.principal, gateway: runtime.gateway, connect });
+    const authorizer = createChatAuthorizer({ connect, store: ctx.store, sealing: ctx.sealing, baseUrl: () => page.origin ?? '', endings });
+    const stdio = serveGatewayOverStdio(runtime.gateway.forOwner(ownerOf(opts.principal)), ctx.log, {
+      settingsPage: page,
+      authorization: {
+        principal: opts.principal,
+        authorizer: {
+          ...authorizer,
+          start: async (principal, configurationId, scope) => {
+            await page.listen();
+            return authorizer.start(principal, configurationId, scope);
+          },
+        },
+      },
+    });
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
         await stdio.close();
+        await page.close();
         await runtime.close();
         await audit.close();
       })());

@@ -3,7 +3,9 @@ import { Server, ProtocolError, ProtocolErrorCode, type CallToolResult } from '@
 import { isGatewayError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import { CallCancelledError } from '../gateway/configuration-link.js';
+import { CATALOG_CAPABILITIES, registerCatalogHandlers } from './catalog-handlers.js';
 import { UnknownToolError, type PrincipalGateway } from '../gateway/principal-gateway.js';
+import { callSettingsTool, SETTINGS_INSTRUCTIONS, SETTINGS_TOOL, SETTINGS_TOOL_NAME, type SettingsPageTool } from './settings-tool.js';
 import type { Principal } from '../domain/principal.js';
 import { callToolAuthorizing, type ChatAuthorizer } from './authorize-in-chat.js';
 
@@ -24,20 +26,34 @@ export function createGatewayServer(
     announceListChanged: boolean;
     /** Connecting from inside the chat (src/mcp/authorize-in-chat.ts): whose calls, and how to authorize them. */
     authorization?: { principal: Principal; authorizer: ChatAuthorizer } | undefined;
+    /** The stdio server's settings page (src/mcp/settings-tool.ts): its tool and a line of instructions. */
+    settingsPage?: SettingsPageTool | undefined;
   },
 ): Server {
-  const server = new Server(SERVER_INFO, { capabilities: { tools: { listChanged: true } }, instructions: INSTRUCTIONS });
+  const page = opts.settingsPage;
+  const server = new Server(SERVER_INFO, { capabilities: { tools: { listChanged: true }, ...CATALOG_CAPABILITIES }, instructions: page ? INSTRUCTIONS + SETTINGS_INSTRUCTIONS : INSTRUCTIONS });
 
   server.setRequestHandler('tools/list', async (request) => {
     // The whole list is one page, so no cursor was ever handed out: any cursor is unknown, and
     // answering the full list to it would make a paginating client loop or duplicate tools.
     if (request.params?.cursor !== undefined) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid params: unknown cursor (tools/list is not paginated: send it without one)');
-    return { tools: await gateway.listTools() };
+    const tools = await gateway.listTools();
+    // A configuration with an empty tool prefix exposes upstream names as they are: one that is
+    // called like the settings tool is hidden (calls of that name open the page), not listed twice.
+    return { tools: page ? [SETTINGS_TOOL, ...tools.filter((t) => t.name !== SETTINGS_TOOL_NAME)] : tools };
   });
 
   server.setRequestHandler('tools/call', async (request, ctx) => {
     const { name } = request.params;
     const args = (request.params.arguments ?? {}) as Record<string, unknown>;
+    if (page && name === SETTINGS_TOOL_NAME) {
+      try {
+        return await callSettingsTool(page, args);
+      } catch (e) {
+        log.error({ err: e instanceof Error ? e.message : String(e) }, 'settings page failed to start');
+        return { content: [{ type: 'text', text: `The settings page could not start: ${e instanceof Error ? e.message : String(e)}` }], isError: true };
+      }
+    }
     const progressToken = request.params._meta?.progressToken;
     const onProgress =
       progressToken === undefined
@@ -61,15 +77,25 @@ export function createGatewayServer(
     }
   });
 
+  registerCatalogHandlers(server, gateway, log);
+
   // Long-lived instances (a stdio connection, a 2025-era HTTP session) announce changes themselves;
   // per-request 2026-era instances do not: their entry's bus reaches the open subscriptions.
   if (opts.announceListChanged) {
-    const unsubscribe = gateway.onToolsChanged(() => {
-      server.sendToolListChanged().catch(() => {});
-    });
+    const unsubscribe = [
+      gateway.onToolsChanged(() => {
+        server.sendToolListChanged().catch(() => {});
+      }),
+      gateway.onCatalogChanged('resources', () => {
+        server.sendResourceListChanged().catch(() => {});
+      }),
+      gateway.onCatalogChanged('prompts', () => {
+        server.sendPromptListChanged().catch(() => {});
+      }),
+    ];
     const previousOnClose = server.onclose;
     server.onclose = () => {
-      unsubscribe();
+      for (const u of unsubscribe) u();
       previousOnClose?.();
     };
   }

@@ -2,16 +2,19 @@ import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { Logger } from '../domain/logger.js';
 import type { PrincipalGateway } from '../gateway/principal-gateway.js';
 import { createGatewayServer } from './server-factory.js';
+import type { SettingsPageTool } from './settings-tool.js';
+import type { Principal } from '../domain/principal.js';
+import type { ChatAuthorizer } from './authorize-in-chat.js';
 
 /**
  * Serves one principal over stdio, both protocol eras (the SDK's entry decides per connection).
  * Resolves when the client closes stdin.
  */
-export function serveGatewayOverStdio(gateway: PrincipalGateway, log: Logger): { closed: Promise<void>; close(): Promise<void> } {
+export function serveGatewayOverStdio(gateway: PrincipalGateway, log: Logger, opts: { settingsPage?: SettingsPageTool; authorization?: { principal: Principal; authorizer: ChatAuthorizer } } = {}): { closed: Promise<void>; close(): Promise<void> } {
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
   const handle = serveStdio(
-    () => createGatewayServer(gateway, log, { announceListChanged: true }),
+    () => createGatewayServer(gateway, log, { announceListChanged: true, settingsPage: opts.settingsPage, authorization: opts.authorization }),
     { onerror: (e) => log.debug({ err: e.message }, 'stdio transport') },
   );
   process.stdin.once('end', () => resolveClosed());

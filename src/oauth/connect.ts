@@ -17,6 +17,7 @@ import { createOAuthClients, type OAuthClients } from './clients.js';
 import { GrantRefusedError, mapOAuthError } from './errors.js';
 import { PendingFlows, type FlowSealer, type FlowStore } from './pending-flows.js';
 import { tokensToCredentials } from './tokens.js';
+import { isClientRefused } from './refresh.js';
 import type { BearerChallenge, McpAuth } from './mcp-auth/index.js';
 
 export const ConnectStartInputSchema = z.strictObject({
@@ -78,7 +79,7 @@ export interface ConnectFlowOptions {
   createConfiguration: (principal: Principal, input: CreateConfigurationInput) => Promise<ConfigurationObject>;
   clients?: OAuthClients;
   /** OAuth for remote MCP servers (pc_custom_mcp without an oauth.pc_custom_mcp settings entry). */
-  mcpAuth?: Pick<McpAuth, 'plan' | 'client' | 'clientForRefresh'>;
+  mcpAuth?: Pick<McpAuth, 'plan' | 'client' | 'clientForRefresh'> & Partial<Pick<McpAuth, 'forgetClient'>>;
   /** Re-authorization: stores new credentials on an existing configuration of the principal. */
   replaceCredentials?: (principal: Principal, configurationId: string, credentials: OAuth2Credentials) => Promise<ConfigurationObject>;
   /** ms since epoch. */
@@ -173,6 +174,11 @@ export function createConnectFlow(opts: ConnectFlowOptions): ConnectFlow {
     return config;
   }
 
+  /** A dynamic registration the server forgot: dropped, so the next start registers a new client. */
+  async function forgetClient(mcp: { issuer: string; clientId: string }): Promise<boolean> {
+    return (await opts.mcpAuth?.forgetClient?.(mcp.issuer, mcp.clientId).catch(() => false)) ?? false;
+  }
+
   return {
     async start(raw) {
       const { principal, challenge, ...rest } = raw;
@@ -215,6 +221,7 @@ export function createConnectFlow(opts: ConnectFlowOptions): ConnectFlow {
       const opened = await pending.take(state, binding);
       const flow = { principal: opened.principal, input: opened.payload.input, verifier: opened.payload.verifier, mcp: opened.payload.mcp };
       const error = params.get('error');
+      if (error && flow.mcp && (error === 'invalid_client' || error === 'unauthorized_client')) await forgetClient(flow.mcp);
       if (error) {
         const code = /^[\w.-]{1,64}$/.test(error) ? error : 'error';
         throw new AuthError(`the provider did not authorize the connection (${code}): start the connection again`, 'oauth_access_denied');
@@ -240,6 +247,9 @@ export function createConnectFlow(opts: ConnectFlowOptions): ConnectFlow {
         if (mcp) credentials = { ...credentials, issuer: mcp.issuer, resource: mcp.resource, client_id: mcp.clientId };
       } catch (e) {
         const mapped = mapOAuthError(e, what);
+        if (flow.mcp && isClientRefused(e) && (await forgetClient(flow.mcp))) {
+          throw new UpstreamError('reauthorize', `the authorization server ${flow.mcp.issuer} no longer knows the gateway's OAuth client (invalid_client): it was forgotten, and a new one is registered when you start the connection again`);
+        }
         if (mapped instanceof GrantRefusedError) {
           throw new AuthError(`the provider refused the authorization code (invalid_grant): start the connection again`, 'invalid_oauth_code');
         }

@@ -19,7 +19,7 @@ export interface CredentialSourceFactoryOptions {
   /** Reuse a registry (and its discovery cache) shared with the connect flow. */
   clients?: OAuthClients;
   /** Refreshes tokens of remote MCP servers with the client their authorization server issued them to. */
-  mcpAuth?: Pick<McpAuth, 'clientForRefresh'>;
+  mcpAuth?: Pick<McpAuth, 'clientForRefresh'> & Partial<Pick<McpAuth, 'forgetClient'>>;
   now?: () => number;
 }
 
@@ -45,6 +45,7 @@ export function createCredentialSourceFactory(opts: CredentialSourceFactoryOptio
     vault: opts.vault,
     clients,
     ...(opts.mcpAuth ? { mcpClient: (issuer: string, clientId: string) => opts.mcpAuth!.clientForRefresh(issuer, clientId) } : {}),
+    ...(opts.mcpAuth?.forgetClient ? { forgetMcpClient: (issuer: string, clientId: string) => opts.mcpAuth!.forgetClient!(issuer, clientId) } : {}),
     log: opts.log.child({ component: 'oauth' }),
     skewMs: opts.skewMs ?? opts.settings.limits.refresh_skew_ms,
     leaseTtlMs: refreshLeaseTtlMs(opts.settings),

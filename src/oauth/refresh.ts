@@ -10,6 +10,7 @@ import { GrantRefusedError, mapOAuthError } from './errors.js';
 import { tokensToCredentials } from './tokens.js';
 import { bindingOf, sameSealed, type CredentialVault, type SealBinding } from './vault.js';
 import { credentialsLeaseKey } from '../domain/sealing.js';
+import { connectAdvice } from './mcp-auth/needs-authorization.js';
 
 export const REAUTHORIZE_MESSAGE =
   're-authorization needed: the provider refused the refresh token (invalid_grant); reconnect this configuration';
@@ -20,6 +21,11 @@ export interface RefresherDeps {
   clients: OAuthClients;
   /** Tokens of remote MCP servers (credentials with an issuer and client_id) refresh through this. */
   mcpClient?: (issuer: string, clientId: string) => Promise<oidc.Configuration | undefined>;
+  /**
+   * The authorization server answered `invalid_client` for a client the gateway registered there
+   * dynamically: forget it, so the next connection registers a new one. True when one was forgotten.
+   */
+  forgetMcpClient?: (issuer: string, clientId: string) => Promise<boolean>;
   log: Logger;
   skewMs: number;
   leaseTtlMs: number;
@@ -117,6 +123,16 @@ export class Refresher {
       fresh = tokensToCredentials(tokens, this.deps.now(), what, creds);
     } catch (e) {
       const mapped = mapOAuthError(e, what);
+      if (isClientRefused(e) && creds.issuer && creds.client_id && this.deps.forgetMcpClient) {
+        // A server that forgot (or purged) our dynamic registration: only a new consent, with a new
+        // registration, can help; the next connection registers again by itself.
+        const forgot = await this.deps.forgetMcpClient(creds.issuer, creds.client_id).catch(() => false);
+        this.#refused.add(fingerprint);
+        const message = `needs authorization: the authorization server ${creds.issuer} no longer knows the gateway's OAuth client (invalid_client)${forgot ? '; the gateway registers a new one when you reconnect' : ''}: ${connectAdvice(id)}`;
+        await this.#markReauthorize(record, message);
+        this.deps.log.warn({ configuration_id: id, personal_connector_id: connectorId, forgot_registration: forgot }, 'oauth2 refresh: client unknown to the authorization server; re-authorization needed');
+        throw new UpstreamError('reauthorize', message);
+      }
       if (mapped instanceof GrantRefusedError) {
         this.#refused.add(fingerprint);
         await this.#markReauthorize(record);
@@ -161,10 +177,10 @@ export class Refresher {
     return () => this.deps.clients.get(connectorId);
   }
 
-  async #markReauthorize(record: ConfigurationRecord): Promise<void> {
+  async #markReauthorize(record: ConfigurationRecord, message: string = REAUTHORIZE_MESSAGE): Promise<void> {
     try {
       await this.deps.store.updateConfiguration(record.id, (cur) =>
-        sameSealed(cur.credentials_sealed, record.credentials_sealed) ? { ...cur, health_status: 'unhealthy', last_error: REAUTHORIZE_MESSAGE } : cur,
+        sameSealed(cur.credentials_sealed, record.credentials_sealed) ? { ...cur, health_status: 'unhealthy', last_error: message } : cur,
       );
     } catch (e) {
       // The caller still gets the reauthorize error; a record deleted meanwhile needs no mark.
@@ -175,4 +191,13 @@ export class Refresher {
 
 function fingerprintOf(id: string, refreshToken: string): string {
   return createHash('sha256').update(id).update('\0').update(refreshToken).digest('base64url');
+}
+
+/** The token endpoint refused the client itself (RFC 6749 §5.2): unknown, deleted, or not allowed the grant. */
+export function isClientRefused(e: unknown): boolean {
+  const refused = (code: unknown) => code === 'invalid_client' || code === 'unauthorized_client';
+  if (e instanceof oidc.ResponseBodyError) return refused(e.error);
+  // A client that authenticated with HTTP Basic gets 401 with a challenge instead (RFC 6749 §5.2).
+  if (e instanceof oidc.WWWAuthenticateChallengeError) return e.status === 401 && e.cause.some((c) => refused(c.parameters.error) || c.scheme === 'basic');
+  return false;
 }

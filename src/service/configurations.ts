@@ -39,6 +39,11 @@ export interface ConfigurationServiceDeps {
   network?: NetworkPolicy;
   clock?: Clock;
   log?: Logger;
+  /**
+   * Runs after a configuration was deleted, with the record as it was (e.g. revoking its OAuth
+   * tokens at the provider). Bounded and best effort: its failure is logged, the delete stands.
+   */
+  afterDelete?: (record: ConfigurationRecord) => Promise<void>;
 }
 
 export const LIST_LIMIT = { default: 10, min: 1, max: 100 } as const;
@@ -57,6 +62,7 @@ export class ConfigurationService {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly network: NetworkPolicy | undefined;
+  private readonly afterDelete: ((record: ConfigurationRecord) => Promise<void>) | undefined;
   /** The store revision behind each object handed out, for ETags, without putting it in the object. */
   private readonly revisions = new WeakMap<ConfigurationObject, number>();
 
@@ -68,6 +74,7 @@ export class ConfigurationService {
     this.clock = deps.clock ?? systemClock;
     this.log = deps.log ?? silentLogger;
     this.network = deps.network;
+    this.afterDelete = deps.afterDelete;
   }
 
   /**
@@ -175,8 +182,11 @@ export class ConfigurationService {
   async delete(principal: Principal, id: string, opts: { expectedRevision?: number } = {}): Promise<{ id: string; object: typeof CONFIGURATION_OBJECT; deleted: true }> {
     const current = await this.owned(principal, id);
     this.checkRevision(current, opts.expectedRevision);
-    await this.store.deleteConfiguration(id, opts.expectedRevision);
+    const deleted = await this.store.deleteConfiguration(id, opts.expectedRevision);
     await this.audit(principal, 'configuration.deleted', id);
+    if (this.afterDelete) {
+      await this.afterDelete(deleted).catch((e: unknown) => this.log.warn({ configuration_id: id, err_name: e instanceof Error ? e.name : typeof e }, 'after-delete work failed; the configuration is deleted'));
+    }
     return { id, object: CONFIGURATION_OBJECT, deleted: true };
   }
 

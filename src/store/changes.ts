@@ -1,5 +1,6 @@
 import { userVisibleChange, type ConfigurationRecord, type NewConfigurationRecord } from '../domain/configuration.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
+import { pickToolPrefix, takenPrefixes } from '../domain/tool-prefix.js';
 import { ownerOfRecord, type ConfigTable } from './config-table.js';
 import { deepFreeze, jsonCopy, jsonEqual } from './json.js';
 import { checkConfigurationInput } from './schemas.js';
@@ -22,9 +23,18 @@ function freezeRecord(value: unknown): ConfigurationRecord {
   return deepFreeze(checkConfigurationInput(jsonCopy(value)));
 }
 
-export function planCreate(table: ConfigTable, input: NewConfigurationRecord): Created {
-  const after = freezeRecord({ ...input, version: 1, revision: 1 });
-  if (table.get(after.id)) throw new ConflictError(`configuration ${after.id} already exists`, 'resource_exists');
+/**
+ * `taken`: the tool prefixes the new record's owner already uses; by default read from `table`
+ * (a store that does not hold every record of the owner in `table` passes them).
+ */
+export function planCreate(table: ConfigTable, input: NewConfigurationRecord, taken?: ReadonlySet<string>): Created {
+  const checked = checkConfigurationInput(jsonCopy({ ...input, version: 1, revision: 1 }));
+  if (table.get(checked.id)) throw new ConflictError(`configuration ${checked.id} already exists`, 'resource_exists');
+  const inUse = taken ?? takenPrefixes(table.ofOwner(ownerOfRecord(checked)));
+  if (checked.tool_prefix !== undefined && checked.tool_prefix !== '' && inUse.has(checked.tool_prefix)) {
+    throw new ConflictError(`tool_prefix: "${checked.tool_prefix}" is already used by another configuration of this owner; tool names must stay unique`, 'resource_exists');
+  }
+  const after = deepFreeze({ ...checked, tool_prefix: checked.tool_prefix ?? pickToolPrefix(checked.name, checked.id, inUse) });
   return { kind: 'configuration', op: 'created', after };
 }
 
@@ -51,6 +61,8 @@ export function planUpdate(table: ConfigTable, id: string, mutate: Configuration
     user_id: before.user_id,
     api_key_id: before.api_key_id,
     created_at: before.created_at,
+    // The prefix stays with the configuration, whatever its name becomes: its tool names never move.
+    tool_prefix: before.tool_prefix,
     version: before.version,
     revision: before.revision,
   };

@@ -77,6 +77,11 @@ export class ConfigTable {
     return old.record;
   }
 
+  /** One owner's configurations in creation order. */
+  ofOwner(owner: Owner): ConfigurationRecord[] {
+    return (this.#byOwner.get(ownerKey(owner)) ?? []).map((id) => this.#byId.get(id)!.record);
+  }
+
   list(owner: Owner, filter: ConfigurationFilter, page: ListOptions): Page<ConfigurationRecord> {
     const ids = this.#byOwner.get(ownerKey(owner)) ?? [];
     let start = 0;

@@ -1,16 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { StorageError } from '../domain/errors.js';
+import { fillToolPrefixes } from './tool-prefix-fill.js';
 
 /**
  * The data file:
- *   {"schema_version":2,"generation":N,"epoch":"…","configurations":[…],"api_keys":[…]}
+ *   {"schema_version":3,"generation":N,"epoch":"…","configurations":[…],"api_keys":[…]}
  * one record per line, so a person can read and diff it. `generation` counts writes; writes newer
  * than the file wait in `<file>.journal` (see journal-format.ts) until they are folded in. `epoch`
  * is drawn when a file is created and kept by every rewrite: journal lines carry it, so a journal
  * left beside a file that was replaced (moved away, restored) is never replayed into it. The audit
  * log lives in `<file>.audit.jsonl` (append-only, so logging never rewrites the data file).
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export interface RawDocument {
   schema_version: number;
@@ -19,6 +20,8 @@ export interface RawDocument {
   epoch?: string;
   configurations: unknown[];
   api_keys: unknown[];
+  /** The file was written in an older schema and upgraded on read: the next write rewrites it whole. */
+  upgraded?: boolean;
 }
 
 type Migration = (doc: Record<string, unknown>) => Record<string, unknown>;
@@ -31,6 +34,9 @@ const MIGRATIONS: Record<number, Migration> = {
   // v2: configurations gain `revision`, the ETag that only user-visible changes move. Until now
   // every write moved the ETag, so the version is the revision a client may hold.
   1: (doc) => ({ ...doc, configurations: Array.isArray(doc.configurations) ? doc.configurations.map(withRevision) : doc.configurations }),
+  // v3: configurations gain `tool_prefix`, given once and stored, so tool names never move between
+  // configurations. Each gets the prefix its tools had until now (see fillToolPrefixes).
+  2: (doc) => ({ ...doc, configurations: Array.isArray(doc.configurations) ? fillToolPrefixes(doc.configurations) : doc.configurations }),
 };
 
 /**
@@ -77,13 +83,14 @@ export function parseDocument(text: string, path: string): RawDocument {
   }
   const generation = doc.generation ?? 0;
   if (typeof generation !== 'number' || !Number.isInteger(generation) || generation < 0) throw corrupt(path, 'generation must be a non-negative integer');
-  const configurations = doc.configurations ?? [];
+  // A record without a prefix in a current file came from an older process's journal line: same rule.
+  const configurations = Array.isArray(doc.configurations) ? fillToolPrefixes(doc.configurations) : (doc.configurations ?? []);
   const apiKeys = doc.api_keys ?? [];
   if (!Array.isArray(configurations)) throw corrupt(path, 'configurations must be an array');
   if (!Array.isArray(apiKeys)) throw corrupt(path, 'api_keys must be an array');
   const epoch = doc.epoch;
   if (epoch !== undefined && (typeof epoch !== 'string' || !/^[0-9a-f]{8,64}$/.test(epoch))) throw corrupt(path, 'epoch must be a hex string');
-  return { schema_version: SCHEMA_VERSION, generation, ...(epoch !== undefined ? { epoch } : {}), configurations, api_keys: apiKeys };
+  return { schema_version: SCHEMA_VERSION, generation, ...(epoch !== undefined ? { epoch } : {}), configurations, api_keys: apiKeys, ...(version < SCHEMA_VERSION ? { upgraded: true } : {}) };
 }
 
 /** Builds the file from records already serialised (the table caches each record's JSON). */

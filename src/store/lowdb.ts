@@ -13,6 +13,7 @@ import { stat } from 'node:fs/promises';
 import { createExclusive, currentIdentity, DurableFile, identityOf, readSnapshot, tightenMode } from './file-io.js';
 import { emptyDocument, newEpoch, parseDocument, serializeDocument } from './file-format.js';
 import { FileWatch } from './file-watch.js';
+import { fillToolPrefixes } from './tool-prefix-fill.js';
 import { FlowFile } from './flow-file.js';
 import { checkOAuthFlowInput } from './oauth-flows.js';
 import { checkOAuthRegistrationInput } from './oauth-registrations.js';
@@ -488,7 +489,9 @@ export class LowdbStore implements Store {
       );
     }
     if (parsed && parsed.foreign > 0) this.#log.warn({ file: this.#journal.path }, 'the journal holds lines of another data file; they are ignored and dropped at the next write');
-    const { changes, recache } = diffDocument(this.#tables, mergeJournal(doc, entries), this.#opts.file);
+    const merged = mergeJournal(doc, entries);
+    // Journal lines of an older process may hold configurations without a tool prefix: give them theirs.
+    const { changes, recache } = diffDocument(this.#tables, { ...merged, configurations: fillToolPrefixes(merged.configurations) }, this.#opts.file);
     for (const c of changes) this.#tables.apply(c);
     for (const r of recache) this.#tables.configs.put(r.record, r.json);
     this.#disk = {
@@ -499,7 +502,8 @@ export class LowdbStore implements Store {
       journalId: read?.identity,
       journalBytes: parsed?.cleanBytes ?? 0,
       journalLines: (parsed?.entries.length ?? 0) + (parsed?.foreign ?? 0),
-      stale: (parsed?.foreign ?? 0) > 0,
+      // An upgraded file is rewritten at the next write, so an older process reading it is told it is newer.
+      stale: (parsed?.foreign ?? 0) > 0 || doc.upgraded === true,
     };
     return changes.map(toEvent);
   }

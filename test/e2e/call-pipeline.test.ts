@@ -3,6 +3,7 @@
  * clients of both eras, on both call transports (the lean forwarder and the SDK client): a call
  * is judged the same whichever path carried it.
  */
+import { PATIENCE_MS } from '../helpers/timing.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, ProtocolError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { api, CONFIGURATIONS, startServer, type ApiBody } from '../helpers/server.js';
@@ -175,9 +176,9 @@ describe('upstream sessions are closed with DELETE when the gateway drops them',
       expect(up.seen.sessionIds.size).toBe(1);
       expect(up.seen.deletes).toBe(0);
       // A change that replaces the configuration's connection: the old session is ended.
-      const patched = await api<ApiBody>(srv.url, secret, 'PATCH', `${CONFIGURATIONS}/${created.json!.id!}`, { configuration: { endpoint: up.url, timeout_ms: 30_000 } });
+      const patched = await api<ApiBody>(srv.url, secret, 'PATCH', `${CONFIGURATIONS}/${created.json!.id!}`, { configuration: { endpoint: up.url, timeout_ms: PATIENCE_MS } });
       expect(patched.status, patched.text).toBe(200);
-      await expect.poll(() => up.seen.deletes, { timeout: 20_000 }).toBe(1);
+      await expect.poll(() => up.seen.deletes).toBe(1);
       expect((await client.callTool({ name: 'up_echo', arguments: { message: 'b' } })).isError).toBeFalsy();
       expect(up.seen.sessionIds.size).toBe(2);
       await client.close();

@@ -1,71 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, StreamableHTTPClientTransport, type CallToolResult } from '@modelcontextprotocol/client';
 import { startOidcProvider, type StartedOidcProvider } from '../fakes/oidc-provider.js';
 import { startProtectedMcp, type ProtectedMcp } from '../fakes/protected-mcp.js';
 import { api, CONFIGURATIONS, prepareData, spawnServer, type PreparedData, type SpawnedServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/timing.js';
-import { CookieBrowser } from './oauth-support.js';
-
-const textOf = (r: CallToolResult) => r.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
-
-type Era = 'legacy' | 'modern';
-type Answer = 'accept' | 'decline';
-
-/** One URL elicitation the client received, and where the browser was sent at the provider. */
-interface Asked {
-  url: string;
-  message: string;
-  elicitationId?: string;
-  providerAuth?: URL;
-}
-
-/**
- * An MCP client that declared URL-mode elicitation. When asked to open a URL it acts as the person
- * with a browser: opens the gateway's confirmation page, presses its button, consents at the
- * provider as `account`, and lands on the callback; then answers `accept`. Or it declines.
- */
-async function chatClient(server: SpawnedServer, secret: string, era: Era, provider: StartedOidcProvider, account: string, opts: { elicitation?: boolean; answer?: Answer } = {}) {
-  const asked: Asked[] = [];
-  const completed: string[] = [];
-  const client = new Client(
-    { name: 'chat', version: '1' },
-    {
-      capabilities: opts.elicitation === false ? {} : { elicitation: { url: {} } },
-      versionNegotiation: era === 'legacy' ? { mode: 'legacy' } : { mode: { pin: '2026-07-28' } },
-    },
-  );
-  if (opts.elicitation !== false) {
-    client.setRequestHandler('elicitation/create', async (req) => {
-      const p = req.params as { mode?: string; url?: string; message: string; elicitationId?: string };
-      expect(p.mode).toBe('url');
-      const entry: Asked = { url: p.url!, message: p.message, ...(p.elicitationId ? { elicitationId: p.elicitationId } : {}) };
-      asked.push(entry);
-      if (opts.answer === 'decline') return { action: 'decline' };
-      const browser = new CookieBrowser();
-      const page = await browser.get(p.url!);
-      const html = await page.text();
-      expect(page.status, html).toBe(200);
-      const toProvider = await browser.submitForm(p.url!, html);
-      expect(toProvider.status).toBe(303);
-      entry.providerAuth = new URL(toProvider.headers.get('location')!);
-      const callback = await provider.authorize(entry.providerAuth, account);
-      const done = await browser.get(callback);
-      expect(done.status, await done.text()).toBe(200);
-      return { action: 'accept' };
-    });
-    client.setNotificationHandler('notifications/elicitation/complete', (n) => {
-      completed.push(String((n.params as { elicitationId: string }).elicitationId));
-    });
-  }
-  await client.connect(new StreamableHTTPClientTransport(new URL(server.mcpUrl), { requestInit: { headers: { Authorization: `Bearer ${secret}` } } }));
-  const call = async (suffix: string) => {
-    const tools = (await client.listTools()).tools.map((t) => t.name);
-    const name = tools.find((n) => n.endsWith(`_${suffix}`));
-    expect(name, `tools: ${tools.join(', ')}`).toBeDefined();
-    return (await client.callTool({ name: name!, arguments: {} })) as CallToolResult;
-  };
-  return { client, asked, completed, call, close: () => client.close() };
-}
+import { chatClient, textOf, type Era } from './chat-support.js';
 
 /**
  * Connecting a protected remote MCP server from inside the chat, through the built server, against

@@ -42,9 +42,10 @@ describe('stdio: the built binary as Claude Desktop runs it', () => {
     await client.listTools();
     await cliJson(['configs', 'update', configId, '--name', 'Renamed'], env);
     await expect.poll(() => changed).toBeGreaterThanOrEqual(1);
-    const names = (await client.listTools()).tools.map((t) => t.name);
-    expect(names).toContain('renamed_echo');
-    expect(names).not.toContain('everything_echo');
+    // The tools now name the renamed configuration; their names stay (the prefix is the configuration's).
+    const { tools } = await client.listTools();
+    expect(tools.find((t) => t.name === 'everything_echo')?.description).toMatch(/^\[Renamed · /);
+    expect(tools.some((t) => t.name.startsWith('renamed_'))).toBe(false);
     await client.close();
   });
 });

@@ -53,6 +53,10 @@ export interface StartedOidcProvider {
   tokenCalls: Record<string, number>;
   /** Refresh grants answered with an error. */
   refreshFailures: number;
+  /** Revocations (RFC 7009): grants ended (`grant`), refresh tokens destroyed (`refresh_token`). */
+  revocations: Record<string, number>;
+  /** Forgets a dynamically registered client, as a server that purges registrations does. */
+  forgetClient(clientId: string): Promise<void>;
   /** Destroys every grant issued so far: the next refresh of any of their tokens gets invalid_grant. */
   revokeAllGrants(): Promise<void>;
   /** Drives login + consent for `accountId` starting at `authorizationUrl`; returns the callback URL (code, state, iss). */
@@ -166,6 +170,10 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
     provider,
     tokenCalls,
     refreshFailures: 0,
+    revocations: {},
+    async forgetClient(id) {
+      await (provider.Client as unknown as { adapter: { destroy(id: string): Promise<void> } }).adapter.destroy(id);
+    },
     async revokeAllGrants() {
       for (const id of grantIds) {
         const grant = await provider.Grant.find(id);
@@ -216,6 +224,14 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
     if (failed && grantType === 'refresh_token') started.refreshFailures++;
   };
   provider.on('grant.success', (ctx) => count(ctx, false));
+  // A revoked refresh (or access) token ends its grant: counted by what the revocation endpoint received.
+  const on = provider.on.bind(provider) as unknown as (event: string, listener: (...args: unknown[]) => void) => void;
+  on('grant.revoked', () => {
+    started.revocations.grant = (started.revocations.grant ?? 0) + 1;
+  });
+  on('refresh_token.destroyed', () => {
+    started.revocations.refresh_token = (started.revocations.refresh_token ?? 0) + 1;
+  });
   provider.on('grant.error', (ctx) => count(ctx, true));
   provider.on('grant.saved', (grant) => {
     if (grant.jti) grantIds.add(grant.jti);

@@ -31,6 +31,8 @@ export interface ProtectedMcp {
   resource: string;
   /** What the server saw: the `sub` of each accepted token per tool call, refusals by status. */
   seen: { calls: { tool: string; sub: string }[]; refused: number[]; metadataReads: string[] };
+  /** Refuse (401 invalid_token) every token seen so far, as a server whose tokens were revoked does. */
+  rejectSeenTokens(): void;
   /** Change the authorization servers the metadata names (a server that moved to another one). */
   setAuthorizationServers(issuers: string[]): void;
   /** Serve a body instead of the metadata (bad input: not JSON, missing members, another resource). */
@@ -44,6 +46,8 @@ export async function startProtectedMcp(opts: ProtectedMcpOptions): Promise<Prot
   const writeTools = new Set(opts.writeTools ?? ['write']);
   let issuers = [opts.issuer];
   let override: { body: string; type: string } | undefined;
+  const seenTokens = new Set<string>();
+  const rejected = new Set<string>();
   const seen: ProtectedMcp['seen'] = { calls: [], refused: [], metadataReads: [] };
   const jwks = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
   const keysOf = (iss: string) => {
@@ -107,6 +111,8 @@ export async function startProtectedMcp(opts: ProtectedMcpOptions): Promise<Prot
       const auth = req.headers.authorization ?? '';
       const token = /^Bearer (.+)$/.exec(auth)?.[1];
       if (!token) return refuse(res, 401, challenge(`scope="${baseScope}"`));
+      seenTokens.add(token);
+      if (rejected.has(token)) return refuse(res, 401, challenge(`error="invalid_token", scope="${baseScope}"`));
       let claims: { sub?: string; scope?: string };
       try {
         const iss = issuers[0]!;
@@ -136,6 +142,9 @@ export async function startProtectedMcp(opts: ProtectedMcpOptions): Promise<Prot
     url: resource,
     resource,
     seen,
+    rejectSeenTokens() {
+      for (const t of seenTokens) rejected.add(t);
+    },
     setAuthorizationServers(list) {
       issuers = list;
     },

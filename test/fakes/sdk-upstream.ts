@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { createMcpHandler, isInitializeRequest, MissingRequiredClientCapabilityError, ProtocolError, ProtocolErrorCode, Server, type Tool } from '@modelcontextprotocol/server';
+import { createMcpHandler, isInitializeRequest, MissingRequiredClientCapabilityError, ProtocolError, ProtocolErrorCode, ResourceNotFoundError, Server, type Tool } from '@modelcontextprotocol/server';
 import { NodeStreamableHTTPServerTransport, toNodeHandler } from '@modelcontextprotocol/node';
 
 export type UpstreamEra = 'legacy' | 'modern';
@@ -14,14 +14,18 @@ export type UpstreamEra = 'legacy' | 'modern';
  * - `echo {message: string}`: answers the message; any other arguments are a JSON-RPC -32602
  *   (as a server that validates its own input says it);
  * - `needs_sampling`: answers -32021 (MissingRequiredClientCapability), which a 2026 server sends with HTTP 400;
+ * - `slow` (not listed unless added): waits until the call is cancelled (`notifications/cancelled`), counts it;
  * - `vanish`: listed, but answered as an unknown tool (-32602) — what a client meets when the
  *   upstream dropped a tool since the gateway listed it.
+ * Prompts: `greet {name}` (a text message and an embedded `test://static/a`). Resources:
+ * `test://static/a` (text "A") and the template `test://items/{id}` ("item <id>"); any other URI
+ * is not found.
  * Records what it saw: initialize requests, session ids, DELETEs, calls, tools/list requests.
  * `addTool` changes the list silently; `announce(kind)` sends `notifications/<kind>/list_changed`
  * (2025: on every open session's standalone stream; 2026: to every `subscriptions/listen` stream).
  */
 export async function startSdkUpstream(era: UpstreamEra) {
-  const seen = { initialize: 0, deletes: 0, calls: [] as string[], sessionIds: new Set<string>(), methods: [] as string[], toolLists: 0, gets: 0 };
+  const seen = { initialize: 0, deletes: 0, calls: [] as string[], sessionIds: new Set<string>(), methods: [] as string[], toolLists: 0, gets: 0, cancelled: 0 };
   const live = new Set<Server>();
   const tools: Tool[] = [
     { name: 'echo', description: 'Echo', inputSchema: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] } },
@@ -30,12 +34,34 @@ export async function startSdkUpstream(era: UpstreamEra) {
   ];
 
   const factory = () => {
-    const server = new Server({ name: `sdk-upstream-${era}`, version: '1.0.0' }, { capabilities: { tools: { listChanged: true } } });
+    const server = new Server(
+      { name: `sdk-upstream-${era}`, version: '1.0.0' },
+      { capabilities: { tools: { listChanged: true }, prompts: { listChanged: true }, resources: { listChanged: true } } },
+    );
+    server.setRequestHandler('prompts/list', async () => ({ prompts: [{ name: 'greet', description: 'Greets', arguments: [{ name: 'name', required: true }] }] }));
+    server.setRequestHandler('prompts/get', async (req) => {
+      if (req.params.name !== 'greet') throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Prompt ${req.params.name} not found`);
+      return {
+        messages: [
+          { role: 'user' as const, content: { type: 'text' as const, text: `Hello ${req.params.arguments?.name ?? 'nobody'}` } },
+          { role: 'user' as const, content: { type: 'resource' as const, resource: { uri: 'test://static/a', text: 'A' } } },
+        ],
+      };
+    });
+    server.setRequestHandler('resources/list', async () => ({ resources: [{ uri: 'test://static/a', name: 'a', mimeType: 'text/plain' }] }));
+    server.setRequestHandler('resources/templates/list', async () => ({ resourceTemplates: [{ uriTemplate: 'test://items/{id}', name: 'item' }] }));
+    server.setRequestHandler('resources/read', async (req) => {
+      const uri = req.params.uri;
+      if (uri === 'test://static/a') return { contents: [{ uri, mimeType: 'text/plain', text: 'A' }] };
+      const item = /^test:\/\/items\/(\w+)$/.exec(uri);
+      if (item) return { contents: [{ uri, text: `item ${item[1]}` }] };
+      throw new ResourceNotFoundError(uri);
+    });
     server.setRequestHandler('tools/list', async () => {
       seen.toolLists++;
       return { tools };
     });
-    server.setRequestHandler('tools/call', async (req) => {
+    server.setRequestHandler('tools/call', async (req, ctx) => {
       const name = req.params.name;
       seen.calls.push(name);
       switch (name) {
@@ -46,6 +72,14 @@ export async function startSdkUpstream(era: UpstreamEra) {
         }
         case 'needs_sampling':
           throw new MissingRequiredClientCapabilityError({ requiredCapabilities: { sampling: {} } }, 'needs_sampling requires the sampling capability');
+        case 'slow':
+          // Answers only when cancelled: the count says a cancellation reached this server.
+          await new Promise<void>((resolve) => {
+            if (ctx.mcpReq.signal.aborted) resolve();
+            ctx.mcpReq.signal.addEventListener('abort', () => resolve(), { once: true });
+          });
+          seen.cancelled++;
+          return { content: [{ type: 'text', text: 'cancelled, yet answered' }] };
         default:
           throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${name} not found`);
       }

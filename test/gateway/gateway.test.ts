@@ -8,6 +8,7 @@ import { startEverything } from '../helpers/everything.js';
 import { record, TestCredentials } from '../helpers/records.js';
 import { isValidToolName } from '../../src/gateway/naming.js';
 import { ROUTE_META_KEY } from '../../src/gateway/tool-table.js';
+import { PATIENCE_MS } from '../helpers/timing.js';
 
 describe('gateway over a real upstream MCP server (server-everything)', () => {
   let everything: Awaited<ReturnType<typeof startEverything>>;
@@ -24,7 +25,8 @@ describe('gateway over a real upstream MCP server (server-everything)', () => {
       credentials,
       http,
       network: { allowLoopback: true, allowPrivate: false },
-      limits: { discoveryTimeoutMs: 5_000, callTimeoutMs: 10_000 },
+      // No deadline a loaded machine could reach: none is under test here.
+      limits: { discoveryTimeoutMs: PATIENCE_MS, callTimeoutMs: PATIENCE_MS },
       log: silentLogger,
     });
   });
@@ -81,9 +83,11 @@ describe('gateway over a real upstream MCP server (server-everything)', () => {
     await store.updateConfiguration(c.id, (r) => ({ ...r, metadata: { team: 'x' } }));
     await g.listTools();
     expect(changes).toBe(0);
-    // Renaming changes every tool name.
+    // Renaming keeps every tool name (the prefix stays with the configuration) but changes what the
+    // tools say about it: their descriptions name the configuration.
     await store.updateConfiguration(c.id, (r) => ({ ...r, name: 'Renamed' }));
-    await expect.poll(async () => (await g.listTools()).some((t) => t.name === 'renamed_echo')).toBe(true);
+    await expect.poll(async () => (await g.listTools()).find((t) => t.name === 'one_echo')?.description?.startsWith('[Renamed ·')).toBe(true);
+    expect((await g.listTools()).some((t) => t.name.startsWith('renamed_'))).toBe(false);
     expect(changes).toBe(1);
     // Another principal's change sends nothing here.
     await store.createConfiguration(record({ user_id: 'usr_zzz', personal_connector_id: 'pc_custom_mcp', name: 'Other', configuration: { endpoint: everything.url } }));
@@ -103,7 +107,7 @@ describe('a configuration whose discovery failed', () => {
     const store = new MemoryStore();
     const http = createHttpClientFactory();
     const credentials = new TestCredentials();
-    const gateway = new Gateway({ store, registry: builtinRegistry(), credentials, http, network: { allowLoopback: true, allowPrivate: false }, limits: { discoveryTimeoutMs: 5_000, callTimeoutMs: 5_000 }, log: silentLogger });
+    const gateway = new Gateway({ store, registry: builtinRegistry(), credentials, http, network: { allowLoopback: true, allowPrivate: false }, limits: { discoveryTimeoutMs: PATIENCE_MS, callTimeoutMs: PATIENCE_MS }, log: silentLogger });
     try {
       const c = await store.createConfiguration(record({ user_id: 'usr_r', personal_connector_id: 'pc_custom_mcp', name: 'Locked', configuration: { endpoint: up.url }, credentials_type: 'bearer' }));
       credentials.byId.set(c.id, { type: 'bearer', token: 'wrong-token' });

@@ -30,11 +30,14 @@ export interface PreparedData {
 export interface PrepareOptions {
   /** Number of principals (default 2): org_t{i}/usr_t{i}, or explicit owners. */
   principals?: number | { organization_id: string; user_id?: string }[];
-  /** Written to settings.json and passed as CONNECTOR_GATEWAY_CONFIG. */
+  /** Written to settings.json (over patient discovery and call deadlines) and passed as CONNECTOR_GATEWAY_CONFIG. */
   settings?: Record<string, unknown>;
   /** Extra environment (e.g. CONNECTOR_GATEWAY_ALLOW_LOOPBACK: '1'). */
   env?: Record<string, string>;
 }
+
+/** The settings' largest discovery deadline is 120 s: PATIENCE_MS stretched by TEST_PATIENCE is capped there. */
+const PATIENT_LIMITS = { discovery_timeout_ms: Math.min(PATIENCE_MS, 120_000), call_timeout_ms: PATIENCE_MS };
 
 /** A fresh folder, a random vault key and one API key per principal, written by the real services. */
 export async function prepareData(opts: PrepareOptions = {}): Promise<PreparedData> {
@@ -50,11 +53,12 @@ export async function prepareData(opts: PrepareOptions = {}): Promise<PreparedDa
   env.CONNECTOR_GATEWAY_DATA = dataFile;
   env.CONNECTOR_GATEWAY_KEY = randomBytes(32).toString('base64');
   env.CONNECTOR_GATEWAY_LOG_LEVEL = 'info';
-  if (opts.settings) {
-    const settingsFile = join(dir, 'settings.json');
-    writeFileSync(settingsFile, JSON.stringify(opts.settings));
-    env.CONNECTOR_GATEWAY_CONFIG = settingsFile;
-  }
+  // Every spawned server gets deadlines a loaded machine never reaches (the defaults, 10 s for
+  // discovery, are real timers in another process): a test's own limits win.
+  const settings = { ...(opts.settings ?? {}), limits: { ...PATIENT_LIMITS, ...((opts.settings?.limits as Record<string, unknown> | undefined) ?? {}) } };
+  const settingsFile = join(dir, 'settings.json');
+  writeFileSync(settingsFile, JSON.stringify(settings));
+  env.CONNECTOR_GATEWAY_CONFIG = settingsFile;
   Object.assign(env, opts.env ?? {});
   const owners =
     typeof opts.principals === 'object'

@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_TIMEOUT_MS } from '../helpers/timing.js';
 import { startUpstream } from '../fakes/mcp-upstream.js';
 import { CLI } from '../helpers/cli.js';
 import { runProcess } from './desktop-home.js';
@@ -55,7 +56,8 @@ async function firstStart(node: string, home: string) {
   return { child, ...found, logs: () => logs };
 }
 
-describe('the Inspector command printed on the first start', { timeout: 600_000 }, () => {
+// npx may fetch the Inspector from the registry: five test deadlines.
+describe('the Inspector command printed on the first start', { timeout: 5 * TEST_TIMEOUT_MS }, () => {
   for (const node of nodes) {
     it(`lists and calls tools on ${node}`, async () => {
       const home = await mkdtemp(join(dir, 'home-'));

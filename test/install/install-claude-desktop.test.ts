@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TEST_TIMEOUT_MS } from '../helpers/timing.js';
 import { CLI } from '../helpers/cli.js';
 import { desktopHome, type DesktopHome } from './desktop-home.js';
 
@@ -20,7 +21,7 @@ afterEach(async () => {
 const linuxDefault = () => join(h.home, '.config', 'Claude', 'claude_desktop_config.json');
 const backupsOf = async (file: string) => (await readdir(dirname(file))).filter((f) => f.startsWith('claude_desktop_config.json.backup-'));
 
-describe('install claude-desktop', { timeout: 120_000 }, () => {
+describe('install claude-desktop', { timeout: TEST_TIMEOUT_MS }, () => {
   it("creates Claude Desktop's file at the platform path with an entry that names the CLI's own data file, principal and node", async () => {
     const r = await h.cli(['install', 'claude-desktop', '--json']);
     expect(r.code, r.stderr).toBe(0);

@@ -12,6 +12,7 @@ import { dirname, join, sep } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_TIMEOUT_MS } from '../helpers/timing.js';
 import { startUpstream } from '../fakes/mcp-upstream.js';
 import { ROOT } from '../helpers/cli.js';
 import { runProcess } from './desktop-home.js';
@@ -55,7 +56,7 @@ beforeAll(async () => {
   // The management page, built by npm run build into dist/ui, is served from the package too.
   expect(paths).toContain('dist/ui/index.html');
   expect(paths.filter((p) => p.endsWith('.map') || p.endsWith('.test.js') || p.startsWith('test/') || p.startsWith('src/'))).toEqual([]);
-}, 180_000);
+}, 1.5 * TEST_TIMEOUT_MS); // npm pack on a loaded machine
 
 afterAll(async () => {
   for (const f of npxFolders) await rm(f, { recursive: true, force: true });
@@ -100,12 +101,12 @@ describe('npx', () => {
     } finally {
       await upstream.close();
     }
-  }, 300_000);
+  }, 2.5 * TEST_TIMEOUT_MS); // npx installs the tarball
 
   it('runs from the repository', async () => {
     const r = await runProcess(npx, ['-y', ROOT, 'connectors', 'list', '--json'], { env: shellEnv(), cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     const ids = (JSON.parse(r.stdout) as { data: { id: string }[] }).data.map((c) => c.id);
     expect(ids).toEqual(expect.arrayContaining(['pc_github', 'pc_clickup', 'pc_jira', 'pc_teams', 'pc_custom_mcp']));
-  }, 300_000);
+  }, 2.5 * TEST_TIMEOUT_MS); // npx installs the tarball
 });

@@ -11,6 +11,7 @@ import { getMcpConfigForManifest, v0_3 } from '@anthropic-ai/mcpb';
 import { Client } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_TIMEOUT_MS } from '../helpers/timing.js';
 import { startUpstream } from '../fakes/mcp-upstream.js';
 import { ROOT } from '../helpers/cli.js';
 import { desktopHome, type DesktopHome } from './desktop-home.js';
@@ -31,7 +32,7 @@ beforeAll(async () => {
     JSON.stringify({ type: 'bearer', token: TOKEN }),
   );
   if (created.code !== 0) throw new Error(`configs create failed: ${created.stderr}`);
-}, 120_000);
+}, TEST_TIMEOUT_MS);
 
 afterAll(async () => {
   await upstream?.close();
@@ -61,7 +62,7 @@ function desktopEnv(extra: Record<string, string>): Record<string, string> {
   return { ...getDefaultEnvironment(), HOME: h.home, ...extra };
 }
 
-describe('one data file and one key for the CLI and Claude Desktop', { timeout: 120_000 }, () => {
+describe('one data file and one key for the CLI and Claude Desktop', { timeout: TEST_TIMEOUT_MS }, () => {
   it('the credential is sealed at rest in the default data file, with the key file beside it', async () => {
     const dataFile = join(h.home, '.config', 'mcp-connector-gateway', 'data.json');
     const text = await readFile(dataFile, 'utf8');

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_TIMEOUT_MS, waitFor } from '../helpers/timing.js';
 import { spawnServer } from '../../bench/harness.js';
 import { uiUrl } from '../../src/cli/commands/ui.js';
 import { desktopHome, type DesktopHome } from './desktop-home.js';
@@ -31,14 +32,14 @@ beforeAll(async () => {
   h = await desktopHome();
   server = await spawnServer(join(h.home, 'data.json'), h.env({ CONNECTOR_GATEWAY_KEY: randomBytes(32).toString('base64') }));
   port = new URL(server.url).port;
-}, 120_000);
+}, TEST_TIMEOUT_MS);
 
 afterAll(async () => {
   await server?.close();
   await h?.remove();
 });
 
-describe('ui', { timeout: 120_000 }, () => {
+describe('ui', { timeout: TEST_TIMEOUT_MS }, () => {
   it('--no-open prints the address serve would listen on, from the same flags and variables', async () => {
     const plain = await h.cli(['ui', '--no-open']);
     expect(plain.code, plain.stderr).toBe(0);
@@ -70,7 +71,8 @@ describe('ui', { timeout: 120_000 }, () => {
     const r = await h.cli(['ui', '--port', port, '--json'], { BROWSER: browser });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ object: 'ui', url: `http://127.0.0.1:${port}/ui`, server_reachable: true, opened: true });
-    expect(await readFile(opened, 'utf8')).toBe(`http://127.0.0.1:${port}/ui`);
+    // An opener may still be running when the command settles (it counts as opened): wait for the browser.
+    expect(await waitFor(() => readFile(opened, 'utf8'), 'the fake browser to be given the address')).toBe(`http://127.0.0.1:${port}/ui`);
   });
 
   it('does not fail when there is no browser: the address is printed and the reason is said', async () => {

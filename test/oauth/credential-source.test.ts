@@ -1,4 +1,5 @@
-import { PATIENCE_MS } from '../helpers/timing.js';
+import { PATIENCE_MS, waitFor } from '../helpers/timing.js';
+import { heldTokenDeadline } from './held-token-deadline.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -199,8 +200,6 @@ describe('OAuth2 credential source', () => {
   });
 });
 
-/** The refresh deadline where a hanging endpoint is under test: long enough for the request to arrive on a loaded machine. */
-const HANG_DEADLINE_MS = 3_000;
 
 describe('misbehaving token endpoints', () => {
   for (const [mode, kind] of [
@@ -217,9 +216,10 @@ describe('misbehaving token endpoints', () => {
         const settings = SettingsSchema.parse({
           oauth: { pc_jira: { token_endpoint: broken.tokenEndpoint, authorization_endpoint: `${broken.issuer}/auth`, client_id: 'c', client_secret: 's' } },
           network: { allow_loopback: true },
-          // The deadline is under test only for the endpoint that hangs; the others end by themselves, however slow the machine.
-          limits: { discovery_timeout_ms: mode === 'hang' ? HANG_DEADLINE_MS : PATIENCE_MS },
+          // No real deadline a slow machine could reach: the hanging endpoint's is fired by the test.
+          limits: { discovery_timeout_ms: PATIENCE_MS },
         });
+        const deadline = heldTokenDeadline(settings);
         const created = await storingCreate(store, vault)(ALICE, {
           personal_connector_id: 'pc_jira',
           name: 'Jira',
@@ -227,8 +227,14 @@ describe('misbehaving token endpoints', () => {
         });
         secretsSeen.push('at-secret-1', 'rt-secret-1');
         const before = await store.getConfiguration(created.id);
-        const factory = createCredentialSourceFactory({ store, vault, settings, log: silentLogger });
-        const e = await failure(factory.forConfiguration(created.id).get());
+        const factory = createCredentialSourceFactory({ store, vault, settings, log: silentLogger, clients: deadline.clients });
+        const pending = failure(factory.forConfiguration(created.id).get());
+        if (mode === 'hang') {
+          // The endpoint holds the refresh: now, and only now, its deadline ends it.
+          await waitFor(() => broken.tokenCalls === 1, 'the token endpoint to receive the refresh');
+          deadline.fire();
+        }
+        const e = await pending;
         expect(e).toBeInstanceOf(UpstreamError);
         expect(e.kind).toBe(kind);
         expect(broken.tokenCalls).toBe(1);
@@ -249,14 +255,15 @@ describe('callers that give up', () => {
       const settings = SettingsSchema.parse({
         oauth: { pc_jira: { token_endpoint: broken.tokenEndpoint, authorization_endpoint: `${broken.issuer}/auth`, client_id: 'c', client_secret: 's' } },
         network: { allow_loopback: true },
-        limits: { discovery_timeout_ms: HANG_DEADLINE_MS },
+        limits: { discovery_timeout_ms: PATIENCE_MS },
       });
+      const deadline = heldTokenDeadline(settings);
       const created = await storingCreate(store, vault)(ALICE, {
         personal_connector_id: 'pc_jira',
         name: 'Jira',
         credentials: { type: 'oauth2', access_token: 'at-2', refresh_token: 'rt-2', expires_at: new Date(Date.now() - 1).toISOString() },
       });
-      const factory = createCredentialSourceFactory({ store, vault, settings, log: silentLogger });
+      const factory = createCredentialSourceFactory({ store, vault, settings, log: silentLogger, clients: deadline.clients });
       const controller = new AbortController();
       const patient = factory.forConfiguration(created.id).get();
       const impatient = factory.forConfiguration(created.id).get(controller.signal);
@@ -264,6 +271,9 @@ describe('callers that give up', () => {
       const e = await failure(impatient);
       expect(e).toBeInstanceOf(UpstreamError);
       expect(e.message).toContain('was aborted');
+      // The shared refresh goes on until the endpoint, holding it, reaches the deadline.
+      await waitFor(() => broken.tokenCalls === 1, 'the token endpoint to receive the refresh');
+      deadline.fire();
       expect((await failure(patient)).kind).toBe('timeout');
       expect(broken.tokenCalls).toBe(1);
     } finally {

@@ -41,7 +41,7 @@ describe('doctor', () => {
     const id = await createCustom('Fake upstream', upstream.url);
     const r = await h.run(['doctor'], { env: LOOPBACK });
     expect(r.code, r.stdout).toBe(0);
-    expect(r.stdout).toMatch(/^OK\s+data file: .*schema_version 2, 1 configuration/m);
+    expect(r.stdout).toMatch(/^OK\s+data file: .*schema_version 3, 1 configuration/m);
     expect(r.stdout).toMatch(/^OK\s+key: 1 key\(s\) from CONNECTOR_GATEWAY_KEY/m);
     expect(r.stdout).toMatch(/^OK\s+credentials: the key opens all 1 sealed credential/m);
     expect(r.stdout).toMatch(new RegExp(`^OK\\s+configuration ${id}: Fake upstream \\(pc_custom_mcp\\) is healthy$`, 'm'));

@@ -79,6 +79,11 @@ export class McpAuth {
     return identity ? this.#config(server, identity) : undefined;
   }
 
+  /** The authorization server refused `clientId` (invalid_client): forget its dynamic registration. */
+  forgetClient(issuer: string, clientId: string): Promise<boolean> {
+    return this.registrations.forgetClient(issuer, clientId);
+  }
+
   async #probe(url: URL): Promise<BearerChallenge | undefined> {
     const { status, header } = await this.http.challengeOf(url.href, 'configuration.endpoint');
     return status === 401 || status === 403 ? parseBearerChallenge(header) : undefined;

@@ -63,6 +63,27 @@ export class Registrations {
     await this.store.deleteOAuthRegistration(registrationId(issuer, redirectUri));
   }
 
+  /**
+   * Forgets every registration of `issuer` whose client is `clientId` (the server answered
+   * invalid_client for it). True when one was forgotten; a new connection registers again.
+   */
+  async forgetClient(issuer: string, clientId: string): Promise<boolean> {
+    let forgot = false;
+    for (const r of await this.store.listOAuthRegistrations()) {
+      if (r.issuer !== issuer) continue;
+      let c: ClientIdentity;
+      try {
+        c = this.#open(r.sealed, r.id);
+      } catch {
+        continue;
+      }
+      if (c.clientId !== clientId) continue;
+      await this.store.deleteOAuthRegistration(r.id);
+      forgot = true;
+    }
+    return forgot;
+  }
+
   async register(server: AuthorizationServerMetadata, redirectUri: string): Promise<ClientIdentity> {
     const id = registrationId(server.issuer, redirectUri);
     return this.store.withLease(`oauth-register:${id}`, 30_000, async () => {

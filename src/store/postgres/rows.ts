@@ -12,9 +12,10 @@ import type { ApiKeyRecord, AuditEvent, OAuthFlowRecord } from '../types.js';
  */
 
 export function configurationColumns(r: ConfigurationRecord): unknown[] {
-  return [r.id, ownerKey(ownerOfRecord(r)), r.organization_id, r.personal_connector_id, r.enabled, r.health_status, Date.parse(r.created_at), r.version, JSON.stringify(r)];
+  return [r.id, ownerKey(ownerOfRecord(r)), r.organization_id, r.personal_connector_id, r.enabled, r.health_status, Date.parse(r.created_at), r.version, JSON.stringify(r), r.tool_prefix ?? null];
 }
-export const CONFIGURATION_COLUMNS = 'id, owner_key, organization_id, personal_connector_id, enabled, health_status, created_ms, version, doc';
+export const CONFIGURATION_COLUMNS = 'id, owner_key, organization_id, personal_connector_id, enabled, health_status, created_ms, version, doc, tool_prefix';
+export const CONFIGURATION_VALUES = '$1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10';
 
 /** Documents read back are checked like a file read back: a bad one names the table and id. */
 export function configurationFromDoc(doc: unknown): ConfigurationRecord {

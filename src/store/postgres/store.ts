@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import type { ConfigurationFilter, ConfigurationRecord } from '../../domain/configuration.js';
+import type { ConfigurationFilter, ConfigurationRecord, NewConfigurationRecord } from '../../domain/configuration.js';
+import { ownerKey } from '../../domain/principal.js';
+import { fillPrefixesInDatabase, ownerPrefixes } from './tool-prefixes.js';
+import { fillToolPrefixes } from '../tool-prefix-fill.js';
 import { ConflictError, ValidationError } from '../../domain/errors.js';
 import { silentLogger, type Logger } from '../../domain/logger.js';
 import type { Owner } from '../../domain/principal.js';
 import { planCreate, planDelete, planUpdate, toEvent, type Change } from '../changes.js';
-import { checkPage, ConfigTable } from '../config-table.js';
+import { checkPage, ConfigTable, ownerOfRecord } from '../config-table.js';
 import { ChangeEmitter } from '../emitter.js';
 import { deepFreeze, jsonCopy } from '../json.js';
 import { KeyTable } from '../key-table.js';
@@ -24,7 +27,7 @@ import { Leases } from './leases.js';
 import { requireCurrentSchema, schemaState } from './migrations.js';
 import { RecordCache } from './record-cache.js';
 import { PostgresRateBuckets } from './rate-buckets.js';
-import { apiKeyFromDoc, auditColumns, auditFromDoc, auditOwnerWhere, CONFIGURATION_COLUMNS, configurationColumns, configurationFromDoc, listWhere } from './rows.js';
+import { apiKeyFromDoc, auditColumns, auditFromDoc, auditOwnerWhere, CONFIGURATION_COLUMNS, CONFIGURATION_VALUES, configurationColumns, configurationFromDoc, listWhere } from './rows.js';
 
 export interface PostgresStoreOptions {
   url: string;
@@ -120,6 +123,7 @@ export class PostgresStore implements Store {
     try {
       requireCurrentSchema(await schemaState(pool, opts.url), opts.url);
       const store = new PostgresStore(opts, pool);
+      await store.#fillToolPrefixes();
       const r = await pool.query<{ seq: string }>('SELECT coalesce(max(seq), 0)::text AS seq FROM cg_changes');
       store.#lastSeq = BigInt(r.rows[0]!.seq);
       await store.#listener.start();
@@ -171,15 +175,18 @@ export class PostgresStore implements Store {
     return r.rows.map((row) => configurationFromDoc(row.doc));
   }
 
-  async createConfiguration(record: Omit<ConfigurationRecord, 'version'>): Promise<ConfigurationRecord> {
-    const c = planCreate(new ConfigTable(), record);
-    await this.#write('creating a configuration', async (db) => {
-      const r = await db.query(`INSERT INTO cg_configurations (${CONFIGURATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) ON CONFLICT (id) DO NOTHING`, configurationColumns(c.after));
+  async createConfiguration(record: NewConfigurationRecord): Promise<ConfigurationRecord> {
+    planCreate(new ConfigTable(), record, new Set()); // a bad record is refused before any round trip
+    const c = await this.#write('creating a configuration', async (db) => {
+      // The owner's prefixes, read under a per-owner lock, so two replicas never give out the same one.
+      const taken = await ownerPrefixes(db, ownerKey(ownerOfRecord(record)));
+      const change = planCreate(new ConfigTable(), record, taken);
+      const r = await db.query(`INSERT INTO cg_configurations (${CONFIGURATION_COLUMNS}) VALUES (${CONFIGURATION_VALUES}) ON CONFLICT (id) DO NOTHING`, configurationColumns(change.after));
       // planCreate on the existing row, for the one conflict message every store gives.
-      if (r.rowCount === 0) planCreate(await this.#lockedTable(db, c.after.id), record);
-      return c;
+      if (r.rowCount === 0) planCreate(await this.#lockedTable(db, change.after.id), record, taken);
+      return change;
     });
-    return c.after;
+    return c!.after;
   }
 
   async updateConfiguration(id: string, mutate: ConfigurationMutation, expectedVersion?: number): Promise<ConfigurationRecord> {
@@ -188,7 +195,7 @@ export class PostgresStore implements Store {
       const table = await this.#lockedTable(db, id);
       current = table.get(id);
       const change = planUpdate(table, id, mutate, expectedVersion);
-      if (change) await db.query('UPDATE cg_configurations SET (' + CONFIGURATION_COLUMNS + ') = ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) WHERE id = $1', configurationColumns(change.after));
+      if (change) await db.query(`UPDATE cg_configurations SET (${CONFIGURATION_COLUMNS}) = (${CONFIGURATION_VALUES}) WHERE id = $1`, configurationColumns(change.after));
       return change;
     });
     return c ? c.after : current!;
@@ -373,14 +380,15 @@ export class PostgresStore implements Store {
    * or nothing. Running replicas are told to reload.
    */
   async importSnapshot(s: Snapshot): Promise<void> {
-    const configs = s.configurations.map((r) => configurationFromDoc(jsonCopy(r)));
+    // An export from before tool prefixes were stored: each gets the prefix its tools had.
+    const configs = fillToolPrefixes(s.configurations.map((r) => jsonCopy(r))).map((r) => configurationFromDoc(r));
     const keys = s.apiKeys.map((k) => checkApiKeyInput(jsonCopy(k)));
     const audit = s.audit.map((e) => checkAuditInput(jsonCopy(e)));
     await this.#write('importing', async (db) => {
       const held = await db.query<{ c: string; k: string }>('SELECT (SELECT count(*) FROM cg_configurations)::text AS c, (SELECT count(*) FROM cg_api_keys)::text AS k');
       const { c, k } = held.rows[0]!;
       if (c !== '0' || k !== '0') throw new ConflictError(`the database already holds ${c} configuration(s) and ${k} API key(s): import only into an empty database`, 'database_not_empty');
-      for (const r of configs) await db.query(`INSERT INTO cg_configurations (${CONFIGURATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)`, configurationColumns(r));
+      for (const r of configs) await db.query(`INSERT INTO cg_configurations (${CONFIGURATION_COLUMNS}) VALUES (${CONFIGURATION_VALUES})`, configurationColumns(r));
       for (const key of keys) await db.query('INSERT INTO cg_api_keys (id, organization_id, secret_hash, doc) VALUES ($1, $2, $3, $4::jsonb)', [key.id, key.organization_id, key.secret_hash, JSON.stringify(key)]);
       for (const g of s.registrations) await db.query('INSERT INTO cg_oauth_registrations (id, doc) VALUES ($1, $2::jsonb) ON CONFLICT (id) DO NOTHING', [g.id, JSON.stringify(checkOAuthRegistrationInput(jsonCopy(g)))]);
       for (const e of audit) await db.query('INSERT INTO cg_audit_events (id, organization_id, user_id, api_key_id, doc) VALUES ($1, $2, $3, $4, $5::jsonb)', auditColumns(e));
@@ -413,6 +421,25 @@ export class PostgresStore implements Store {
       return await this.#pool.query<R>(sql, params);
     } catch (e) {
       throw mapDbError(e, where);
+    }
+  }
+
+  /** Rows without a tool prefix get theirs (see tool-prefixes.ts); other replicas hear of it on the feed. */
+  async #fillToolPrefixes(): Promise<void> {
+    const missing = await this.#query('reading tool prefixes', 'SELECT 1 FROM cg_configurations WHERE tool_prefix IS NULL LIMIT 1');
+    if (missing.rowCount === 0) return;
+    const db = await this.#pool.connect();
+    try {
+      await db.query('BEGIN');
+      const changes = await fillPrefixesInDatabase(db);
+      for (const c of changes) await this.#appendChange(db, c);
+      await db.query('COMMIT');
+      if (changes.length > 0) this.#log.info({ configurations: changes.length }, 'gave stored configurations their tool prefix (the one their tools had)');
+    } catch (e) {
+      await db.query('ROLLBACK').catch(() => undefined);
+      throw mapDbError(e, 'giving configurations their tool prefix');
+    } finally {
+      db.release();
     }
   }
 

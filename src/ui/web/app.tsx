@@ -10,6 +10,8 @@ function takeOneTimeToken(): string | undefined {
   const m = /(?:^#|&)token=([A-Za-z0-9_-]+)/.exec(location.hash);
   if (!m) return undefined;
   history.replaceState(null, '', location.pathname + location.search + '#/');
+  // replaceState fires no hashchange: without one the router would stay on "#token=…", no page of its own.
+  window.dispatchEvent(new HashChangeEvent('hashchange'));
   return m[1];
 }
 

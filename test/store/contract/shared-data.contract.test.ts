@@ -35,6 +35,7 @@ describe.each(backends)('Store contract, one data set (%s)', (_name, make) => {
       credentials_type: 'oauth2',
       credentials_sealed: { kid: 'k1', iv: 'aXY=', ct: 'Y3Q=', tag: 'dGFn' },
       configuration: { nested: { list: [1, 'two', null, { deep: true }] }, unicode: 'é✓' },
+      tool_prefix: 'gh-work',
     });
     const created = await ctx.store.createConfiguration(full);
     expect(created).toEqual({ ...full, version: 1, revision: 1 });

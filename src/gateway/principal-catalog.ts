@@ -1,0 +1,93 @@
+import type { GetPromptResult, Prompt, ReadResourceResult, Resource, ResourceTemplateType } from '@modelcontextprotocol/server';
+import type { ConnectorSession } from '../domain/connector.js';
+import { NotFoundError } from '../domain/errors.js';
+import type { Logger } from '../domain/logger.js';
+import { buildPromptTable, namespacePromptResult, namespaceReadResult, namespaceResources, namespaceTemplates, parseNamespacedUri, type PromptRoute } from './catalog.js';
+import { describeFailure, type ConfigurationLink } from './configuration-link.js';
+
+/** A prompt name this principal does not have: the MCP layer answers -32602. */
+export class UnknownPromptError extends NotFoundError {
+  constructor(name: string) {
+    super(`Unknown prompt: ${name}`, 'name');
+  }
+}
+
+/** A resource URI that names none of this principal's configurations: the MCP layer answers -32002. */
+export class UnknownResourceError extends NotFoundError {
+  constructor(uri: string) {
+    super(`Resource not found: ${uri}`, 'uri');
+  }
+}
+
+/**
+ * One principal's prompts and resources, from the configurations that offer them (custom MCP
+ * servers). Lists are asked of every such configuration in parallel on each request, not cached:
+ * they are rare next to tool calls, and an upstream's `list_changed` then needs no invalidation
+ * here, only passing on. A configuration that fails to answer loses only its own entries.
+ */
+export class PrincipalCatalog {
+  private promptRoutes = new Map<string, PromptRoute>();
+
+  constructor(
+    private readonly links: () => Promise<ConfigurationLink[]>,
+    private readonly log: Logger,
+  ) {}
+
+  private async gather<T>(what: string, signal: AbortSignal, ask: (s: ConnectorSession, signal: AbortSignal) => Promise<T[]> | undefined): Promise<{ links: ConfigurationLink[]; found: Map<string, T[]> }> {
+    const links = (await this.links()).filter((l) => l.discoversCatalog);
+    const found = new Map<string, T[]>();
+    await Promise.all(
+      links.map(async (link) => {
+        try {
+          found.set(link.id, await link.request((s, sig) => ask(s, sig) ?? Promise.resolve([]), signal));
+        } catch (e) {
+          if (!signal.aborted) this.log.warn({ configuration_id: link.id, reason: describeFailure(e) }, `${what} failed`);
+        }
+      }),
+    );
+    return { links, found };
+  }
+
+  async listPrompts(signal: AbortSignal): Promise<Prompt[]> {
+    const { links, found } = await this.gather('prompts/list', signal, (s, sig) => s.listPrompts?.(sig));
+    const table = buildPromptTable(links, found);
+    this.promptRoutes = table.routes;
+    return table.prompts;
+  }
+
+  async getPrompt(name: string, args: Record<string, string> | undefined, signal: AbortSignal): Promise<GetPromptResult> {
+    let route = this.promptRoutes.get(name);
+    if (!route) {
+      await this.listPrompts(signal);
+      route = this.promptRoutes.get(name);
+    }
+    if (!route) throw new UnknownPromptError(name);
+    const { link, upstreamName } = route;
+    const result = await link.request((s, sig) => {
+      if (!s.getPrompt) throw new UnknownPromptError(name);
+      return s.getPrompt(upstreamName, args, sig);
+    }, signal);
+    return namespacePromptResult(link.id, result);
+  }
+
+  async listResources(signal: AbortSignal): Promise<Resource[]> {
+    const { links, found } = await this.gather('resources/list', signal, (s, sig) => s.listResources?.(sig));
+    return namespaceResources(links, found);
+  }
+
+  async listResourceTemplates(signal: AbortSignal): Promise<ResourceTemplateType[]> {
+    const { links, found } = await this.gather('resources/templates/list', signal, (s, sig) => s.listResourceTemplates?.(sig));
+    return namespaceTemplates(links, found);
+  }
+
+  async readResource(uri: string, signal: AbortSignal): Promise<ReadResourceResult> {
+    const parsed = parseNamespacedUri(uri);
+    const link = parsed ? (await this.links()).find((l) => l.id === parsed.configurationId && l.discoversCatalog) : undefined;
+    if (!parsed || !link) throw new UnknownResourceError(uri);
+    const result = await link.request((s, sig) => {
+      if (!s.readResource) throw new UnknownResourceError(uri);
+      return s.readResource(parsed.uri, sig);
+    }, signal);
+    return namespaceReadResult(link.id, result);
+  }
+}

@@ -1,0 +1,93 @@
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOidcProvider, type StartedOidcProvider } from '../fakes/oidc-provider.js';
+import { startProtectedMcp, type ProtectedMcp } from '../fakes/protected-mcp.js';
+import { api, CONFIGURATIONS, prepareData, spawnServer, type PreparedData, type SpawnedServer } from '../helpers/server.js';
+import { chatClient, textOf } from './chat-support.js';
+
+/**
+ * The life of a connection to a protected remote MCP server after the first consent, through the
+ * built server against oidc-provider: an authorization server that forgot the gateway's dynamic
+ * registration (invalid_client at refresh) gets a new registration when the person consents again
+ * from the chat; deleting a configuration revokes its tokens (RFC 7009) and is never blocked by a
+ * revocation that fails.
+ */
+describe('remote MCP server behind OAuth: re-registration and revocation (built server)', () => {
+  let provider: StartedOidcProvider;
+  let upstream: ProtectedMcp;
+  let data: PreparedData;
+  let server: SpawnedServer;
+
+  beforeAll(async () => {
+    provider = await startOidcProvider({ registration: true });
+    upstream = await startProtectedMcp({ issuer: provider.issuer });
+    data = await prepareData({ principals: 2, settings: { network: { allow_loopback: true } } });
+    server = await spawnServer(data);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await Promise.all([provider?.close(), upstream?.close(), data?.remove()]);
+  });
+
+  const registrations = async () => (JSON.parse(await readFile(`${data.dataFile}.oauth-registrations.json`, 'utf8')) as { registrations: { id: string }[] }).registrations;
+
+  it('registers again when the authorization server forgot its client, and revokes the tokens on delete', async () => {
+    const alice = data.principals[0]!.secret;
+    const created = await api(server.url, alice, 'POST', CONFIGURATIONS, { personal_connector_id: 'pc_custom_mcp', name: 'Protected', configuration: { endpoint: upstream.url } });
+    expect(created.status, created.text).toBe(201);
+    const id = String(created.json!.id);
+
+    const chat = await chatClient(server, alice, 'legacy', provider, 'alice');
+    try {
+      expect(textOf(await chat.call('authorize'))).toMatch(/^Connected/);
+      const firstClient = chat.asked[0]!.providerAuth!.searchParams.get('client_id')!;
+      expect(firstClient).toBeTruthy();
+      const [firstRegistration] = await registrations();
+
+      // The server purges the registration and refuses the current access token: the refresh meets
+      // invalid_client; the person consents again and the gateway registers a new client.
+      await provider.forgetClient(firstClient);
+      upstream.rejectSeenTokens();
+      const refreshesBefore = provider.tokenCalls.refresh_token ?? 0;
+      const result = await chat.call('whoami');
+      expect(result.isError, textOf(result)).toBeFalsy();
+      expect(textOf(result)).toBe('whoami as alice');
+      expect(provider.tokenCalls.refresh_token ?? 0).toBe(refreshesBefore + 1);
+      expect(chat.asked).toHaveLength(2);
+      const secondClient = chat.asked[1]!.providerAuth!.searchParams.get('client_id')!;
+      expect(secondClient).not.toBe(firstClient);
+      const now = await registrations();
+      expect(now).toHaveLength(1);
+      expect(now[0]!.id).toBe(firstRegistration!.id); // the same issuer and redirect URI, a new client in it
+    } finally {
+      await chat.close();
+    }
+
+    // Deleting the configuration revokes its refresh token (ending the grant) at the revocation endpoint.
+    const grantsBefore = provider.revocations.grant ?? 0;
+    const deleted = await api(server.url, alice, 'DELETE', `${CONFIGURATIONS}/${id}`);
+    expect(deleted.status, deleted.text).toBe(200);
+    expect(provider.revocations.grant ?? 0).toBeGreaterThan(grantsBefore);
+  });
+
+  it('a revocation the server refuses does not block the delete', async () => {
+    const bob = data.principals[1]!.secret;
+    const created = await api(server.url, bob, 'POST', CONFIGURATIONS, { personal_connector_id: 'pc_custom_mcp', name: 'Protected', configuration: { endpoint: upstream.url } });
+    const id = String(created.json!.id);
+    const chat = await chatClient(server, bob, 'modern', provider, 'bob');
+    let clientId: string;
+    try {
+      expect(textOf(await chat.call('authorize'))).toMatch(/^Connected/);
+      expect(textOf(await chat.call('whoami'))).toBe('whoami as bob');
+      clientId = chat.asked[0]!.providerAuth!.searchParams.get('client_id')!;
+    } finally {
+      await chat.close();
+    }
+    await provider.forgetClient(clientId);
+    const grantsBefore = provider.revocations.grant ?? 0;
+    const deleted = await api(server.url, bob, 'DELETE', `${CONFIGURATIONS}/${id}`);
+    expect(deleted.status, deleted.text).toBe(200);
+    expect(provider.revocations.grant ?? 0).toBe(grantsBefore);
+    expect((await api(server.url, bob, 'GET', `${CONFIGURATIONS}/${id}`)).status).toBe(404);
+  });
+});
