@@ -67,7 +67,7 @@ describe('npx', () => {
   it('runs the packed tarball: install claude-desktop writes an entry whose server serves what the packed CLI sealed', async () => {
     const upstream = await startUpstream({ requireBearer: 'tok-npx-7' });
     try {
-      const installed = await runProcess(npx, ['-y', `./${tarball}`, 'install', 'claude-desktop', '--json'], { env: shellEnv({ CONNECTOR_GATEWAY_ALLOW_LOOPBACK: '1' }), cwd: dir });
+      const installed = await runProcess(npx, ['-y', `./${tarball}`, 'install', 'claude-desktop', '--json'], { env: shellEnv(), cwd: dir });
       expect(installed.code, installed.stderr).toBe(0);
       const { config_file, entry } = JSON.parse(installed.stdout) as { config_file: string; entry: { command: string; args: string[]; env: Record<string, string> } };
       expect(config_file).toBe(join(home, '.config', 'Claude', 'claude_desktop_config.json'));
@@ -77,11 +77,17 @@ describe('npx', () => {
       expect(installed.stderr).toContain("runs the copy in npx's cache");
       expect(JSON.parse(await readFile(config_file, 'utf8'))).toEqual({ mcpServers: { 'connector-gateway': entry } });
 
+      // The upstream stand-in listens on loopback: allowed once, in the settings stored with the data,
+      // which the entry's server reads too (nothing network-related is copied into Claude's entry).
+      const allowed = await runProcess(entry.command, [main, 'settings', 'set', 'allow_loopback', 'true'], { env: shellEnv(), cwd: dir });
+      expect(allowed.code, allowed.stderr).toBe(0);
+      expect(Object.keys(entry.env).filter((k) => k.startsWith('CONNECTOR_GATEWAY_ALLOW_'))).toEqual([]);
+
       // The packed CLI seals a credential on the defaults; the entry's server opens it.
       const created = await runProcess(
         entry.command,
         [main, 'configs', 'create', '--connector', 'pc_custom_mcp', '--name', 'Packed', '--config', JSON.stringify({ endpoint: upstream.url }), '--credentials-file', '-'],
-        { env: shellEnv({ CONNECTOR_GATEWAY_ALLOW_LOOPBACK: '1' }), cwd: dir, input: JSON.stringify({ type: 'bearer', token: 'tok-npx-7' }) },
+        { env: shellEnv(), cwd: dir, input: JSON.stringify({ type: 'bearer', token: 'tok-npx-7' }) },
       );
       expect(created.code, created.stderr).toBe(0);
 
