@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOidcProvider, type StartedOidcProvider } from '../fakes/oidc-provider.js';
-import { startProtectedMcp, type ProtectedMcp } from '../fakes/protected-mcp.js';
-import { api, CONFIGURATIONS, prepareData, spawnServer, type PreparedData, type SpawnedServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { api, CONFIGURATIONS } from '../helpers/server.js';
 import { waitFor } from '../helpers/timing.js';
 import { chatClient, textOf, type Era } from './chat-support.js';
+import { useProtectedStack } from './protected-stack.js';
 
 /**
  * Connecting a protected remote MCP server from inside the chat, through the built server, against
@@ -13,34 +12,20 @@ import { chatClient, textOf, type Era } from './chat-support.js';
  * protocol eras; clients without URL elicitation are told where to connect.
  */
 describe.each<Era>(['legacy', 'modern'])('connecting from inside the chat (%s era)', (era) => {
-  let provider: StartedOidcProvider;
-  let upstream: ProtectedMcp;
-  let data: PreparedData;
-  let server: SpawnedServer;
-
-  beforeAll(async () => {
-    provider = await startOidcProvider({ registration: true });
-    upstream = await startProtectedMcp({ issuer: provider.issuer });
-    data = await prepareData({ principals: 2, settings: { network: { allow_loopback: true } } });
-    server = await spawnServer(data);
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await Promise.all([provider?.close(), upstream?.close(), data?.remove()]);
-  });
+  const s = useProtectedStack();
 
   const create = async (secret: string, name: string) => {
-    const created = await api(server.url, secret, 'POST', CONFIGURATIONS, { personal_connector_id: 'pc_custom_mcp', name, configuration: { endpoint: upstream.url } });
+    const created = await api(s.server.url, secret, 'POST', CONFIGURATIONS, { personal_connector_id: 'pc_custom_mcp', name, configuration: { endpoint: s.upstream.url } });
     expect(created.status, created.text).toBe(201);
     return String(created.json!.id);
   };
 
   it('a client with URL elicitation is sent to consent, its calls return real results, step-up included; users stay apart', async () => {
-    const alice = data.principals[0]!.secret;
-    const bob = data.principals[1]!.secret;
+    const alice = s.data.principals[0]!.secret;
+    const bob = s.data.principals[1]!.secret;
     const id = await create(alice, 'Protected');
 
-    const chat = await chatClient(server, alice, era, provider, 'alice');
+    const chat = await chatClient(s.server, alice, era, s.provider, 'alice');
     try {
       // Discovery met the 401: the configuration lists one tool that connects it.
       const connected = await chat.call('authorize');
@@ -48,9 +33,9 @@ describe.each<Era>(['legacy', 'modern'])('connecting from inside the chat (%s er
       expect(textOf(connected)).toMatch(/^Connected "Protected \(pconf_[^)]+\)"\. Its tools: .*_whoami, .*_write\.$/);
       expect(chat.asked).toHaveLength(1);
       const first = chat.asked[0]!;
-      expect(first.url.startsWith(`${server.url}/v1/personal_connectors/oauth/authorize?state=`)).toBe(true);
+      expect(first.url.startsWith(`${s.server.url}/v1/personal_connectors/oauth/authorize?state=`)).toBe(true);
       expect(first.message).toContain('"Protected"');
-      expect(first.providerAuth!.searchParams.get('resource')).toBe(upstream.resource);
+      expect(first.providerAuth!.searchParams.get('resource')).toBe(s.upstream.resource);
       if (era === 'legacy') expect(chat.completed).toEqual([first.elicitationId]);
 
       expect(textOf(await chat.call('whoami'))).toBe('whoami as alice');
@@ -62,26 +47,26 @@ describe.each<Era>(['legacy', 'modern'])('connecting from inside the chat (%s er
       expect(chat.asked).toHaveLength(2);
       expect(chat.asked[1]!.message).toContain('more access (tools:read tools:write)');
       expect(chat.asked[1]!.providerAuth!.searchParams.get('scope')?.split(' ')).toEqual(expect.arrayContaining(['tools:read', 'tools:write']));
-      expect(upstream.seen.calls.filter((c) => c.tool === 'write')).toEqual([{ tool: 'write', sub: 'alice' }]);
+      expect(s.upstream.seen.calls.filter((c) => c.tool === 'write')).toEqual([{ tool: 'write', sub: 'alice' }]);
     } finally {
       await chat.close();
     }
     const healthy = await waitFor(async () => {
-      const r = await api(server.url, alice, 'GET', `${CONFIGURATIONS}/${id}`);
+      const r = await api(s.server.url, alice, 'GET', `${CONFIGURATIONS}/${id}`);
       return r.json?.health_status === 'healthy' ? r : undefined;
     }, 'the configuration to turn healthy');
     expect(healthy.json!.last_error).toBeUndefined();
 
     // Bob connects the same server from his chat as bob; neither sees the other's tokens.
     await create(bob, 'Protected');
-    const bobChat = await chatClient(server, bob, era, provider, 'bob');
+    const bobChat = await chatClient(s.server, bob, era, s.provider, 'bob');
     try {
       expect(textOf(await bobChat.call('authorize'))).toMatch(/^Connected/);
       expect(textOf(await bobChat.call('whoami'))).toBe('whoami as bob');
     } finally {
       await bobChat.close();
     }
-    const again = await chatClient(server, alice, era, provider, 'alice');
+    const again = await chatClient(s.server, alice, era, s.provider, 'alice');
     try {
       expect(textOf(await again.call('whoami'))).toBe('whoami as alice');
       expect(again.asked).toHaveLength(0);
@@ -91,9 +76,9 @@ describe.each<Era>(['legacy', 'modern'])('connecting from inside the chat (%s er
   });
 
   it('a client without URL elicitation is told where to connect; a declined consent calls nothing', async () => {
-    const bob = data.principals[1]!.secret;
+    const bob = s.data.principals[1]!.secret;
     const id = await create(bob, 'Elsewhere');
-    const plain = await chatClient(server, bob, era, provider, 'bob', { elicitation: false });
+    const plain = await chatClient(s.server, bob, era, s.provider, 'bob', { elicitation: false });
     try {
       const r = await plain.call('authorize');
       expect(r.isError).toBe(true);
@@ -102,12 +87,12 @@ describe.each<Era>(['legacy', 'modern'])('connecting from inside the chat (%s er
       await plain.close();
     }
     const waiting = await waitFor(async () => {
-      const r = await api(server.url, bob, 'GET', `${CONFIGURATIONS}/${id}`);
+      const r = await api(s.server.url, bob, 'GET', `${CONFIGURATIONS}/${id}`);
       return r.json?.health_status === 'unhealthy' ? r : undefined;
     }, 'the configuration to turn unhealthy');
     expect(String(waiting.json!.last_error)).toMatch(new RegExp(`^needs authorization: .*configs connect --id ${id}`));
 
-    const declining = await chatClient(server, bob, era, provider, 'bob', { answer: 'decline' });
+    const declining = await chatClient(s.server, bob, era, s.provider, 'bob', { answer: 'decline' });
     try {
       const r = await declining.call('authorize');
       expect(r.isError).toBe(true);

@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOidcProvider, type StartedOidcProvider } from '../fakes/oidc-provider.js';
-import { startProtectedMcp, type ProtectedMcp } from '../fakes/protected-mcp.js';
-import { api, CONFIGURATIONS, prepareData, spawnServer, type PreparedData, type SpawnedServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { api, CONFIGURATIONS } from '../helpers/server.js';
 import { chatClient, textOf } from './chat-support.js';
+import { useProtectedStack } from './protected-stack.js';
 
 /**
  * The life of a connection to a protected remote MCP server after the first consent, through the
@@ -13,31 +12,17 @@ import { chatClient, textOf } from './chat-support.js';
  * revocation that fails.
  */
 describe('remote MCP server behind OAuth: re-registration and revocation (built server)', () => {
-  let provider: StartedOidcProvider;
-  let upstream: ProtectedMcp;
-  let data: PreparedData;
-  let server: SpawnedServer;
+  const s = useProtectedStack();
 
-  beforeAll(async () => {
-    provider = await startOidcProvider({ registration: true });
-    upstream = await startProtectedMcp({ issuer: provider.issuer });
-    data = await prepareData({ principals: 2, settings: { network: { allow_loopback: true } } });
-    server = await spawnServer(data);
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await Promise.all([provider?.close(), upstream?.close(), data?.remove()]);
-  });
-
-  const registrations = async () => (JSON.parse(await readFile(`${data.dataFile}.oauth-registrations.json`, 'utf8')) as { registrations: { id: string }[] }).registrations;
+  const registrations = async () => (JSON.parse(await readFile(`${s.data.dataFile}.oauth-registrations.json`, 'utf8')) as { registrations: { id: string }[] }).registrations;
 
   it('registers again when the authorization server forgot its client, and revokes the tokens on delete', async () => {
-    const alice = data.principals[0]!.secret;
-    const created = await api(server.url, alice, 'POST', CONFIGURATIONS, { personal_connector_id: 'pc_custom_mcp', name: 'Protected', configuration: { endpoint: upstream.url } });
+    const alice = s.data.principals[0]!.secret;
+    const created = await api(s.server.url, alice, 'POST', CONFIGURATIONS, { personal_connector_id: 'pc_custom_mcp', name: 'Protected', configuration: { endpoint: s.upstream.url } });
     expect(created.status, created.text).toBe(201);
     const id = String(created.json!.id);
 
-    const chat = await chatClient(server, alice, 'legacy', provider, 'alice');
+    const chat = await chatClient(s.server, alice, 'legacy', s.provider, 'alice');
     try {
       expect(textOf(await chat.call('authorize'))).toMatch(/^Connected/);
       const firstClient = chat.asked[0]!.providerAuth!.searchParams.get('client_id')!;
@@ -46,13 +31,13 @@ describe('remote MCP server behind OAuth: re-registration and revocation (built 
 
       // The server purges the registration and refuses the current access token: the refresh meets
       // invalid_client; the person consents again and the gateway registers a new client.
-      await provider.forgetClient(firstClient);
-      upstream.rejectSeenTokens();
-      const refreshesBefore = provider.tokenCalls.refresh_token ?? 0;
+      await s.provider.forgetClient(firstClient);
+      s.upstream.rejectSeenTokens();
+      const refreshesBefore = s.provider.tokenCalls.refresh_token ?? 0;
       const result = await chat.call('whoami');
       expect(result.isError, textOf(result)).toBeFalsy();
       expect(textOf(result)).toBe('whoami as alice');
-      expect(provider.tokenCalls.refresh_token ?? 0).toBe(refreshesBefore + 1);
+      expect(s.provider.tokenCalls.refresh_token ?? 0).toBe(refreshesBefore + 1);
       expect(chat.asked).toHaveLength(2);
       const secondClient = chat.asked[1]!.providerAuth!.searchParams.get('client_id')!;
       expect(secondClient).not.toBe(firstClient);
@@ -64,17 +49,17 @@ describe('remote MCP server behind OAuth: re-registration and revocation (built 
     }
 
     // Deleting the configuration revokes its refresh token (ending the grant) at the revocation endpoint.
-    const grantsBefore = provider.revocations.grant ?? 0;
-    const deleted = await api(server.url, alice, 'DELETE', `${CONFIGURATIONS}/${id}`);
+    const grantsBefore = s.provider.revocations.grant ?? 0;
+    const deleted = await api(s.server.url, alice, 'DELETE', `${CONFIGURATIONS}/${id}`);
     expect(deleted.status, deleted.text).toBe(200);
-    expect(provider.revocations.grant ?? 0).toBeGreaterThan(grantsBefore);
+    expect(s.provider.revocations.grant ?? 0).toBeGreaterThan(grantsBefore);
   });
 
   it('a revocation the server refuses does not block the delete', async () => {
-    const bob = data.principals[1]!.secret;
-    const created = await api(server.url, bob, 'POST', CONFIGURATIONS, { personal_connector_id: 'pc_custom_mcp', name: 'Protected', configuration: { endpoint: upstream.url } });
+    const bob = s.data.principals[1]!.secret;
+    const created = await api(s.server.url, bob, 'POST', CONFIGURATIONS, { personal_connector_id: 'pc_custom_mcp', name: 'Protected', configuration: { endpoint: s.upstream.url } });
     const id = String(created.json!.id);
-    const chat = await chatClient(server, bob, 'modern', provider, 'bob');
+    const chat = await chatClient(s.server, bob, 'modern', s.provider, 'bob');
     let clientId: string;
     try {
       expect(textOf(await chat.call('authorize'))).toMatch(/^Connected/);
@@ -83,11 +68,11 @@ describe('remote MCP server behind OAuth: re-registration and revocation (built 
     } finally {
       await chat.close();
     }
-    await provider.forgetClient(clientId);
-    const grantsBefore = provider.revocations.grant ?? 0;
-    const deleted = await api(server.url, bob, 'DELETE', `${CONFIGURATIONS}/${id}`);
+    await s.provider.forgetClient(clientId);
+    const grantsBefore = s.provider.revocations.grant ?? 0;
+    const deleted = await api(s.server.url, bob, 'DELETE', `${CONFIGURATIONS}/${id}`);
     expect(deleted.status, deleted.text).toBe(200);
-    expect(provider.revocations.grant ?? 0).toBe(grantsBefore);
-    expect((await api(server.url, bob, 'GET', `${CONFIGURATIONS}/${id}`)).status).toBe(404);
+    expect(s.provider.revocations.grant ?? 0).toBe(grantsBefore);
+    expect((await api(s.server.url, bob, 'GET', `${CONFIGURATIONS}/${id}`)).status).toBe(404);
   });
 });
