@@ -22,6 +22,25 @@ export interface Asked {
 }
 
 /**
+ * The person's browser at a URL the gateway asked them to open: the gateway's confirmation page
+ * (its button pressed), the provider's consent as `account`, the callback. Returns where the
+ * browser was sent at the provider.
+ */
+export async function consentInBrowser(url: string, provider: StartedOidcProvider, account: string): Promise<URL> {
+  const browser = new CookieBrowser();
+  const page = await browser.get(url);
+  const html = await page.text();
+  expect(page.status, html).toBe(200);
+  const toProvider = await browser.submitForm(url, html);
+  expect(toProvider.status).toBe(303);
+  const providerAuth = new URL(toProvider.headers.get('location')!);
+  const callback = await provider.authorize(providerAuth, account);
+  const done = await browser.get(callback);
+  expect(done.status, await done.text()).toBe(200);
+  return providerAuth;
+}
+
+/**
  * An MCP client that declared URL-mode elicitation. When asked to open a URL it acts as the person
  * with a browser: opens the gateway's confirmation page, presses its button, consents at the
  * provider as `account`, and lands on the callback; then answers `accept`. Or it declines.
@@ -43,16 +62,7 @@ export async function chatClient(server: SpawnedServer, secret: string, era: Era
       const entry: Asked = { url: p.url!, message: p.message, ...(p.elicitationId ? { elicitationId: p.elicitationId } : {}) };
       asked.push(entry);
       if (opts.answer === 'decline') return { action: 'decline' };
-      const browser = new CookieBrowser();
-      const page = await browser.get(p.url!);
-      const html = await page.text();
-      expect(page.status, html).toBe(200);
-      const toProvider = await browser.submitForm(p.url!, html);
-      expect(toProvider.status).toBe(303);
-      entry.providerAuth = new URL(toProvider.headers.get('location')!);
-      const callback = await provider.authorize(entry.providerAuth, account);
-      const done = await browser.get(callback);
-      expect(done.status, await done.text()).toBe(200);
+      entry.providerAuth = await consentInBrowser(p.url!, provider, account);
       return { action: 'accept' };
     });
     client.setNotificationHandler('notifications/elicitation/complete', (n) => {

@@ -13,7 +13,7 @@ import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotoc
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOidcProvider, type StartedOidcProvider } from '../fakes/oidc-provider.js';
 import { startProtectedMcp, type ProtectedMcp } from '../fakes/protected-mcp.js';
-import { CookieBrowser } from '../e2e/oauth-support.js';
+import { consentInBrowser } from '../e2e/chat-support.js';
 import { ROOT } from '../helpers/cli.js';
 import { TEST_TIMEOUT_MS } from '../helpers/timing.js';
 import { desktopHome, type DesktopHome } from './desktop-home.js';
@@ -54,16 +54,7 @@ describe('Claude Desktop: a call that needs an account connected is sent to the 
         const p = req.params as { mode?: string; url?: string; message: string };
         expect(p.mode).toBe('url');
         asked.push({ url: p.url!, message: p.message });
-        // The person's browser: the gateway's confirmation, the provider's consent, the callback.
-        const browser = new CookieBrowser();
-        const page = await browser.get(p.url!);
-        const html = await page.text();
-        expect(page.status, html).toBe(200);
-        const toProvider = await browser.submitForm(p.url!, html);
-        expect(toProvider.status).toBe(303);
-        const callback = await provider.authorize(new URL(toProvider.headers.get('location')!), 'alice');
-        const done = await browser.get(callback);
-        expect(done.status, await done.text()).toBe(200);
+        await consentInBrowser(p.url!, provider, 'alice');
         return { action: 'accept' };
       });
     }
