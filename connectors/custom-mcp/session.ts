@@ -1,4 +1,4 @@
-import { Client, InsufficientScopeError, SSEClientTransport, StreamableHTTPClientTransport, ProtocolError, SdkError, SdkHttpError, type Tool, type CallToolResult, type CompleteRequestParams, type CompleteResult, type GetPromptResult, type Prompt, type ReadResourceResult, type Resource, type ResourceTemplateType } from '@modelcontextprotocol/client';
+import { Client, InsufficientScopeError, SSEClientTransport, StreamableHTTPClientTransport, ProtocolError, ProtocolErrorCode, SdkError, SdkHttpError, type Tool, type CallToolResult, type CompleteRequestParams, type CompleteResult, type GetPromptResult, type Prompt, type ReadResourceResult, type Resource, type ResourceTemplateType } from '@modelcontextprotocol/client';
 import type { ConnectorOpenContext, ConnectorSession, CallOptions } from '../../src/domain/connector.js';
 import { credentialSecret, type Credentials } from '../../src/domain/credentials.js';
 import { Scrubber } from '../../src/domain/secret-forms.js';
@@ -10,7 +10,7 @@ import type { CustomMcpConfig } from './config.js';
 import { authHeader, createUpstreamAgent, createUpstreamFetch } from './fetch.js';
 import type { RawForwarder } from '../../src/domain/forwarding.js';
 import type { Dispatcher } from 'undici';
-import { handleListChanged, watchModernLists, type ListWatch } from './list-watch.js';
+import { handleUpstreamEvents, watchModernLists, type ListWatch, type UpstreamEvents } from './list-watch.js';
 
 const CLIENT_INFO = { name: 'mcp-connector-gateway', version: '0.1.0' };
 /** A generous default: long-running upstream tools report progress, which resets the clock. */
@@ -38,8 +38,10 @@ export class CustomMcpSession implements ConnectorSession {
   private readonly ownsAgent: boolean;
   private readonly url: URL;
   private closed = false;
-  /** The `subscriptions/listen` stream of a 2026-era upstream that announces list changes. */
+  /** The `subscriptions/listen` stream of a 2026-era upstream that announces list changes or resource updates. */
   private watch: ListWatch | undefined;
+  /** The upstream URIs the gateway is subscribed to: subscribed again on a new 2025-era session. */
+  private readonly subscribed = new Set<string>();
 
   private constructor(private readonly ctx: ConnectorOpenContext<CustomMcpConfig>) {
     this.url = checkUrlAllowed(ctx.config.endpoint, ctx.network, 'configuration.endpoint');
@@ -158,18 +160,30 @@ export class CustomMcpSession implements ConnectorSession {
     }
   }
 
-  /** A session-holding upstream announces list changes on its own stream: listen on the client. */
+  private get events(): UpstreamEvents {
+    return { onChanged: this.ctx.onListChanged, onResourceUpdated: this.ctx.onResourceUpdated };
+  }
+
+  /**
+   * A session-holding upstream announces list changes and resource updates on its own stream:
+   * listen on the client. A new session knows none of the old one's subscriptions: they are made
+   * again, and reported updated, since an update may have been missed in between.
+   */
   private listenOn(client: Client): Client {
-    const onChanged = this.ctx.onListChanged;
-    if (onChanged) handleListChanged(client, onChanged);
+    handleUpstreamEvents(client, this.events);
+    for (const uri of this.subscribed) {
+      void client.subscribeResource({ uri }, { timeout: this.timeoutMs }).then(
+        () => this.ctx.onResourceUpdated?.(uri),
+        (e: unknown) => this.ctx.log.debug({ err: errorMessage(e) }, 'could not subscribe again to an upstream resource'),
+      );
+    }
     return client;
   }
 
-  /** A stateless (2026-era) upstream announces list changes only on a stream opened for them. */
+  /** A stateless (2026-era) upstream announces list changes and resource updates only on a stream opened for them. */
   private watchLists(fetch: ReturnType<typeof createUpstreamFetch>, discover: NonNullable<ReturnType<Client['getDiscoverResult']>>): void {
-    const onChanged = this.ctx.onListChanged;
-    if (!onChanged || this.watch || this.closed) return;
-    this.watch = watchModernLists({ url: this.url, fetch, discover, clientInfo: CLIENT_INFO, onChanged, log: this.ctx.log });
+    if (this.watch || this.closed) return;
+    this.watch = watchModernLists({ url: this.url, fetch, discover, clientInfo: CLIENT_INFO, events: this.events, log: this.ctx.log });
   }
 
   private adopt(client: Client): Client {
@@ -256,6 +270,41 @@ export class CustomMcpSession implements ConnectorSession {
   async readResource(uri: string, signal: AbortSignal): Promise<ReadResourceResult> {
     const result = await this.withReauth(signal, (c) => c.readResource({ uri }, { signal, timeout: this.timeoutMs, cacheMode: 'refresh' }), 'resources/read');
     return this.scrubber().scrubJson(result);
+  }
+
+  /**
+   * Resource subscriptions: a 2025-era session subscribes with `resources/subscribe`, a 2026-era
+   * upstream hears of them through the configuration's `subscriptions/listen` stream. An upstream
+   * that does not declare `resources.subscribe` is refused here (it would never send an update).
+   */
+  async subscribeResource(uri: string, signal: AbortSignal): Promise<void> {
+    await this.withReauth(
+      signal,
+      async (c) => {
+        if (c.getServerCapabilities()?.resources?.subscribe !== true) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `the MCP server at ${this.url.origin}${this.url.pathname} offers no resource subscriptions`);
+        this.subscribed.add(uri);
+        if (this.discovered) await this.watch?.setResources([...this.subscribed]);
+        else {
+          try {
+            await c.subscribeResource({ uri }, { signal, timeout: this.timeoutMs });
+          } catch (e) {
+            this.subscribed.delete(uri);
+            throw e;
+          }
+        }
+      },
+      'resources/subscribe',
+    );
+  }
+
+  async unsubscribeResource(uri: string, signal: AbortSignal): Promise<void> {
+    if (!this.subscribed.delete(uri)) return;
+    if (this.discovered) {
+      await this.watch?.setResources([...this.subscribed]);
+      return;
+    }
+    const c = this.client;
+    if (c) await c.unsubscribeResource({ uri }, { signal, timeout: this.timeoutMs });
   }
 
   /** A server that offers no completions has none to give: an empty list, as the spec's result allows. */

@@ -44,6 +44,9 @@ export interface ConnectorSession {
   readResource?(uri: string, signal: AbortSignal): Promise<ReadResourceResult>;
   /** Argument completion; the reference names the upstream's own prompt or resource (template) URI. */
   complete?(params: CompleteRequestParams, signal: AbortSignal): Promise<CompleteResult>;
+  /** Updates of this upstream resource are wanted (`onResourceUpdated`) / no longer wanted. */
+  subscribeResource?(uri: string, signal: AbortSignal): Promise<void>;
+  unsubscribeResource?(uri: string, signal: AbortSignal): Promise<void>;
   /** The lean call path's access to the upstream connection, when the connector offers one. */
   forwarder?(): RawForwarder | undefined;
   close(): Promise<void>;
@@ -66,6 +69,8 @@ export interface ConnectorOpenContext<Config> {
    * drops its cached copy and tells the principal's open sessions if what they see changed.
    */
   onListChanged?: (kind: ListKind) => void;
+  /** An upstream resource the session subscribed to changed (the upstream's URI). */
+  onResourceUpdated?: (uri: string) => void;
 }
 
 /** A connector type (GitHub, Jira, …): what it accepts and how to open a session for a configuration. */

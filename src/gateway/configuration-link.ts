@@ -43,6 +43,8 @@ export class ConfigurationLink {
     private readonly health: HealthWriter,
     /** The upstream announced that one of its lists changed (its cached copy is already dropped). */
     private readonly onListChanged: (link: ConfigurationLink, kind: ListKind) => void = () => {},
+    /** An upstream resource this link is subscribed to changed (the upstream's URI). */
+    private readonly onResourceUpdated: (link: ConfigurationLink, uri: string) => void = () => {},
   ) {
     this.record = record;
     this.fingerprint = toolFingerprint(record);
@@ -124,6 +126,7 @@ export class ConfigurationLink {
     this.session ??= this.openSession(signal).then(
       (s) => {
         this.ready = s;
+        this.resubscribe(s);
         return s;
       },
       (e: unknown) => {
@@ -132,6 +135,64 @@ export class ConfigurationLink {
       },
     );
     return this.session;
+  }
+
+  /**
+   * Resource subscriptions, counted per upstream URI over the principal's sessions: the upstream
+   * hears of the first and of the last one going, and a session opened anew (after a failure, or a
+   * replaced link inheriting them) is subscribed again. Each entry settles when the upstream took it.
+   */
+  private readonly subscriptions = new Map<string, { count: number; taken: Promise<void>; settled: boolean }>();
+
+  async subscribeResource(uri: string, signal: AbortSignal): Promise<void> {
+    const held = this.subscriptions.get(uri);
+    if (held) {
+      held.count++;
+      await held.taken;
+      return;
+    }
+    const taken = this.request(async (s, sig) => {
+      if (!s.subscribeResource) throw new UnsupportedSubscriptionError(this.label);
+      await s.subscribeResource(uri, sig);
+    }, signal);
+    const entry = { count: 1, taken, settled: false };
+    this.subscriptions.set(uri, entry);
+    try {
+      await taken;
+      entry.settled = true;
+    } catch (e) {
+      // Whoever joined meanwhile learns the same failure; nobody holds the entry any more.
+      if (this.subscriptions.get(uri) === entry) this.subscriptions.delete(uri);
+      throw e;
+    }
+  }
+
+  unsubscribeResource(uri: string): void {
+    const held = this.subscriptions.get(uri);
+    if (!held || --held.count > 0) return;
+    this.subscriptions.delete(uri);
+    const session = this.ready;
+    void held.taken
+      .then(() => session?.unsubscribeResource?.(uri, this.closeController.signal))
+      .catch((e: unknown) => this.deps.log.debug({ configuration_id: this.id, err: e instanceof Error ? e.message : String(e) }, 'could not unsubscribe from an upstream resource'));
+  }
+
+  /** Another link of this configuration (replaced by this one) held these subscriptions. */
+  inheritSubscriptions(from: ConfigurationLink): void {
+    for (const [uri, held] of from.subscriptions) this.subscriptions.set(uri, { count: held.count, taken: Promise.resolve(), settled: true });
+  }
+
+  private resubscribe(session: ConnectorSession): void {
+    // Entries still being taken are taken on this very session by their own request.
+    for (const [uri, held] of this.subscriptions) {
+      if (!held.settled) continue;
+      if (!session.subscribeResource) return;
+      // An update may have been missed while no session was subscribed.
+      session.subscribeResource(uri, this.closeController.signal).then(
+        () => this.onResourceUpdated(this, uri),
+        (e: unknown) => this.deps.log.debug({ configuration_id: this.id, err: e instanceof Error ? e.message : String(e) }, 'could not subscribe again to an upstream resource'),
+      );
+    }
   }
 
   /**
@@ -171,6 +232,9 @@ export class ConfigurationLink {
         if (this.closed) return;
         if (kind === 'tools') this.forgetTools();
         this.onListChanged(this, kind);
+      },
+      onResourceUpdated: (uri) => {
+        if (!this.closed && this.subscriptions.has(uri)) this.onResourceUpdated(this, uri);
       },
     });
   }
@@ -264,6 +328,13 @@ export class ConfigurationLink {
     const s = this.session;
     this.session = undefined;
     if (s) await s.then((x) => x.close()).catch(() => {});
+  }
+}
+
+/** The configuration's connector cannot subscribe to resources (a built-in one): the MCP layer answers -32602. */
+export class UnsupportedSubscriptionError extends ValidationError {
+  constructor(label: string) {
+    super(`${label} offers no resource subscriptions`, 'uri');
   }
 }
 

@@ -102,6 +102,22 @@ export class PrincipalCatalog {
   }
 
   /**
+   * Subscribes (for one of the principal's sessions) to a resource by its gateway URI; settles when
+   * the upstream took it. Updates come through PrincipalGateway.onResourceUpdated under that URI.
+   */
+  async subscribe(uri: string, signal: AbortSignal): Promise<void> {
+    const route = await this.resourceRoute(uri);
+    await route.link.subscribeResource(route.uri, signal);
+  }
+
+  /** One session fewer wants this resource's updates (the last one going unsubscribes upstream). */
+  async unsubscribe(uri: string): Promise<void> {
+    const parsed = parseNamespacedUri(uri);
+    if (!parsed) return;
+    (await this.links()).find((l) => l.id === parsed.configurationId)?.unsubscribeResource(parsed.uri);
+  }
+
+  /**
    * Completion for a prompt's or a resource template's argument, asked of the configuration that
    * offers it under the upstream's own name or URI; its answer is the client's as it is. The
    * client's `_meta` (its own era's envelope) stays here: the upstream gets the gateway's.

@@ -11,6 +11,7 @@ import { authorizeTool, buildToolTable, type Route, type ToolTable } from './too
 import type { GatewayDeps } from './types.js';
 import { outcomeOf, type CallVerdict } from './call-pipeline.js';
 import { PrincipalCatalog } from './principal-catalog.js';
+import { namespacedUri } from './catalog.js';
 
 /** Thrown for a tool name this principal does not have: the MCP layer answers -32602. */
 export class UnknownToolError extends NotFoundError {
@@ -65,6 +66,20 @@ export class PrincipalGateway {
     const set = this.catalogListeners[kind];
     set.add(listener);
     return () => set.delete(listener);
+  }
+
+  private readonly resourceListeners = new Set<(uri: string) => void>();
+
+  /** Hear of updates to resources some session subscribed to (the gateway's URIs); returns the unsubscribe function. */
+  onResourceUpdated(listener: (uri: string) => void): () => void {
+    this.resourceListeners.add(listener);
+    return () => this.resourceListeners.delete(listener);
+  }
+
+  private upstreamResourceUpdated(link: ConfigurationLink, uri: string): void {
+    if (this.closed || this.links.get(link.id) !== link) return;
+    const mapped = namespacedUri(link.id, uri);
+    for (const l of [...this.resourceListeners]) l(mapped);
   }
 
   /** Subscribe to tool list changes; returns the unsubscribe function. */
@@ -223,8 +238,19 @@ export class PrincipalGateway {
       const current = this.links.get(r.id);
       if (current && !retireAll && current.fingerprint === toolFingerprint(r)) next.set(r.id, current);
       else {
-        if (current) retired.push(current);
-        next.set(r.id, new ConfigurationLink(r, this.deps, this.health, (link, kind) => this.upstreamListChanged(link, kind)));
+        const fresh = new ConfigurationLink(
+          r,
+          this.deps,
+          this.health,
+          (link, kind) => this.upstreamListChanged(link, kind),
+          (link, uri) => this.upstreamResourceUpdated(link, uri),
+        );
+        if (current) {
+          retired.push(current);
+          // The principal's sessions stay subscribed across a changed configuration.
+          fresh.inheritSubscriptions(current);
+        }
+        next.set(r.id, fresh);
       }
     }
     for (const [id, link] of this.links) if (!next.has(id)) retired.push(link);
@@ -275,6 +301,7 @@ export class PrincipalGateway {
     this.listeners.clear();
     this.catalogListeners.resources.clear();
     this.catalogListeners.prompts.clear();
+    this.resourceListeners.clear();
     await Promise.all([...this.links.values()].map((l) => l.close()));
     this.links.clear();
   }

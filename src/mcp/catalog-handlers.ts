@@ -6,15 +6,15 @@ import type { PrincipalGateway } from '../gateway/principal-gateway.js';
 import { UnknownPromptError, UnknownResourceError } from '../gateway/principal-catalog.js';
 
 /** What the gateway adds to its capabilities for the upstreams' prompts, resources and completions. */
-export const CATALOG_CAPABILITIES = { prompts: { listChanged: true }, resources: { listChanged: true }, completions: {} } as const;
+export const CATALOG_CAPABILITIES = { prompts: { listChanged: true }, resources: { listChanged: true, subscribe: true }, completions: {} } as const;
 
 /**
- * The upstreams' prompts and resources, namespaced per configuration (src/gateway/catalog.ts).
- * An upstream's JSON-RPC error passes through as it is; its unavailability is an internal error
- * naming the configuration (prompts and resources have no `isError` result to carry it).
+ * Runs one catalog operation, answering its failures as MCP errors: the upstream's JSON-RPC error as
+ * it is, an unknown prompt -32602, an unknown resource "not found", the upstream's unavailability an
+ * internal error naming the configuration.
  */
-export function registerCatalogHandlers(server: Server, gateway: PrincipalGateway, log: Logger): void {
-  const mapped = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
+export function catalogErrors(log: Logger) {
+  return async <T>(what: string, run: () => Promise<T>): Promise<T> => {
     try {
       return await run();
     } catch (e) {
@@ -27,6 +27,15 @@ export function registerCatalogHandlers(server: Server, gateway: PrincipalGatewa
       throw new ProtocolError(ProtocolErrorCode.InternalError, `The gateway could not complete ${what}: internal error`);
     }
   };
+}
+
+/**
+ * The upstreams' prompts and resources, namespaced per configuration (src/gateway/catalog.ts).
+ * An upstream's JSON-RPC error passes through as it is; its unavailability is an internal error
+ * naming the configuration (prompts and resources have no `isError` result to carry it).
+ */
+export function registerCatalogHandlers(server: Server, gateway: PrincipalGateway, log: Logger): void {
+  const mapped = catalogErrors(log);
   const noCursor = (cursor: unknown, method: string) => {
     // One page, as tools/list: a cursor the gateway never handed out is unknown.
     if (cursor !== undefined) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid params: unknown cursor (${method} is not paginated: send it without one)`);

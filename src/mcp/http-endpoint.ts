@@ -14,6 +14,7 @@ import { tryLeanList } from './lean-list.js';
 import { MODERN_REVISION, PROTOCOL_VERSION_META } from './era-translation.js';
 import type { SessionIds } from './session-id.js';
 import { takeOverSession, type SessionTransport } from './session-takeover.js';
+import { holdSubscriptions, listenedResources } from './resource-subscriptions.js';
 import { OpenResponses } from './open-responses.js';
 
 interface LegacySession {
@@ -120,6 +121,16 @@ export class McpHttpEndpoint {
     if (legacy) {
       await this.handleLegacyWithoutSession(req, res, body, key, principal);
       return;
+    }
+    const listen = listenedResources(body);
+    if (listen) {
+      // The upstreams hear of the resources this stream names for as long as it is open, and before
+      // the client's acknowledgement, so that an update after it is never lost.
+      const open = new AbortController();
+      res.once('close', () => open.abort());
+      const release = await holdSubscriptions(this.gateway.forOwner(ownerOf(principal)), listen.uris, open.signal, this.log);
+      if (open.signal.aborted) release();
+      else res.once('close', release);
     }
     await this.modernFor(key, principal).node(req, res, body);
   }
@@ -236,6 +247,8 @@ export class McpHttpEndpoint {
         gw.onToolsChanged(() => handler.notify.toolsChanged()),
         gw.onCatalogChanged('resources', () => handler.notify.resourcesChanged()),
         gw.onCatalogChanged('prompts', () => handler.notify.promptsChanged()),
+        // Only the listen streams that named this URI receive it (the SDK's listen router filters).
+        gw.onResourceUpdated((uri) => handler.notify.resourceUpdated(uri)),
       ];
       const unsubscribe = () => {
         for (const u of off) u();

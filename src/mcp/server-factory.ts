@@ -4,6 +4,7 @@ import { isGatewayError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import { CallCancelledError } from '../gateway/configuration-link.js';
 import { CATALOG_CAPABILITIES, registerCatalogHandlers } from './catalog-handlers.js';
+import { registerSubscriptionHandlers } from './resource-subscriptions.js';
 import { UnknownToolError, type PrincipalGateway } from '../gateway/principal-gateway.js';
 import { callSettingsTool, SETTINGS_INSTRUCTIONS, SETTINGS_TOOL, SETTINGS_TOOL_NAME, type SettingsPageTool } from './settings-tool.js';
 import type { Principal } from '../domain/principal.js';
@@ -24,6 +25,11 @@ export function createGatewayServer(
   log: Logger,
   opts: {
     announceListChanged: boolean;
+    /**
+     * The era of a long-lived connection (default 2025): a 2025-era one subscribes with
+     * `resources/subscribe`; a 2026-era stdio connection's entry routes updates to its listen streams.
+     */
+    era?: 'legacy' | 'modern' | undefined;
     /** Connecting from inside the chat (src/mcp/authorize-in-chat.ts): whose calls, and how to authorize them. */
     authorization?: { principal: Principal; authorizer: ChatAuthorizer } | undefined;
     /** The stdio server's settings page (src/mcp/settings-tool.ts): its tool and a line of instructions. */
@@ -83,6 +89,12 @@ export function createGatewayServer(
   // per-request 2026-era instances do not: their entry's bus reaches the open subscriptions.
   if (opts.announceListChanged) {
     const unsubscribe = [
+      opts.era === 'modern'
+        ? gateway.onResourceUpdated((uri) => {
+            // The stdio entry delivers it only to listen streams that named this URI.
+            server.sendResourceUpdated({ uri }).catch(() => {});
+          })
+        : registerSubscriptionHandlers(server, gateway, log),
       gateway.onToolsChanged(() => {
         server.sendToolListChanged().catch(() => {});
       }),
