@@ -33,7 +33,7 @@ const DOMAIN_PACKAGES = new Set(['zod', 'node:crypto']);
  * The MCP protocol's own data shapes, which connectors produce and the gateway relays. Type-only:
  * copying them into the domain would drift from the SDK; no transport or runtime value comes with them.
  */
-const MCP_SHAPES = new Set(['CallToolResult', 'GetPromptResult', 'Prompt', 'ReadResourceResult', 'Resource', 'ResourceTemplateType', 'Tool']);
+const MCP_SHAPES = new Set(['CallToolResult', 'CompleteRequestParams', 'CompleteResult', 'GetPromptResult', 'LoggingLevel', 'LoggingMessageNotificationParams', 'Prompt', 'ReadResourceResult', 'Resource', 'ResourceTemplateType', 'Tool']);
 const MCP_SHAPES_FROM = '@modelcontextprotocol/server';
 
 /** Connectors get a configuration, a credential source and an HTTP client; never the store or key ring. */
