@@ -3,7 +3,8 @@
  * default log level included, its stderr to a file as a service manager would take it), one SDK
  * upstream, N sequential `echo` calls per era. Prints where the profile went and the top self-time
  * functions. Not part of `npm run bench`: a tool for finding what to remove.
- *   npx tsx bench/profile-calls.ts [--calls 20000] [--era modern|legacy|both] [--out DIR]
+ *   npx tsx bench/profile-calls.ts [--calls 20000] [--era modern|legacy|both] [--out DIR] [--bytes N]
+ * --bytes N calls the upstream's `big` tool for N characters instead of `echo`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ const arg = (name: string, fallback: string) => {
 const CALLS = Number(arg('calls', '20000'));
 const ERAS = arg('era', 'both') === 'both' ? (['modern', 'legacy'] as const) : [arg('era', 'modern') as 'modern' | 'legacy'];
 const OUT = arg('out', '/tmp/cgw-profile');
+const BYTES = Number(arg('bytes', '0'));
 
 interface ProfileNode {
   id: number;
@@ -40,10 +42,13 @@ function topSelf(file: string, n: number): string[] {
 
 for (const era of ERAS) {
   const dir = join(OUT, era);
-  const up = await startUpstreams(1);
+  const up = await startUpstreams(1, { big: BYTES > 0 });
   const gw = await startGateway(up.urls, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
   const c = await mcpClient(gw.mcpUrl, { bearer: gw.secret, era });
-  for (let i = 0; i < CALLS; i++) await echo({ name: 'gateway', client: c, tool: 'upstream_0_echo' });
+  for (let i = 0; i < CALLS; i++) {
+    if (BYTES > 0) await c.callTool({ name: 'upstream_0_big', arguments: { bytes: BYTES } });
+    else await echo({ name: 'gateway', client: c, tool: 'upstream_0_echo' });
+  }
   await c.close();
   await gw.close();
   await up.close();
