@@ -123,3 +123,22 @@ export function classifyAddress(ip: string): AddressClass {
   }
   return cls;
 }
+
+/**
+ * For an IPv6 address judged by an IPv4 it embeds (::a9fe:a9fe, 64:ff9b::10.0.0.1…), that IPv4, so a
+ * refusal names what the address reaches; undefined when the IPv6 address decides by itself.
+ */
+export function decidingIPv4(ip: string): string | undefined {
+  const addr = unwrapMappedIPv4(ip);
+  if (!isIPv6(addr)) return undefined;
+  const g = ipv6Groups(addr);
+  if (!g) return undefined;
+  const own = classifyPlain(addr, 'ipv6');
+  let best: string | undefined;
+  let severity = SEVERITY[own];
+  for (const inner of embeddedIPv4(g)) {
+    const c = SEVERITY[classifyPlain(inner, 'ipv4')];
+    if (c > severity) [best, severity] = [inner, c];
+  }
+  return best;
+}

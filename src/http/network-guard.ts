@@ -2,7 +2,7 @@ import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions, type Lo
 import { isIP } from 'node:net';
 import { ValidationError } from '../domain/errors.js';
 import type { NetworkPolicy } from '../domain/network.js';
-import { classifyAddress, unwrapMappedIPv4 } from './ip-address.js';
+import { classifyAddress, decidingIPv4, unwrapMappedIPv4 } from './ip-address.js';
 
 export { classifyAddress, unwrapMappedIPv4 } from './ip-address.js';
 
@@ -18,12 +18,15 @@ function refuse(message: string, param: string | undefined): ValidationError {
 }
 
 /**
- * Throws when the policy forbids connecting to `ip` (any spelling, IPv4-mapped IPv6 unwrapped).
+ * Throws when the policy forbids connecting to `ip` (any spelling: IPv4-mapped IPv6 unwrapped, an
+ * IPv6 form that embeds an IPv4 judged as that IPv4).
  * `host` only improves the message ("api.example.com resolved to 10.0.0.1").
  */
 export function assertAddressAllowed(ip: string, policy: NetworkPolicy, host?: string, param?: string): void {
   const cls = classifyAddress(ip);
-  const shown = unwrapMappedIPv4(ip);
+  const carried = decidingIPv4(ip);
+  // An IPv6 form judged by the IPv4 it embeds names that IPv4 too: it is what would be reached.
+  const shown = carried ? `${unwrapMappedIPv4(ip)} (${carried})` : unwrapMappedIPv4(ip);
   const what = host && host !== shown ? `${host} (${shown})` : shown;
   if (cls === 'forbidden') {
     throw refuse(`${what} is a link-local, metadata, multicast or reserved address, which is never allowed`, param);

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createMcpHandler, isLegacyRequest, isInitializeRequest, type McpHttpHandler } from '@modelcontextprotocol/server';
 import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
 import type { Logger } from '../domain/logger.js';
+import { AuthError } from '../domain/errors.js';
 import { ownerKey, ownerOf, type Principal } from '../domain/principal.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { createGatewayServer } from './server-factory.js';
@@ -13,10 +14,13 @@ import { tryLeanList } from './lean-list.js';
 import { MODERN_REVISION, PROTOCOL_VERSION_META } from './era-translation.js';
 import type { SessionIds } from './session-id.js';
 import { takeOverSession, type SessionTransport } from './session-takeover.js';
+import { OpenResponses } from './open-responses.js';
 
 interface LegacySession {
   transport: SessionTransport;
   owner: string;
+  /** The API key that opened (or, here, took over) the session: its revocation ends the session. */
+  apiKeyId: string | undefined;
   lastSeen: number;
 }
 
@@ -49,6 +53,9 @@ export class McpHttpEndpoint {
   private readonly takeovers = new Map<string, Promise<LegacySession | undefined>>();
   /** Sessions their client ended here (DELETE): not taken over again by this replica. Bounded, oldest dropped. */
   private readonly ended = new Set<string>();
+  /** Responses still open, by API key; and keys revoked while this process ran (bounded, oldest dropped). */
+  private readonly responses = new OpenResponses();
+  private readonly revoked = new Set<string>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly fast = new FastForwarder();
   /** Per principal: the 2026-era serialization of its current tool table. */
@@ -80,6 +87,12 @@ export class McpHttpEndpoint {
   async handle(req: IncomingMessage, res: ServerResponse, principal: Principal, charge?: (n: number) => void | Promise<void>): Promise<void> {
     const owner = ownerOf(principal);
     const key = ownerKey(owner);
+    const apiKeyId = principal.api_key_id;
+    if (apiKeyId !== undefined) {
+      // Authenticated just before the revocation arrived: refused here rather than left open.
+      if (this.revoked.has(apiKeyId)) throw new AuthError('this API key has been revoked', 'api_key_revoked');
+      this.responses.track(apiKeyId, res);
+    }
     let body: unknown;
     if (req.method === 'POST') {
       const read = await readJsonBody(req, res, this.opts.maxBodyBytes);
@@ -163,7 +176,7 @@ export class McpHttpEndpoint {
     const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => (ids ? ids.issue(key, { protocolVersion }) : randomUUID()),
       onsessioninitialized: (id) => {
-        this.sessions.set(id, { transport: { handle: (q, r, b) => transport.handleRequest(q, r, b), close: () => transport.close() }, owner: key, lastSeen: Date.now() });
+        this.sessions.set(id, { transport: { handle: (q, r, b) => transport.handleRequest(q, r, b), close: () => transport.close() }, owner: key, apiKeyId: principal.api_key_id, lastSeen: Date.now() });
       },
       onsessionclosed: (id) => {
         this.sessions.delete(id);
@@ -195,7 +208,7 @@ export class McpHttpEndpoint {
         onClosed: () => this.sessions.delete(id),
       })
         .then((transport) => {
-          const session = { transport, owner: key, lastSeen: Date.now() };
+          const session: LegacySession = { transport, owner: key, apiKeyId: principal.api_key_id, lastSeen: Date.now() };
           this.sessions.set(id, session);
           this.log.debug({}, 'took over a session opened on another replica');
           return session;
@@ -241,6 +254,29 @@ export class McpHttpEndpoint {
     this.sessions.delete(id);
     this.ended.add(id);
     if (this.ended.size > 10_000) this.ended.delete(this.ended.values().next().value!);
+  }
+
+  /**
+   * An API key was revoked (here or in another process): the 2025-era sessions it opened here end,
+   * as does every response still open for it (standalone streams, SSE answers, 2026-era listen
+   * streams), and it is refused from now on even if a request authenticated before the news.
+   */
+  async endKey(apiKeyId: string): Promise<{ sessions: number; responses: number }> {
+    this.revoked.add(apiKeyId);
+    if (this.revoked.size > 10_000) this.revoked.delete(this.revoked.values().next().value!);
+    const mine = [...this.sessions.entries()].filter(([, s]) => s.apiKeyId === apiKeyId);
+    for (const [id] of mine) this.noteEnded(id);
+    await Promise.all(mine.map(([, s]) => s.transport.close().catch(() => {})));
+    const responses = this.responses.end(apiKeyId);
+    if (mine.length + responses > 0) this.log.info({ api_key_id: apiKeyId, sessions: mine.length, streams: responses }, 'closed the MCP sessions and streams of a revoked API key');
+    return { sessions: mine.length, responses };
+  }
+
+  /** The API keys behind the sessions and responses open here. */
+  keysInUse(): string[] {
+    const keys = new Set(this.responses.keys());
+    for (const s of this.sessions.values()) if (s.apiKeyId !== undefined) keys.add(s.apiKeyId);
+    return [...keys];
   }
 
   /** Keeps one principal from exhausting memory with sessions it never closes. */

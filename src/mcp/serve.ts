@@ -13,6 +13,7 @@ import { managementSurface } from '../app/management.js';
 import { LocalPage } from '../app/local-page.js';
 import { McpHttpEndpoint } from './http-endpoint.js';
 import { sealedSessionIds } from './session-id.js';
+import { endStreamsOfRevokedKeys } from './key-revocation.js';
 import { serveGatewayOverStdio } from './stdio.js';
 import { createMetrics } from '../observability/metrics.js';
 import { composeObservers } from '../observability/compose.js';
@@ -89,6 +90,7 @@ export async function startServe(ctx: AppContext, opts: ServeOptions): Promise<R
     sessionIds: sealedSessionIds(ctx.vault),
   });
   metrics?.setSessionGauge(() => endpoint.openSessions);
+  const stopRevoking = endStreamsOfRevokedKeys(ctx.store, ctx.apiKeys, endpoint, ctx.log.child({ component: 'mcp' }));
   // API keys, plus OIDC access tokens when auth.oidc is set; the resource URL is known once bound.
   const auth = createHttpAuth(ctx.apiKeys, ctx.settings);
   const connectRoutes = oauthRoutes(connect, { clientMetadata: () => clientMetadataDocument(ctx.settings), maxBodyBytes: ctx.settings.limits.max_body_bytes, baseUrl: () => baseUrl, log: ctx.log.child({ component: 'oauth' }) });
@@ -114,6 +116,7 @@ export async function startServe(ctx: AppContext, opts: ServeOptions): Promise<R
     closed,
     close: () =>
       (closing ??= (async () => {
+        stopRevoking();
         await endpoint.close();
         await http.close();
         await runtime.close();

@@ -125,6 +125,8 @@ export interface Connector {
   description?: string;
   auth_methods: string[];
   credentials_required: boolean;
+  /** An account can be connected with OAuth on this server (an OAuth client is set up, or a remote MCP server announces one). */
+  oauth_connect?: boolean;
   configuration_schema: JsonSchema;
 }
 

@@ -205,7 +205,7 @@ export function ConfigForm(props: { id?: string }) {
           <button type="submit" disabled={busy || !connector}>
             {editing ? 'Save changes' : 'Create'}
           </button>
-          {!editing && connector?.auth_methods.includes('oauth2') ? (
+          {!editing && connector?.oauth_connect ? (
             <button type="button" disabled={busy} onClick={connectOAuth}>
               Connect with OAuth
             </button>

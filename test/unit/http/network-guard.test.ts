@@ -15,6 +15,7 @@ const fakeDns: Resolver = async (hostname) => {
   const table: Record<string, { address: string; family: number }[]> = {
     'internal.example': [{ address: '10.0.0.5', family: 4 }],
     'mapped.example': [{ address: '::ffff:127.0.0.1', family: 6 }],
+    'compatible.example': [{ address: '::a9fe:a9fe', family: 6 }],
     'mixed.example': [
       { address: '93.184.216.34', family: 4 },
       { address: '169.254.169.254', family: 4 },
@@ -53,6 +54,14 @@ describe('address classification', () => {
     ['::ffff:7f00:1', 'loopback'],
     ['[::ffff:a9fe:a9fe]', 'forbidden'],
     ['0:0:0:0:0:ffff:10.0.0.1', 'private'],
+    // IPv4-compatible (::a.b.c.d, deprecated but still routed by some stacks), dotted and hex.
+    ['[::127.0.0.1]', 'loopback'],
+    ['[::7f00:1]', 'loopback'],
+    ['[::10.0.0.1]', 'private'],
+    ['[::a00:1]', 'private'],
+    ['[::169.254.169.254]', 'forbidden'],
+    ['[::a9fe:a9fe]', 'forbidden'],
+    ['::8.8.8.8', 'public'],
     ['not-an-ip', 'forbidden'],
   ])('%s is %s', (ip, cls) => {
     expect(classifyAddress(ip)).toBe(cls);
@@ -138,6 +147,19 @@ describe('checkUrlAllowed / assertAddressAllowed', () => {
     expect(() => assertAddressAllowed('192.168.0.10', STRICT, 'nas.lan')).toThrow(/nas\.lan \(192\.168\.0\.10\) is a private address/);
   });
 
+  it('refuses IPv4-compatible IPv6 hosts (::a.b.c.d and its hex spelling) as the IPv4 they carry', () => {
+    // The URL parser rewrites [::127.0.0.1] as [::7f00:1]: both spellings reach the classifier.
+    for (const url of ['https://[::169.254.169.254]/latest/meta-data', 'https://[::a9fe:a9fe]/', 'http://[::a9fe:a9fe]:80/computeMetadata/v1/']) {
+      expect(() => checkUrlAllowed(url, OPEN), url).toThrow(/::a9fe:a9fe \(169\.254\.169\.254\) is a link-local/);
+    }
+    expect(() => checkUrlAllowed('https://[::127.0.0.1]/', STRICT)).toThrow(/::7f00:1 \(127\.0\.0\.1\) is a loopback address/);
+    expect(() => checkUrlAllowed('https://[::7f00:1]/', STRICT)).toThrow(/\(127\.0\.0\.1\) is a loopback address/);
+    expect(() => checkUrlAllowed('https://[::10.0.0.1]/', LOOP)).toThrow(/::a00:1 \(10\.0\.0\.1\) is a private address/);
+    expect(() => checkUrlAllowed('https://[::a00:1]/', LOOP)).toThrow(/\(10\.0\.0\.1\) is a private address/);
+    expect(() => assertAddressAllowed('::a9fe:a9fe', OPEN, 'compat.example')).toThrow(/compat\.example \(::a9fe:a9fe \(169\.254\.169\.254\)\) is a link-local/);
+    expect(checkUrlAllowed('https://[::8.8.8.8]/', STRICT)).toBeInstanceOf(URL);
+  });
+
   it('checks every address a name resolves to', async () => {
     const lookupErr = (policy: NetworkPolicy, host: string) =>
       new Promise<unknown>((resolve) => createGuardedLookup(policy, fakeDns)(host, { all: true }, (err) => resolve(err)));
@@ -145,6 +167,7 @@ describe('checkUrlAllowed / assertAddressAllowed', () => {
     expect(await lookupErr(OPEN, 'internal.example')).toBeNull();
     expect(await lookupErr(STRICT, 'mapped.example')).toMatchObject({ message: expect.stringMatching(/127\.0\.0\.1\) is a loopback/) });
     expect(await lookupErr(OPEN, 'mixed.example')).toMatchObject({ message: expect.stringMatching(/169\.254\.169\.254\) is a link-local/) });
+    expect(await lookupErr(OPEN, 'compatible.example')).toMatchObject({ message: expect.stringMatching(/compatible\.example \(::a9fe:a9fe \(169\.254\.169\.254\)\) is a link-local/) });
   });
 });
 
