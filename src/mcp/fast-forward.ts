@@ -12,7 +12,7 @@ import { needsAuthorization } from '../oauth/mcp-auth/needs-authorization.js';
 import { isObject, PROTOCOL_VERSION_META, rewriteResponse, upstreamParams, type Era, type JsonObject } from './era-translation.js';
 import { exchange } from '../http/exchange.js';
 import { leanEra } from './lean-headers.js';
-import { endJson, readErrorAnswer, relayJson, relayStream, streamFailure, writeSynthetic, type Relayed } from './relay.js';
+import { endJson, endUnanswered, readErrorAnswer, relayJson, relayStream, streamFailure, writeSynthetic, type Relayed } from './relay.js';
 
 interface ToolCall {
   message: JsonObject;
@@ -191,8 +191,7 @@ export class FastForwarder {
     } catch (e) {
       if (scope.cancelled) {
         finish({ kind: 'cancelled' });
-        if (!res.headersSent && !res.destroyed) writeSynthetic(res, era, call.id, 'Request cancelled');
-        else if (!res.writableEnded) res.end();
+        endUnanswered(res);
         return true;
       }
       if (e instanceof UpstreamError && e.kind === 'reauthorize' && !res.headersSent) {

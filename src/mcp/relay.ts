@@ -234,6 +234,18 @@ export function streamFailure(res: ServerResponse, era: Era, id: string | number
   res.end(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', id, result })}\n\n`);
 }
 
+/**
+ * Ends the response of a request the client cancelled without answering it: the receiver of a
+ * cancellation does not respond to the cancelled request (MCP cancellation). A 2025-era client's
+ * POST is still open, so it ends as an SSE stream with no message (a client reads that as the end
+ * of the request's stream); a 2026-era client closed its request itself.
+ */
+export function endUnanswered(res: ServerResponse): void {
+  if (res.writableEnded || res.destroyed) return;
+  if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  res.end();
+}
+
 export function writeSynthetic(res: ServerResponse, era: Era, id: string | number, text: string): void {
   if (res.headersSent || res.destroyed) return;
   const result: JsonObject = { content: [{ type: 'text', text }], isError: true };
