@@ -184,7 +184,7 @@ export class FastForwarder {
         const whereText = `the MCP server at ${where}`;
         const relayed = type.startsWith('text/event-stream')
           ? await relayStream(res, upstream.body, upstreamId, translate, (text) => streamFailure(res, era, call.id, link.failureText(text)), whereText, scrub)
-          : await relayJson(res, upstream, era, call.id, upstreamId, translate, (text) => link.failureText(text), whereText, scrub);
+          : await relayJson(res, upstream, era, call.id, upstreamId, translate, (text) => link.failureText(text), whereText, scrub, (raw) => !scrubber.empty && scrubber.occursIn(raw));
         finish(verdictOfRelay(relayed));
         return true;
       }
