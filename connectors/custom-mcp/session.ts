@@ -1,4 +1,4 @@
-import { Client, InsufficientScopeError, SSEClientTransport, StreamableHTTPClientTransport, ProtocolError, SdkError, SdkHttpError, type Tool, type CallToolResult, type GetPromptResult, type Prompt, type ReadResourceResult, type Resource, type ResourceTemplateType } from '@modelcontextprotocol/client';
+import { Client, InsufficientScopeError, SSEClientTransport, StreamableHTTPClientTransport, ProtocolError, SdkError, SdkHttpError, type Tool, type CallToolResult, type CompleteRequestParams, type CompleteResult, type GetPromptResult, type Prompt, type ReadResourceResult, type Resource, type ResourceTemplateType } from '@modelcontextprotocol/client';
 import type { ConnectorOpenContext, ConnectorSession, CallOptions } from '../../src/domain/connector.js';
 import { credentialSecret, type Credentials } from '../../src/domain/credentials.js';
 import { Scrubber } from '../../src/domain/secret-forms.js';
@@ -224,8 +224,8 @@ export class CustomMcpSession implements ConnectorSession {
     return this.scrubber().scrubJson(result);
   }
 
-  /** Whether the upstream declared `prompts` / `resources`: a server without them is not asked. */
-  private offers(c: Client, kind: 'prompts' | 'resources'): boolean {
+  /** Whether the upstream declared `prompts` / `resources` / `completions`: a server without them is not asked. */
+  private offers(c: Client, kind: 'prompts' | 'resources' | 'completions'): boolean {
     return c.getServerCapabilities()?.[kind] !== undefined;
   }
 
@@ -255,6 +255,12 @@ export class CustomMcpSession implements ConnectorSession {
 
   async readResource(uri: string, signal: AbortSignal): Promise<ReadResourceResult> {
     const result = await this.withReauth(signal, (c) => c.readResource({ uri }, { signal, timeout: this.timeoutMs, cacheMode: 'refresh' }), 'resources/read');
+    return this.scrubber().scrubJson(result);
+  }
+
+  /** A server that offers no completions has none to give: an empty list, as the spec's result allows. */
+  async complete(params: CompleteRequestParams, signal: AbortSignal): Promise<CompleteResult> {
+    const result = await this.withReauth(signal, async (c) => (this.offers(c, 'completions') ? c.complete(params, { signal, timeout: this.timeoutMs }) : { completion: { values: [] } }), 'completion/complete');
     return this.scrubber().scrubJson(result);
   }
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { CallToolResult, GetPromptResult, Prompt, ReadResourceResult, Resource, ResourceTemplateType, Tool } from '@modelcontextprotocol/server';
+import type { CallToolResult, CompleteRequestParams, CompleteResult, GetPromptResult, Prompt, ReadResourceResult, Resource, ResourceTemplateType, Tool } from '@modelcontextprotocol/server';
 import type { CredentialSource, CredentialType } from './credentials.js';
 import type { HttpClientFactory } from '../http/types.js';
 import type { NetworkPolicy } from './network.js';
@@ -42,6 +42,8 @@ export interface ConnectorSession {
   listResources?(signal: AbortSignal): Promise<Resource[]>;
   listResourceTemplates?(signal: AbortSignal): Promise<ResourceTemplateType[]>;
   readResource?(uri: string, signal: AbortSignal): Promise<ReadResourceResult>;
+  /** Argument completion; the reference names the upstream's own prompt or resource (template) URI. */
+  complete?(params: CompleteRequestParams, signal: AbortSignal): Promise<CompleteResult>;
   /** The lean call path's access to the upstream connection, when the connector offers one. */
   forwarder?(): RawForwarder | undefined;
   close(): Promise<void>;

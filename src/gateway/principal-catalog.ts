@@ -1,4 +1,4 @@
-import type { GetPromptResult, Prompt, ReadResourceResult, Resource, ResourceTemplateType } from '@modelcontextprotocol/server';
+import type { CompleteRequestParams, CompleteResult, GetPromptResult, Prompt, ReadResourceResult, Resource, ResourceTemplateType } from '@modelcontextprotocol/server';
 import type { ConnectorSession } from '../domain/connector.js';
 import { NotFoundError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
@@ -55,14 +55,26 @@ export class PrincipalCatalog {
     return table.prompts;
   }
 
-  async getPrompt(name: string, args: Record<string, string> | undefined, signal: AbortSignal): Promise<GetPromptResult> {
+  private async promptRoute(name: string, signal: AbortSignal): Promise<PromptRoute> {
     let route = this.promptRoutes.get(name);
     if (!route) {
       await this.listPrompts(signal);
       route = this.promptRoutes.get(name);
     }
     if (!route) throw new UnknownPromptError(name);
-    const { link, upstreamName } = route;
+    return route;
+  }
+
+  /** The configuration behind a namespaced URI (or URI template) and the upstream's own. */
+  private async resourceRoute(uri: string): Promise<{ link: ConfigurationLink; uri: string }> {
+    const parsed = parseNamespacedUri(uri);
+    const link = parsed ? (await this.links()).find((l) => l.id === parsed.configurationId && l.discoversCatalog) : undefined;
+    if (!parsed || !link) throw new UnknownResourceError(uri);
+    return { link, uri: parsed.uri };
+  }
+
+  async getPrompt(name: string, args: Record<string, string> | undefined, signal: AbortSignal): Promise<GetPromptResult> {
+    const { link, upstreamName } = await this.promptRoute(name, signal);
     const result = await link.request((s, sig) => {
       if (!s.getPrompt) throw new UnknownPromptError(name);
       return s.getPrompt(upstreamName, args, sig);
@@ -81,13 +93,26 @@ export class PrincipalCatalog {
   }
 
   async readResource(uri: string, signal: AbortSignal): Promise<ReadResourceResult> {
-    const parsed = parseNamespacedUri(uri);
-    const link = parsed ? (await this.links()).find((l) => l.id === parsed.configurationId && l.discoversCatalog) : undefined;
-    if (!parsed || !link) throw new UnknownResourceError(uri);
-    const result = await link.request((s, sig) => {
+    const route = await this.resourceRoute(uri);
+    const result = await route.link.request((s, sig) => {
       if (!s.readResource) throw new UnknownResourceError(uri);
-      return s.readResource(parsed.uri, sig);
+      return s.readResource(route.uri, sig);
     }, signal);
-    return namespaceReadResult(link.id, result);
+    return namespaceReadResult(route.link.id, result);
+  }
+
+  /**
+   * Completion for a prompt's or a resource template's argument, asked of the configuration that
+   * offers it under the upstream's own name or URI; its answer is the client's as it is. The
+   * client's `_meta` (its own era's envelope) stays here: the upstream gets the gateway's.
+   */
+  async complete(params: CompleteRequestParams, signal: AbortSignal): Promise<CompleteResult> {
+    const { ref, argument, context } = params;
+    const target =
+      ref.type === 'ref/prompt'
+        ? await this.promptRoute(ref.name, signal).then((r) => ({ link: r.link, ref: { ...ref, name: r.upstreamName } }))
+        : await this.resourceRoute(ref.uri).then((r) => ({ link: r.link, ref: { ...ref, uri: r.uri } }));
+    const upstream: CompleteRequestParams = { ref: target.ref, argument, ...(context !== undefined ? { context } : {}) };
+    return target.link.request((s, sig) => (s.complete ? s.complete(upstream, sig) : Promise.resolve({ completion: { values: [] } })), signal);
   }
 }

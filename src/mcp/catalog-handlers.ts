@@ -5,8 +5,8 @@ import { CallCancelledError } from '../gateway/configuration-link.js';
 import type { PrincipalGateway } from '../gateway/principal-gateway.js';
 import { UnknownPromptError, UnknownResourceError } from '../gateway/principal-catalog.js';
 
-/** What the gateway adds to its capabilities for the upstreams' prompts and resources. */
-export const CATALOG_CAPABILITIES = { prompts: { listChanged: true }, resources: { listChanged: true } } as const;
+/** What the gateway adds to its capabilities for the upstreams' prompts, resources and completions. */
+export const CATALOG_CAPABILITIES = { prompts: { listChanged: true }, resources: { listChanged: true }, completions: {} } as const;
 
 /**
  * The upstreams' prompts and resources, namespaced per configuration (src/gateway/catalog.ts).
@@ -48,4 +48,5 @@ export function registerCatalogHandlers(server: Server, gateway: PrincipalGatewa
     return { resourceTemplates: await mapped('resources/templates/list', () => gateway.catalog.listResourceTemplates(ctx.mcpReq.signal)) };
   });
   server.setRequestHandler('resources/read', async (request, ctx) => mapped('resources/read', () => gateway.catalog.readResource(request.params.uri, ctx.mcpReq.signal)));
+  server.setRequestHandler('completion/complete', async (request, ctx) => mapped('completion/complete', () => gateway.catalog.complete(request.params, ctx.mcpReq.signal)));
 }

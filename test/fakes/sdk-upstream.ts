@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { createMcpHandler, isInitializeRequest, MissingRequiredClientCapabilityError, ProtocolError, ProtocolErrorCode, ResourceNotFoundError, Server, type Tool } from '@modelcontextprotocol/server';
+import { createMcpHandler, isInitializeRequest, MissingRequiredClientCapabilityError, ProtocolError, ProtocolErrorCode, ResourceNotFoundError, Server, type CompleteRequestParams, type LoggingLevel, type Tool } from '@modelcontextprotocol/server';
 import { NodeStreamableHTTPServerTransport, toNodeHandler } from '@modelcontextprotocol/node';
 
 export type UpstreamEra = 'legacy' | 'modern';
@@ -17,16 +17,23 @@ export type UpstreamEra = 'legacy' | 'modern';
  * - `slow` (not listed unless added): waits until the call is cancelled (`notifications/cancelled`), counts it;
  * - `vanish`: listed, but answered as an unknown tool (-32602) — what a client meets when the
  *   upstream dropped a tool since the gateway listed it.
+ * - `log {messages: [{level, data}]}` (not listed unless added): sends each as `notifications/message`
+ *   during the call (the SDK drops those below the level its client set), then answers "logged".
  * Prompts: `greet {name}` (a text message and an embedded `test://static/a`). Resources:
  * `test://static/a` (text "A") and the template `test://items/{id}` ("item <id>"); any other URI
- * is not found.
+ * is not found. Completion: `greet`'s `name` and the template's `id`, by prefix (`completions` records
+ * each request's params). Resource subscriptions (2025: `resources/subscribe`, recorded per session in
+ * `subscribed()`; 2026: `subscriptions/listen`); `updateResource(uri)` announces a change to them.
+ * `log(level, data)` sends a log message outside any request (2025: on every session's standalone stream).
  * Records what it saw: initialize requests, session ids, DELETEs, calls, tools/list requests.
  * `addTool` changes the list silently; `announce(kind)` sends `notifications/<kind>/list_changed`
  * (2025: on every open session's standalone stream; 2026: to every `subscriptions/listen` stream).
  */
 export async function startSdkUpstream(era: UpstreamEra) {
-  const seen = { initialize: 0, deletes: 0, calls: [] as string[], sessionIds: new Set<string>(), methods: [] as string[], toolLists: 0, gets: 0, cancelled: 0 };
+  const seen = { initialize: 0, deletes: 0, calls: [] as string[], sessionIds: new Set<string>(), methods: [] as string[], toolLists: 0, gets: 0, cancelled: 0, completions: [] as CompleteRequestParams[] };
   const live = new Set<Server>();
+  /** 2025 era: the URIs each live session subscribed to. */
+  const subscriptions = new Map<Server, Set<string>>();
   const tools: Tool[] = [
     { name: 'echo', description: 'Echo', inputSchema: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] } },
     { name: 'needs_sampling', description: 'Needs the sampling capability', inputSchema: { type: 'object' } },
@@ -36,8 +43,27 @@ export async function startSdkUpstream(era: UpstreamEra) {
   const factory = () => {
     const server = new Server(
       { name: `sdk-upstream-${era}`, version: '1.0.0' },
-      { capabilities: { tools: { listChanged: true }, prompts: { listChanged: true }, resources: { listChanged: true } } },
+      { capabilities: { tools: { listChanged: true }, prompts: { listChanged: true }, resources: { listChanged: true, subscribe: true }, completions: {}, logging: {} } },
     );
+    const subscribed = new Set<string>();
+    if (era === 'legacy') {
+      subscriptions.set(server, subscribed);
+      server.setRequestHandler('resources/subscribe', async (req) => {
+        subscribed.add(req.params.uri);
+        return {};
+      });
+      server.setRequestHandler('resources/unsubscribe', async (req) => {
+        subscribed.delete(req.params.uri);
+        return {};
+      });
+    }
+    server.setRequestHandler('completion/complete', async (req) => {
+      seen.completions.push(req.params);
+      const { ref, argument } = req.params;
+      const candidates = ref.type === 'ref/prompt' && ref.name === 'greet' && argument.name === 'name' ? ['Ada', 'Alan', 'Grace'] : ref.type === 'ref/resource' && ref.uri === 'test://items/{id}' && argument.name === 'id' ? ['1', '7', '42'] : [];
+      const values = candidates.filter((v) => v.startsWith(argument.value));
+      return { completion: { values, total: values.length, hasMore: false } };
+    });
     server.setRequestHandler('prompts/list', async () => ({ prompts: [{ name: 'greet', description: 'Greets', arguments: [{ name: 'name', required: true }] }] }));
     server.setRequestHandler('prompts/get', async (req) => {
       if (req.params.name !== 'greet') throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Prompt ${req.params.name} not found`);
@@ -70,6 +96,11 @@ export async function startSdkUpstream(era: UpstreamEra) {
           if (typeof message !== 'string') throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid arguments for tool echo: message must be a string');
           return { content: [{ type: 'text', text: message }] };
         }
+        case 'log': {
+          const messages = (req.params.arguments as { messages?: { level: LoggingLevel; data: unknown }[] } | undefined)?.messages ?? [];
+          for (const m of messages) await ctx.mcpReq.log(m.level, m.data, 'sdk-upstream');
+          return { content: [{ type: 'text', text: 'logged' }] };
+        }
         case 'needs_sampling':
           throw new MissingRequiredClientCapabilityError({ requiredCapabilities: { sampling: {} } }, 'needs_sampling requires the sampling capability');
         case 'slow':
@@ -90,8 +121,10 @@ export async function startSdkUpstream(era: UpstreamEra) {
   let close: () => Promise<void>;
   let httpServer: HttpServer;
   let announce: (kind: 'tools' | 'resources' | 'prompts') => void;
+  let updateResource: (uri: string) => void;
   if (era === 'modern') {
     const handler = createMcpHandler(factory, { legacy: 'reject' });
+    updateResource = (uri) => handler.notify.resourceUpdated(uri);
     announce = (kind) => {
       if (kind === 'tools') handler.notify.toolsChanged();
       else if (kind === 'resources') handler.notify.resourcesChanged();
@@ -106,6 +139,9 @@ export async function startSdkUpstream(era: UpstreamEra) {
     close = () => handler.close();
   } else {
     const sessions = new Map<string, NodeStreamableHTTPServerTransport>();
+    updateResource = (uri) => {
+      for (const s of live) if (subscriptions.get(s)?.has(uri)) void s.sendResourceUpdated({ uri }).catch(() => {});
+    };
     announce = (kind) => {
       for (const s of live) {
         const sent = kind === 'tools' ? s.sendToolListChanged() : kind === 'resources' ? s.sendResourceListChanged() : s.sendPromptListChanged();
@@ -148,7 +184,10 @@ export async function startSdkUpstream(era: UpstreamEra) {
         });
         const server = factory();
         live.add(server);
-        server.onclose = () => live.delete(server);
+        server.onclose = () => {
+          live.delete(server);
+          subscriptions.delete(server);
+        };
         await server.connect(transport);
         await transport.handleRequest(req, res, body);
       })().catch((e: unknown) => {
@@ -169,6 +208,13 @@ export async function startSdkUpstream(era: UpstreamEra) {
       tools.push(tool);
     },
     announce: (kind: 'tools' | 'resources' | 'prompts') => announce(kind),
+    updateResource: (uri: string) => updateResource(uri),
+    /** 2025 era: what each open session is subscribed to. */
+    subscribed: () => [...live].map((s) => [...(subscriptions.get(s) ?? [])]),
+    /** 2025 era: a log message on every open session's standalone stream (each session's level applies). */
+    log(level: LoggingLevel, data: unknown) {
+      for (const s of live) void s.sendLoggingMessage({ level, data, logger: 'sdk-upstream' }, s.transport?.sessionId).catch(() => {});
+    },
     async close() {
       await close();
       httpServer.closeAllConnections();
