@@ -25,7 +25,7 @@ describe('PostgreSQL from the command line: migrate, refusals, import and export
     expectOneLine(await runCli(['configs', 'list', '--user', 'usr_a'], env), 1, new RegExp(`database postgres://postgres@127\\.0\\.0\\.1:5432/${db.name} has no connector-gateway schema: run connector-gateway migrate`));
     expect(await sql(db.url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).toEqual([]); // nothing half-made
 
-    expect(await cliJson(['migrate'], env)).toMatchObject({ object: 'migration', applied: ['0001_initial', '0002_oauth_registrations', '0003_key_policy', '0004_stored_settings', '0005_tool_prefix'] });
+    expect(await cliJson(['migrate'], env)).toMatchObject({ object: 'migration', applied: ['0001_initial', '0002_oauth_registrations', '0003_key_policy', '0004_stored_settings', '0005_tool_prefix', '0006_ended_sessions'] });
     expect((await runCli(['migrate'], env)).stdout).toMatch(/is up to date/);
     expect(JSON.parse((await runCli(['configs', 'list', '--user', 'usr_a', '--json'], env)).stdout)).toMatchObject({ object: 'list', data: [] });
   }, 240_000);

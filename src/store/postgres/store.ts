@@ -18,6 +18,7 @@ import { checkOAuthRegistrationInput } from '../oauth-registrations.js';
 import type { Snapshot } from '../transfer.js';
 import type { KeyPolicy, StoredSettings, StoredSettingsPatch } from '../types.js';
 import { applySettingsPatch, StoredSettingsSchema } from '../stored-settings.js';
+import { checkEndedSession } from '../ended-sessions.js';
 import type { ApiKeyRecord, AuditEvent, ChangeEvent, ConfigurationMutation, ListOptions, OAuthFlowLimits, OAuthFlowRecord, OAuthRegistrationRecord, Page, Store } from '../types.js';
 import { ChangeListener, CHANGES_CHANNEL } from './change-feed.js';
 import { checkDatabaseUrl, createPool, isConnectionError, mapDbError } from './connection.js';
@@ -371,6 +372,24 @@ export class PostgresStore implements Store {
     return this.#registrations.delete(id);
   }
 
+  /** A row every replica checks before taking a session over, and a feed entry that ends the copies they hold. */
+  async endSession(id: string, expiresAt: Date, now: Date): Promise<void> {
+    checkEndedSession(id, expiresAt);
+    await this.#write('ending a session', async (db) => {
+      await db.query('DELETE FROM cg_ended_sessions WHERE expires_at <= $1', [now]);
+      await db.query('INSERT INTO cg_ended_sessions (id, expires_at) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET expires_at = greatest(cg_ended_sessions.expires_at, excluded.expires_at)', [id, expiresAt]);
+      await db.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
+      await db.query(`WITH ins AS (INSERT INTO cg_changes (origin, kind, op, id) VALUES ($1, 'session', 'ended', $2) RETURNING seq) SELECT pg_notify('${CHANGES_CHANNEL}', seq::text) FROM ins`, [this.#origin, id]);
+      return undefined;
+    });
+    this.#emitter.emit([{ kind: 'session_ended', id }]);
+  }
+
+  async isSessionEnded(id: string, now: Date): Promise<boolean> {
+    const r = await this.#query('reading ended sessions', 'SELECT 1 FROM cg_ended_sessions WHERE id = $1 AND expires_at > $2', [id, now]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
   onChange(listener: (event: ChangeEvent) => void): () => void {
     return this.#emitter.on(listener);
   }
@@ -543,6 +562,10 @@ export class PostgresStore implements Store {
           this.#keys.clear();
           this.#keyGeneration++;
           events.push({ kind: 'reload' });
+          continue;
+        }
+        if (row.kind === 'session') {
+          if (row.origin !== this.#origin && row.op === 'ended') events.push({ kind: 'session_ended', id: row.id });
           continue;
         }
         if (row.kind === 'settings') {
