@@ -409,6 +409,7 @@ export class PostgresStore implements Store {
     const configs = fillToolPrefixes(s.configurations.map((r) => jsonCopy(r))).map((r) => configurationFromDoc(r));
     const keys = s.apiKeys.map((k) => checkApiKeyInput(jsonCopy(k)));
     const audit = s.audit.map((e) => checkAuditInput(jsonCopy(e)));
+    const settings = parseStored(StoredSettingsSchema, jsonCopy(s.settings), 'stored settings');
     await this.#write('importing', async (db) => {
       const held = await db.query<{ c: string; k: string }>('SELECT (SELECT count(*) FROM cg_configurations)::text AS c, (SELECT count(*) FROM cg_api_keys)::text AS k');
       const { c, k } = held.rows[0]!;
@@ -417,6 +418,8 @@ export class PostgresStore implements Store {
       for (const key of keys) await db.query('INSERT INTO cg_api_keys (id, organization_id, secret_hash, doc) VALUES ($1, $2, $3, $4::jsonb)', [key.id, key.organization_id, key.secret_hash, JSON.stringify(key)]);
       for (const g of s.registrations) await db.query('INSERT INTO cg_oauth_registrations (id, doc) VALUES ($1, $2::jsonb) ON CONFLICT (id) DO NOTHING', [g.id, JSON.stringify(checkOAuthRegistrationInput(jsonCopy(g)))]);
       for (const e of audit) await db.query('INSERT INTO cg_audit_events (id, organization_id, user_id, api_key_id, doc) VALUES ($1, $2, $3, $4, $5::jsonb)', auditColumns(e));
+      // The file's settings over whatever the database had (a field the file never set is kept); replicas re-read on the reload below.
+      if (Object.keys(settings).length > 0) await db.query('INSERT INTO cg_settings (id, doc) VALUES (1, $1::jsonb) ON CONFLICT (id) DO UPDATE SET doc = cg_settings.doc || excluded.doc', [JSON.stringify(settings)]);
       await db.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
       await db.query(`WITH ins AS (INSERT INTO cg_changes (origin, kind, op, id) VALUES ($1, 'reload', 'imported', '') RETURNING seq) SELECT pg_notify('${CHANGES_CHANNEL}', seq::text) FROM ins`, [this.#origin]);
       return undefined;
