@@ -1,4 +1,4 @@
-import { VERSION } from '../app/version.js';
+import { VERSION } from '../domain/version.js';
 import { Server, ProtocolError, ProtocolErrorCode, type CallToolResult } from '@modelcontextprotocol/server';
 import { isGatewayError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';

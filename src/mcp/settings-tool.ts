@@ -1,5 +1,13 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
-import type { LocalPageLink } from '../app/local-page.js';
+
+/** A one-time sign-in link to the local management page (offered by src/app). */
+export interface LocalPageLink {
+  /** `http://127.0.0.1:<port>/ui/#token=…`: the token rides in the fragment, which no server log or Referer sees. */
+  url: string;
+  /** The page without a token (already signed-in browsers). */
+  page_url: string;
+  expires_at: string;
+}
 
 /**
  * The stdio server's own tool. Its name is one of the gateway's own (GATEWAY_TOOL_NAMES), which no
