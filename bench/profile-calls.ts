@@ -4,7 +4,8 @@
  * upstream, N sequential `echo` calls per era. Prints where the profile went and the top self-time
  * functions. Not part of `npm run bench`: a tool for finding what to remove.
  *   npx tsx bench/profile-calls.ts [--calls 20000] [--era modern|legacy|both] [--out DIR] [--bytes N]
- * --bytes N calls the upstream's `big` tool for N characters instead of `echo`.
+ * --bytes N calls the upstream's `big` tool for N characters instead of `echo`; --list makes
+ * the calls raw 2026-era tools/list requests for 20 configurations of 50 tools.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,16 @@ const CALLS = Number(arg('calls', '20000'));
 const ERAS = arg('era', 'both') === 'both' ? (['modern', 'legacy'] as const) : [arg('era', 'modern') as 'modern' | 'legacy'];
 const OUT = arg('out', '/tmp/cgw-profile');
 const BYTES = Number(arg('bytes', '0'));
+const LIST = process.argv.includes('--list');
+
+async function rawList(url: string, bearer: string): Promise<void> {
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list', authorization: `Bearer ${bearer}` },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'p', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} } } }),
+  });
+  await r.arrayBuffer();
+}
 
 interface ProfileNode {
   id: number;
@@ -42,11 +53,12 @@ function topSelf(file: string, n: number): string[] {
 
 for (const era of ERAS) {
   const dir = join(OUT, era);
-  const up = await startUpstreams(1, { big: BYTES > 0 });
+  const up = LIST ? await startUpstreams(20, { tools: 49 }) : await startUpstreams(1, { big: BYTES > 0 });
   const gw = await startGateway(up.urls, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
   const c = await mcpClient(gw.mcpUrl, { bearer: gw.secret, era });
   for (let i = 0; i < CALLS; i++) {
-    if (BYTES > 0) await c.callTool({ name: 'upstream_0_big', arguments: { bytes: BYTES } });
+    if (LIST) await rawList(gw.mcpUrl, gw.secret);
+    else if (BYTES > 0) await c.callTool({ name: 'upstream_0_big', arguments: { bytes: BYTES } });
     else await echo({ name: 'gateway', client: c, tool: 'upstream_0_echo' });
   }
   await c.close();

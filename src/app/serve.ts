@@ -14,6 +14,7 @@ import { LocalPage } from './local-page.js';
 import { McpHttpEndpoint } from '../mcp/http-endpoint.js';
 import { sealedSessionIds } from '../mcp/session-id.js';
 import { endStreamsOfRevokedKeys } from '../mcp/key-revocation.js';
+import { closeSessionsEndedElsewhere, storeEndedSessions } from '../mcp/ended-sessions.js';
 import { serveGatewayOverStdio } from '../mcp/stdio.js';
 import { createMetrics } from '../observability/metrics.js';
 import { composeObservers } from '../observability/compose.js';
@@ -89,9 +90,12 @@ export async function startServe(ctx: AppContext, opts: ServeOptions): Promise<R
     leanCalls: ctx.env.CONNECTOR_GATEWAY_LEAN_CALLS !== '0',
     // Sealed under the shared key: behind a load balancer any replica serves a session any other opened.
     sessionIds: sealedSessionIds(ctx.vault),
+    // A DELETE ends the session on every replica, not only the one it reached.
+    endedSessions: storeEndedSessions(ctx.store),
   });
   metrics?.setSessionGauge(() => endpoint.openSessions);
   const stopRevoking = endStreamsOfRevokedKeys(ctx.store, ctx.apiKeys, endpoint, ctx.log.child({ component: 'mcp' }));
+  const stopEnding = closeSessionsEndedElsewhere(ctx.store, endpoint, ctx.log.child({ component: 'mcp' }));
   // API keys, plus OIDC access tokens when auth.oidc is set; the resource URL is known once bound.
   const auth = createHttpAuth(ctx.apiKeys, ctx.settings);
   const connectRoutes = oauthRoutes(connect, { clientMetadata: () => clientMetadataDocument(ctx.settings), maxBodyBytes: ctx.settings.limits.max_body_bytes, baseUrl: () => baseUrl, log: ctx.log.child({ component: 'oauth' }) });
@@ -118,6 +122,7 @@ export async function startServe(ctx: AppContext, opts: ServeOptions): Promise<R
     close: () =>
       (closing ??= (async () => {
         stopRevoking();
+        stopEnding();
         await endpoint.close();
         await http.close();
         await runtime.close();

@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { FAKE_GITHUB_TOKEN, startFakeGithub, type FakeGithub } from '../fakes/github.js';
 import { startUpstream } from '../fakes/mcp-upstream.js';
+import { startSdkUpstream } from '../fakes/sdk-upstream.js';
 import { routeOf } from '../helpers/connector-e2e.js';
+import { ROUTE_META_KEY } from '../../src/gateway/tool-table.js';
 import { api, CONFIGURATIONS, prepareData, spawnServer, type ApiBody, type PreparedData, type SpawnedServer } from '../helpers/server.js';
 import { TEST_TIMEOUT_MS, waitFor } from '../helpers/timing.js';
 
@@ -148,6 +150,30 @@ describe('choosing a tool prefix', () => {
       expect((await toolsOf(client, newer)).sort()).toEqual(['b_echo', 'b_open-gateway-settings']);
     } finally {
       await client.close();
+    }
+  }, TEST_TIMEOUT_MS);
+
+  it('resources of prefix-less configurations keep their URIs; an unlisted one goes to the oldest such configuration, names as listed', async () => {
+    const other = data.principals[1]!.secret;
+    const first = await startSdkUpstream('legacy');
+    const second = await startSdkUpstream('legacy');
+    const client = await connect(other);
+    try {
+      const older = idOf(await createCustom('Resources A', first.url, { tool_prefix: '' }, other));
+      idOf(await createCustom('Resources B', second.url, { tool_prefix: '' }, other));
+      const listed = (await client.listResources()).resources.filter((r) => r.uri === 'test://static/a');
+      expect(listed.map((r) => (r._meta?.[ROUTE_META_KEY] as { configuration_id: string }).configuration_id)).toEqual([older, expect.stringMatching(/^pconf_/)]);
+      const reads = () => first.seen.methods.filter((m) => m === 'resources/read').length + second.seen.methods.filter((m) => m === 'resources/read').length * 1000;
+      const before = reads();
+      const read = await client.readResource({ uri: 'test://items/7' });
+      expect(read.contents).toEqual([{ uri: 'test://items/7', text: 'item 7' }]);
+      // The oldest prefix-less configuration answered, not the newer one.
+      expect(reads() - before).toBe(1);
+      const prompt = await client.getPrompt({ name: 'greet', arguments: { name: 'Ada' } });
+      expect(prompt.messages[1]?.content).toEqual({ type: 'resource', resource: { uri: 'test://static/a', text: 'A' } });
+    } finally {
+      await client.close();
+      await Promise.all([first.close(), second.close()]);
     }
   }, TEST_TIMEOUT_MS);
 });

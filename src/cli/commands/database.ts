@@ -5,7 +5,7 @@ import { createLogger } from '../../app/logger.js';
 import { ValidationError } from '../../domain/errors.js';
 import { openDatabase, openDataFile } from '../../app/stores.js';
 import { describeDatabaseUrl, DATABASE_URL_ENV } from '../../store/postgres/url.js';
-import { readSnapshot, sealedKeyIds, writeEmbeddedFiles, type Snapshot } from '../../store/transfer.js';
+import { readSnapshot, sealedKeyIds, settingsOf, writeEmbeddedFiles, type Snapshot } from '../../store/transfer.js';
 import { resolve } from 'node:path';
 import type { CliIO } from '../io.js';
 import { printJson } from '../output.js';
@@ -22,7 +22,13 @@ function requireDatabase(io: CliIO, flags: DbFlags): string {
 }
 
 function counts(s: Snapshot) {
-  return { configurations: s.configurations.length, api_keys: s.apiKeys.length, audit_events: s.audit.length, oauth_registrations: s.registrations.length, key_ids: sealedKeyIds(s) };
+  return { configurations: s.configurations.length, api_keys: s.apiKeys.length, audit_events: s.audit.length, oauth_registrations: s.registrations.length, key_ids: sealedKeyIds(s), settings: settingsOf(s) };
+}
+
+/** "Stored settings carried: allow_loopback=true." when there were any. */
+function settingsLine(s: Snapshot): string {
+  const set = Object.entries(settingsOf(s));
+  return set.length ? `Stored settings carried: ${set.map(([k, v]) => `${k}=${String(v)}`).join(', ')}.\n` : '';
 }
 
 /** `migrate`, `import --from FILE`, `export --to FILE`: the PostgreSQL store's schema and moving data in and out. */
@@ -69,6 +75,7 @@ export function registerDatabase(program: Command, io: CliIO): void {
       else
         io.stdout.write(
           `Imported ${result.configurations} configuration(s), ${result.api_keys} API key(s) and ${result.audit_events} audit event(s) into ${result.database}.\n` +
+            settingsLine(snapshot) +
             (result.key_ids.length ? `Credentials are sealed with key ${result.key_ids.join(', ')}: every replica needs that key (CONNECTOR_GATEWAY_KEY).\n` : ''),
         );
     });
@@ -94,6 +101,7 @@ export function registerDatabase(program: Command, io: CliIO): void {
       else
         io.stdout.write(
           `Exported ${result.configurations} configuration(s), ${result.api_keys} API key(s) and ${result.audit_events} audit event(s) to ${file}.\n` +
+            settingsLine(snapshot) +
             (result.key_ids.length ? `Credentials are sealed with key ${result.key_ids.join(', ')}: open the file with that key.\n` : ''),
         );
     });
