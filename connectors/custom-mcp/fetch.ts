@@ -1,3 +1,4 @@
+import { createParser } from 'eventsource-parser';
 import { Agent, fetch as undiciFetch, type Dispatcher, type RequestInit as UndiciRequestInit } from 'undici';
 import type { Credentials, CredentialSource } from '../../src/domain/credentials.js';
 import type { NetworkPolicy } from '../../src/domain/network.js';
@@ -61,23 +62,41 @@ export function boundedResponse(response: Response, maxBytes: number): Response 
   }
   if (!response.body) return response;
   const sse = (response.headers.get('content-type') ?? '').startsWith('text/event-stream');
+  const guard = sse ? eventGuard(maxBytes, tooLarge) : bodyGuard(maxBytes, tooLarge);
+  return new Response(response.body.pipeThrough(guard), { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+function bodyGuard(maxBytes: number, tooLarge: () => Error): TransformStream<Uint8Array, Uint8Array> {
   let count = 0;
-  const guard = new TransformStream<Uint8Array, Uint8Array>({
+  return new TransformStream({
     transform(chunk, controller) {
-      // For SSE the bound is per event: count from the last blank line seen.
-      const boundary = sse ? lastEventBoundary(chunk) : -1;
-      count = boundary >= 0 ? chunk.length - boundary : count + chunk.length;
+      count += chunk.length;
       if (count > maxBytes) controller.error(tooLarge());
       else controller.enqueue(chunk);
     },
   });
-  return new Response(response.body.pipeThrough(guard), { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
-function lastEventBoundary(chunk: Uint8Array): number {
-  for (let i = chunk.length - 1; i > 0; i--) if (chunk[i] === 0x0a && chunk[i - 1] === 0x0a) return i + 1;
-  for (let i = chunk.length - 1; i > 2; i--) if (chunk[i] === 0x0a && chunk[i - 1] === 0x0d && chunk[i - 2] === 0x0a) return i + 1;
-  return -1;
+/** For SSE the bound is per event: the framing is eventsource-parser's, whose buffer bound this is. */
+function eventGuard(maxBytes: number, tooLarge: () => Error): TransformStream<Uint8Array, Uint8Array> {
+  const decoder = new TextDecoder();
+  let over = false;
+  const parser = createParser({
+    maxBufferSize: maxBytes,
+    onEvent: (e) => {
+      if (e.data.length > maxBytes) over = true;
+    },
+    onError: (e) => {
+      if (e.type === 'max-buffer-size-exceeded') over = true;
+    },
+  });
+  return new TransformStream({
+    transform(chunk, controller) {
+      parser.feed(decoder.decode(chunk, { stream: true }));
+      if (over) controller.error(tooLarge());
+      else controller.enqueue(chunk);
+    },
+  });
 }
 
 export function authHeader(c: Credentials, config: CustomMcpConfig): [string, string] {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { HttpClient, HttpRequest } from '../../src/http/types.js';
-import { paginateGitHub, parseLinkNext } from '../../src/http/pagination.js';
+import { firstArray, paginate, type Page, type PageOptions } from '../../src/http/pagination.js';
 
 /** Input fields of every list/search tool. GitHub caps per_page at 100. */
 export const pagingInput = {
@@ -52,4 +52,24 @@ export async function collectPages<T>(
     next = parseLinkNext(page.response.headers['link']);
   }
   return { items, pages, nextPage: pageOf(next), first };
+}
+
+/** `<https://api.github.com/…?page=2>; rel="next", <…>; rel="last"` → the next URL. */
+export function parseLinkNext(link: string | undefined): string | undefined {
+  if (!link) return undefined;
+  // Split on '<' rather than ',': GitHub's URLs may hold commas (labels=a,b).
+  for (const m of link.matchAll(/<([^>]*)>([^<]*)/g)) {
+    const rel = /;\s*rel\s*=\s*"?([^";]*)"?/i.exec(m[2] ?? '')?.[1];
+    if (rel?.toLowerCase().split(/\s+/).includes('next')) return m[1];
+  }
+  return undefined;
+}
+
+/** GitHub: follows `Link: <…>; rel="next"` (the URL carries the whole query). */
+export function paginateGitHub<I = unknown>(http: HttpClient, first: HttpRequest, opts: PageOptions<I> = {}): AsyncGenerator<Page<I>> {
+  const items = opts.items ?? ((d: unknown) => firstArray(d, ['items']) as I[]);
+  return paginate(http, first, (res, req) => {
+    const url = parseLinkNext(res.headers.link);
+    return url ? { ...req, path: url, query: undefined } : undefined;
+  }, { ...opts, items });
 }

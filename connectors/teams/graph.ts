@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { UpstreamError } from '../../src/domain/errors.js';
-import { collectItems, paginateGraph } from '../../src/http/pagination.js';
+import { collectItems } from '../../src/http/pagination.js';
+import { paginateGraph } from './paging.js';
 import type { HttpClient, QueryValue } from '../../src/http/types.js';
 
 /** Graph's largest page for messages and chats: a bigger `$top` is answered with 400. */

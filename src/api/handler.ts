@@ -13,6 +13,8 @@ import { matchRoute, MethodNotAllowedError, type RouteMatch } from './routes.js'
 import type { ApiContext, Authenticate, RouteHandler } from './types.js';
 
 const CONFIGURATIONS_URL = '/v1/personal_connectors/configurations';
+/** A remote MCP server announces its own authorization server: it needs no settings entry to connect. */
+const MCP_CONNECTOR = 'pc_custom_mcp';
 
 /**
  * The REST management API on plain node:http. Returns false for paths that are not its own so the
@@ -55,6 +57,16 @@ export function createApiHandler(ctx: ApiContext, opts: { authenticate: Authenti
     return true;
   };
 
+  /**
+   * The connector as the registry describes it, plus whether `oauth/start` can connect an account of
+   * it on this server: the page offers "Connect with OAuth" and "Reconnect" only then.
+   */
+  function connectorObject(def: Parameters<ApiContext['registry']['toObject']>[0]) {
+    const o = ctx.registry.toObject(def);
+    const oauthConnect = o.auth_methods.includes('oauth2') && (ctx.settings.oauth[o.id] !== undefined || o.id === MCP_CONNECTOR);
+    return { ...o, oauth_connect: oauthConnect };
+  }
+
   async function dispatch(route: RouteMatch, principal: Principal, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const svc = ctx.configurations;
     const one = (status: number, o: ConfigurationObject, extra: Record<string, string> = {}) => {
@@ -64,13 +76,13 @@ export function createApiHandler(ctx: ApiContext, opts: { authenticate: Authenti
     switch (route.name) {
       case 'connectors.list':
         noQuery(url);
-        sendJson(res, 200, { object: 'list', data: ctx.registry.list().map((d) => ctx.registry.toObject(d)), has_more: false, url: '/v1/personal_connectors' });
+        sendJson(res, 200, { object: 'list', data: ctx.registry.list().map((d) => connectorObject(d)), has_more: false, url: '/v1/personal_connectors' });
         return;
       case 'connectors.get': {
         noQuery(url);
         const def = ctx.registry.get(route.id);
         if (!def) throw new NotFoundError(`no such connector: ${route.id}; valid ids: ${ctx.registry.ids().join(', ')}`, 'id');
-        sendJson(res, 200, ctx.registry.toObject(def));
+        sendJson(res, 200, connectorObject(def));
         return;
       }
       case 'configurations.list': {

@@ -25,7 +25,21 @@ export function parseNamespacedUri(uri: string): { configurationId: string; uri:
   return { configurationId: rest.slice(0, slash), uri: rest.slice(slash + 1) };
 }
 
-function ordered(links: readonly ConfigurationLink[]): ConfigurationLink[] {
+/**
+ * A configuration without a tool prefix is transparent: its resource URIs are the upstream's own,
+ * unmapped, as its tool and prompt names are (see PrincipalCatalog for how such a URI is routed).
+ */
+export function isTransparent(link: ConfigurationLink): boolean {
+  return link.record.tool_prefix === '';
+}
+
+/** The URI a client sees for an upstream's URI (or URI template). */
+export function clientUri(link: ConfigurationLink, uri: string): string {
+  return isTransparent(link) ? uri : namespacedUri(link.id, uri);
+}
+
+/** Configuration creation order, the order every list and every tie follows. */
+export function ordered(links: readonly ConfigurationLink[]): ConfigurationLink[] {
   return [...links].sort((a, b) => a.record.created_at.localeCompare(b.record.created_at) || a.id.localeCompare(b.id));
 }
 
@@ -41,7 +55,7 @@ export interface PromptRoute {
 /** Prompts are named like tools: `<configuration slug>_<prompt>`, unique, at most 64 characters. */
 export function buildPromptTable(links: readonly ConfigurationLink[], found: ReadonlyMap<string, Prompt[]>): { prompts: Prompt[]; routes: Map<string, PromptRoute> } {
   const sorted = ordered(links);
-  const slugs = assignSlugs(sorted.map((l) => ({ id: l.id, name: l.record.name })));
+  const slugs = assignSlugs(sorted.map((l) => ({ id: l.id, name: l.record.name, tool_prefix: l.record.tool_prefix })));
   const pending: { link: ConfigurationLink; prompt: Prompt; name: string }[] = [];
   for (const link of sorted) {
     for (const prompt of found.get(link.id) ?? []) pending.push({ link, prompt, name: toolName(slugs.get(link.id) ?? 'config', prompt.name) });
@@ -59,23 +73,26 @@ export function buildPromptTable(links: readonly ConfigurationLink[], found: Rea
 
 export function namespaceResources(links: readonly ConfigurationLink[], found: ReadonlyMap<string, Resource[]>): Resource[] {
   return ordered(links).flatMap((link) =>
-    (found.get(link.id) ?? []).map((r) => ({ ...r, uri: namespacedUri(link.id, r.uri), _meta: { ...(r._meta ?? {}), ...routeMeta(link, { upstream_uri: r.uri }) } })),
+    (found.get(link.id) ?? []).map((r) => ({ ...r, uri: clientUri(link, r.uri), _meta: { ...(r._meta ?? {}), ...routeMeta(link, { upstream_uri: r.uri }) } })),
   );
 }
 
 export function namespaceTemplates(links: readonly ConfigurationLink[], found: ReadonlyMap<string, ResourceTemplateType[]>): ResourceTemplateType[] {
   return ordered(links).flatMap((link) =>
-    (found.get(link.id) ?? []).map((t) => ({ ...t, uriTemplate: namespacedUri(link.id, t.uriTemplate), _meta: { ...(t._meta ?? {}), ...routeMeta(link, { upstream_uri_template: t.uriTemplate }) } })),
+    (found.get(link.id) ?? []).map((t) => ({ ...t, uriTemplate: clientUri(link, t.uriTemplate), _meta: { ...(t._meta ?? {}), ...routeMeta(link, { upstream_uri_template: t.uriTemplate }) } })),
   );
 }
 
 /** What a resources/read answered, with every content's URI in the client's namespace. */
-export function namespaceReadResult(configurationId: string, result: ReadResourceResult): ReadResourceResult {
-  return { ...result, contents: result.contents.map((c) => ({ ...c, uri: namespacedUri(configurationId, c.uri) })) };
+export function namespaceReadResult(link: ConfigurationLink, result: ReadResourceResult): ReadResourceResult {
+  if (isTransparent(link)) return result;
+  return { ...result, contents: result.contents.map((c) => ({ ...c, uri: namespacedUri(link.id, c.uri) })) };
 }
 
 /** Embedded resources and resource links in a prompt's messages point into the client's namespace too. */
-export function namespacePromptResult(configurationId: string, result: GetPromptResult): GetPromptResult {
+export function namespacePromptResult(link: ConfigurationLink, result: GetPromptResult): GetPromptResult {
+  if (isTransparent(link)) return result;
+  const configurationId = link.id;
   return {
     ...result,
     messages: result.messages.map((m) => {

@@ -2,7 +2,7 @@ import type { CompleteRequestParams, CompleteResult, GetPromptResult, Prompt, Re
 import type { ConnectorSession } from '../domain/connector.js';
 import { NotFoundError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
-import { buildPromptTable, namespacePromptResult, namespaceReadResult, namespaceResources, namespaceTemplates, parseNamespacedUri, type PromptRoute } from './catalog.js';
+import { buildPromptTable, isTransparent, namespacePromptResult, namespaceReadResult, namespaceResources, namespaceTemplates, ordered, parseNamespacedUri, type PromptRoute } from './catalog.js';
 import { describeFailure, type ConfigurationLink } from './configuration-link.js';
 
 /** A prompt name this principal does not have: the MCP layer answers -32602. */
@@ -27,6 +27,8 @@ export class UnknownResourceError extends NotFoundError {
  */
 export class PrincipalCatalog {
   private promptRoutes = new Map<string, PromptRoute>();
+  /** The URIs the last resources/list gave out unmapped (transparent configurations), and whose each is. */
+  private plainUris = new Map<string, string>();
 
   constructor(
     private readonly links: () => Promise<ConfigurationLink[]>,
@@ -65,12 +67,22 @@ export class PrincipalCatalog {
     return route;
   }
 
-  /** The configuration behind a namespaced URI (or URI template) and the upstream's own. */
+  /**
+   * The configuration behind a URI (or URI template) and the upstream's own. A namespaced URI names
+   * its configuration. Any other URI is a transparent (prefix-less) configuration's: the one whose
+   * resources/list last gave it out, else the oldest transparent configuration (a templated URI
+   * is never listed), so with one such configuration the gateway is transparent for resources.
+   */
   private async resourceRoute(uri: string): Promise<{ link: ConfigurationLink; uri: string }> {
+    const links = (await this.links()).filter((l) => l.discoversCatalog);
     const parsed = parseNamespacedUri(uri);
-    const link = parsed ? (await this.links()).find((l) => l.id === parsed.configurationId && l.discoversCatalog) : undefined;
-    if (!parsed || !link) throw new UnknownResourceError(uri);
-    return { link, uri: parsed.uri };
+    const named = parsed ? links.find((l) => l.id === parsed.configurationId) : undefined;
+    if (parsed && named) return { link: named, uri: parsed.uri };
+    const transparent = ordered(links.filter(isTransparent));
+    const listedBy = this.plainUris.get(uri);
+    const link = transparent.find((l) => l.id === listedBy) ?? transparent[0];
+    if (!link) throw new UnknownResourceError(uri);
+    return { link, uri };
   }
 
   async getPrompt(name: string, args: Record<string, string> | undefined, signal: AbortSignal): Promise<GetPromptResult> {
@@ -79,11 +91,15 @@ export class PrincipalCatalog {
       if (!s.getPrompt) throw new UnknownPromptError(name);
       return s.getPrompt(upstreamName, args, sig);
     }, signal);
-    return namespacePromptResult(link.id, result);
+    return namespacePromptResult(link, result);
   }
 
   async listResources(signal: AbortSignal): Promise<Resource[]> {
     const { links, found } = await this.gather('resources/list', signal, (s, sig) => s.listResources?.(sig));
+    const plain = new Map<string, string>();
+    // Reversed: the oldest configuration that lists a URI owns it.
+    for (const link of ordered(links.filter(isTransparent)).reverse()) for (const r of found.get(link.id) ?? []) plain.set(r.uri, link.id);
+    this.plainUris = plain;
     return namespaceResources(links, found);
   }
 
@@ -98,23 +114,25 @@ export class PrincipalCatalog {
       if (!s.readResource) throw new UnknownResourceError(uri);
       return s.readResource(route.uri, sig);
     }, signal);
-    return namespaceReadResult(route.link.id, result);
+    return namespaceReadResult(route.link, result);
   }
 
   /**
    * Subscribes (for one of the principal's sessions) to a resource by its gateway URI; settles when
-   * the upstream took it. Updates come through PrincipalGateway.onResourceUpdated under that URI.
+   * the upstream took it, with the release (bound to the configuration it reached: which one a
+   * plain URI names can change with the next listing). Updates come through
+   * PrincipalGateway.onResourceUpdated under the gateway's URI.
    */
-  async subscribe(uri: string, signal: AbortSignal): Promise<void> {
+  async subscribe(uri: string, signal: AbortSignal): Promise<() => void> {
     const route = await this.resourceRoute(uri);
     await route.link.subscribeResource(route.uri, signal);
-  }
-
-  /** One session fewer wants this resource's updates (the last one going unsubscribes upstream). */
-  async unsubscribe(uri: string): Promise<void> {
-    const parsed = parseNamespacedUri(uri);
-    if (!parsed) return;
-    (await this.links()).find((l) => l.id === parsed.configurationId)?.unsubscribeResource(parsed.uri);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      // The link may have been replaced since (it inherited the subscription): release on the current one.
+      void this.links().then((links) => (links.find((l) => l.id === route.link.id) ?? route.link).unsubscribeResource(route.uri));
+    };
   }
 
   /**

@@ -11,7 +11,7 @@ import { authorizeTool, buildToolTable, type Route, type ToolTable } from './too
 import type { GatewayDeps } from './types.js';
 import { outcomeOf, type CallVerdict } from './call-pipeline.js';
 import { PrincipalCatalog } from './principal-catalog.js';
-import { namespacedUri } from './catalog.js';
+import { clientUri } from './catalog.js';
 
 /** Thrown for a tool name this principal does not have: the MCP layer answers -32602. */
 export class UnknownToolError extends NotFoundError {
@@ -23,7 +23,7 @@ export class UnknownToolError extends NotFoundError {
 /** How soon a configuration whose discovery failed is tried again by tools/list. */
 const RETRY_FAILED_MS = 30_000;
 
-const EMPTY_TABLE: ToolTable = { tools: [], routes: new Map(), signature: '[]' };
+const EMPTY_TABLE: ToolTable = { tools: [], routes: new Map(), signature: '[]', clashes: new Map() };
 
 /**
  * The tool table of one principal (owner): its enabled configurations, discovered in parallel,
@@ -78,7 +78,7 @@ export class PrincipalGateway {
 
   private upstreamResourceUpdated(link: ConfigurationLink, uri: string): void {
     if (this.closed || this.links.get(link.id) !== link) return;
-    const mapped = namespacedUri(link.id, uri);
+    const mapped = clientUri(link, uri);
     for (const l of [...this.resourceListeners]) l(mapped);
   }
 
@@ -274,6 +274,7 @@ export class PrincipalGateway {
     await Promise.all(retired.map((l) => l.close()));
     if (this.closed) return;
     const table = buildToolTable([...next.values()], discovered, (id) => this.deps.registry.get(id)?.name ?? id);
+    for (const link of next.values()) this.health.toolNameClash(link.id, table.clashes.get(link.id), link.record.last_error);
     const changed = table.signature !== this.table.signature;
     const first = !this.hasTable;
     this.table = table;

@@ -12,7 +12,7 @@ import { readJsonBody, writeJsonRpcError } from './http-body.js';
 import { asToolCall, FastForwarder } from './fast-forward.js';
 import { tryLeanList } from './lean-list.js';
 import { MODERN_REVISION, PROTOCOL_VERSION_META } from './era-translation.js';
-import type { SessionIds } from './session-id.js';
+import { sessionDigest, type SessionIds } from './session-id.js';
 import { takeOverSession, type SessionTransport } from './session-takeover.js';
 import { holdSubscriptions, listenedResources } from './resource-subscriptions.js';
 import { OpenResponses } from './open-responses.js';
@@ -23,6 +23,31 @@ interface LegacySession {
   /** The API key that opened (or, here, took over) the session: its revocation ends the session. */
   apiKeyId: string | undefined;
   lastSeen: number;
+  /** When its id stops opening (epoch ms); Infinity for unsealed ids. */
+  expiresAt: number;
+  /** sha256 of the id: how the store names it once ended. */
+  digest: string;
+  /** Its client's DELETE is being handled here. */
+  deleting?: boolean;
+  /** Ids of requests that came in a batch (recent ones): their stream is shared, see abandon(). */
+  batched?: Set<string | number>;
+}
+
+/** Where ended sessions are kept for every process sharing the store (by digest of their id). */
+export interface EndedSessions {
+  end(digest: string, expiresAt: Date): Promise<void>;
+  isEnded(digest: string): Promise<boolean>;
+}
+
+/** How many batched request ids a session remembers. */
+const MAX_BATCHED_IDS = 1_000;
+
+function noteBatched(session: LegacySession, body: unknown[]): void {
+  const ids = body.flatMap((m) => (typeof m === 'object' && m !== null && 'method' in m && 'id' in m && (typeof m.id === 'string' || typeof m.id === 'number') ? [m.id] : []));
+  if (ids.length < 2) return;
+  const batched = (session.batched ??= new Set());
+  for (const id of ids) batched.add(id);
+  while (batched.size > MAX_BATCHED_IDS) batched.delete(batched.values().next().value!);
 }
 
 export interface McpHttpEndpointOptions {
@@ -40,6 +65,13 @@ export interface McpHttpEndpointOptions {
    * other it reaches. Without them ids are random and a session lives on its replica only.
    */
   sessionIds?: SessionIds;
+  /**
+   * Sessions their client ended (DELETE), kept in the store: no replica takes them over again.
+   * Without it a DELETE is honoured by the replica that receives it only.
+   */
+  endedSessions?: EndedSessions;
+  /** The clock for session lifetimes and idleness (tests move it). */
+  now?: () => number;
 }
 
 /**
@@ -104,15 +136,23 @@ export class McpHttpEndpoint {
 
     const sessionId = header(req, 'mcp-session-id');
     if (sessionId !== undefined) {
-      const session = this.sessions.get(sessionId) ?? (await this.takeOver(sessionId, key, principal));
-      // Unknown and foreign sessions look the same: no way to probe for another principal's ids.
+      const session = this.held(sessionId) ?? (await this.takeOver(sessionId, key, principal));
+      // Unknown, foreign, ended and expired sessions look the same: no way to probe for another principal's ids.
       if (!session || session.owner !== key) {
         writeJsonRpcError(res, 404, -32001, 'Session not found');
         return;
       }
-      session.lastSeen = Date.now();
+      session.lastSeen = this.now();
+      // Stored before the transport answers the DELETE: once the client has its answer, no replica takes the session over.
+      if (req.method === 'DELETE' && this.opts.endedSessions) {
+        // The store tells this process too: the transport, not that news, ends the session here (and answers the DELETE).
+        session.deleting = true;
+        await this.opts.endedSessions.end(session.digest, new Date(session.expiresAt === Infinity ? this.now() + SESSION_RECORD_FALLBACK_MS : session.expiresAt));
+      }
       if (body !== undefined && (await this.tryLean(req, res, body, principal, sessionId))) return;
+      if (Array.isArray(body)) noteBatched(session, body);
       await session.transport.handle(req, res, body);
+      if (isCancellation(body)) this.abandon(session, body.params.requestId);
       return;
     }
     if (body !== undefined && (await this.tryLean(req, res, body, principal, undefined))) return;
@@ -146,6 +186,18 @@ export class McpHttpEndpoint {
       return true;
     }
     return false;
+  }
+
+  /**
+   * A request the client cancelled is never answered (MCP cancellation), so its response stream is
+   * ended empty. A request that shared its POST with others (a batch) keeps the stream for their
+   * answers: the SDK transport ends a stream only once all of its requests are answered, so such a
+   * stream stays open (a documented limit; 2025-11-25 has no batches).
+   */
+  private abandon(session: LegacySession, requestId: unknown): void {
+    if (typeof requestId !== 'string' && typeof requestId !== 'number') return;
+    if (session.batched?.has(requestId)) return;
+    session.transport.abandon(requestId);
   }
 
   /**
@@ -187,7 +239,14 @@ export class McpHttpEndpoint {
     const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => (ids ? ids.issue(key, { protocolVersion }) : randomUUID()),
       onsessioninitialized: (id) => {
-        this.sessions.set(id, { transport: { handle: (q, r, b) => transport.handleRequest(q, r, b), close: () => transport.close() }, owner: key, apiKeyId: principal.api_key_id, lastSeen: Date.now() });
+        this.sessions.set(id, {
+          transport: { handle: (q, r, b) => transport.handleRequest(q, r, b), abandon: (requestId) => transport.closeSSEStream(requestId), close: () => transport.close() },
+          owner: key,
+          apiKeyId: principal.api_key_id,
+          lastSeen: this.now(),
+          expiresAt: ids?.open(id, key)?.expiresAt ?? Infinity,
+          digest: sessionDigest(id),
+        });
       },
       onsessionclosed: (id) => {
         this.sessions.delete(id);
@@ -207,9 +266,14 @@ export class McpHttpEndpoint {
    * replica opened it (or this one, before a restart), and it is rebuilt here. Concurrent requests
    * on one unknown id share one takeover.
    */
-  private takeOver(id: string, key: string, principal: Principal): Promise<LegacySession | undefined> {
+  private async takeOver(id: string, key: string, principal: Principal): Promise<LegacySession | undefined> {
     const state = this.ended.has(id) ? undefined : this.opts.sessionIds?.open(id, key);
-    if (!state) return Promise.resolve(undefined);
+    if (!state) return undefined;
+    const digest = sessionDigest(id);
+    if (await this.opts.endedSessions?.isEnded(digest)) {
+      this.ended.add(id);
+      return undefined;
+    }
     let pending = this.takeovers.get(id);
     if (!pending) {
       this.evictFor(key);
@@ -219,7 +283,7 @@ export class McpHttpEndpoint {
         onClosed: () => this.sessions.delete(id),
       })
         .then((transport) => {
-          const session: LegacySession = { transport, owner: key, apiKeyId: principal.api_key_id, lastSeen: Date.now() };
+          const session: LegacySession = { transport, owner: key, apiKeyId: principal.api_key_id, lastSeen: this.now(), expiresAt: state.expiresAt, digest };
           this.sessions.set(id, session);
           this.log.debug({}, 'took over a session opened on another replica');
           return session;
@@ -257,6 +321,37 @@ export class McpHttpEndpoint {
       this.modern.set(key, entry);
     }
     return entry;
+  }
+
+  /** The session held here under `id`, unless its id's lifetime is over (then it is closed). */
+  private held(id: string): LegacySession | undefined {
+    const s = this.sessions.get(id);
+    if (s && s.expiresAt <= this.now()) {
+      this.sessions.delete(id);
+      void s.transport.close().catch(() => {});
+      return undefined;
+    }
+    return s;
+  }
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  /** Another process ended the session of this digest (its client's DELETE reached another replica). */
+  async endedElsewhere(digest: string): Promise<boolean> {
+    const found = [...this.sessions.entries()].find(([, s]) => s.digest === digest);
+    if (!found || found[1].deleting) return false;
+    this.noteEnded(found[0]);
+    await found[1].transport.close().catch(() => {});
+    return true;
+  }
+
+  /** After a reload (the store cannot say what changed): sessions the store lists as ended close here. */
+  async recheckEnded(): Promise<void> {
+    const ended = this.opts.endedSessions;
+    if (!ended) return;
+    for (const s of [...this.sessions.values()]) if (await ended.isEnded(s.digest)) await this.endedElsewhere(s.digest);
   }
 
   private authorization(principal: Principal) {
@@ -304,9 +399,9 @@ export class McpHttpEndpoint {
 
   private sweep(): void {
     const idle = this.opts.sessionIdleMs ?? 30 * 60_000;
-    const now = Date.now();
+    const now = this.now();
     for (const [id, s] of this.sessions) {
-      if (now - s.lastSeen > idle) {
+      if (now - s.lastSeen > idle || s.expiresAt <= now) {
         this.sessions.delete(id);
         void s.transport.close().catch(() => {});
       }
@@ -325,6 +420,9 @@ export class McpHttpEndpoint {
     this.modern.clear();
   }
 }
+
+/** How long an unsealed id (no lifetime of its own) is remembered as ended: it opens nowhere else anyway. */
+const SESSION_RECORD_FALLBACK_MS = 24 * 60 * 60_000;
 
 const ENCODER_ENVELOPE = {
   [PROTOCOL_VERSION_META]: MODERN_REVISION,

@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SERVER_INFO } from './server-factory.js';
 import { PROTOCOL_VERSION_META, SERVER_INFO_META } from './era-translation.js';
 import { leanEra } from './lean-headers.js';
-import { endJson } from './relay.js';
 
 const MODERN_TAIL = `,"resultType":"complete","ttlMs":0,"cacheScope":"private","_meta":${JSON.stringify({ [SERVER_INFO_META]: SERVER_INFO })}`;
 
@@ -34,6 +33,41 @@ export async function tryLeanList(
   if (!era) return false;
   const modern = era === 'modern';
   const tools = await toolsJson(modern ? 'modern' : 'legacy');
-  endJson(res, `{"result":{"tools":${tools}${modern ? MODERN_TAIL : ''}},"jsonrpc":"2.0","id":${JSON.stringify(m.id)}}`);
+  const head = encodedHead(tools, modern);
+  const tail = `${JSON.stringify(m.id)}}`;
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': head.length + Buffer.byteLength(tail) });
+  // One write for both parts: end() uncorks.
+  res.cork();
+  res.write(head);
+  res.end(tail);
   return true;
+}
+
+/**
+ * The answer up to its id, encoded once per table and era: building and encoding a 1,000-tool
+ * answer on every request (a few hundred KB) cost more than the rest of the request, most of it in
+ * garbage collection. Keyed by the table's JSON (V8 keeps a string's hash, so a lookup with the
+ * same string does not rescan it); principals with the same tools share an entry. Bounded in bytes.
+ */
+const heads = { modern: new Map<string, Buffer>(), legacy: new Map<string, Buffer>() };
+let headBytes = 0;
+const MAX_HEAD_BYTES = 8 * 1024 * 1024;
+
+function encodedHead(tools: string, modern: boolean): Buffer {
+  // The table string itself is the key (a prefixed copy would be a new string, hashed anew each time).
+  const cache = modern ? heads.modern : heads.legacy;
+  let head = cache.get(tools);
+  if (head) return head;
+  head = Buffer.from(`{"result":{"tools":${tools}${modern ? MODERN_TAIL : ''}},"jsonrpc":"2.0","id":`, 'utf8');
+  // Oldest first out, until the new one fits.
+  for (const c of [heads.modern, heads.legacy]) {
+    for (const [k, b] of c) {
+      if (headBytes + head.length <= MAX_HEAD_BYTES) break;
+      c.delete(k);
+      headBytes -= b.length;
+    }
+  }
+  cache.set(tools, head);
+  headBytes += head.length;
+  return head;
 }

@@ -12,15 +12,15 @@ import { catalogErrors } from './catalog-handlers.js';
  */
 export function registerSubscriptionHandlers(server: Server, gateway: PrincipalGateway, log: Logger): () => void {
   const mapped = catalogErrors(log);
-  /** This connection's subscriptions, each settling when the upstream took it. */
-  const mine = new Map<string, Promise<void>>();
+  /** This connection's subscriptions, each settling with its release when the upstream took it. */
+  const mine = new Map<string, Promise<() => void>>();
   let closed = false;
   const release = (uri: string) => {
     const taken = mine.get(uri);
     if (!taken) return Promise.resolve();
     mine.delete(uri);
     return taken.then(
-      () => gateway.catalog.unsubscribe(uri),
+      (done) => done(),
       () => {},
     );
   };
@@ -72,16 +72,13 @@ export function listenedResources(message: unknown): { id: string | number; uris
  * filter cannot refuse one entry). Returns the release.
  */
 export async function holdSubscriptions(gateway: PrincipalGateway, uris: readonly string[], signal: AbortSignal, log: Logger): Promise<() => void> {
-  const results = await Promise.allSettled(uris.map((uri) => gateway.catalog.subscribe(uri, signal).then(() => uri)));
-  const held: string[] = [];
+  const results = await Promise.allSettled(uris.map((uri) => gateway.catalog.subscribe(uri, signal)));
+  const held: (() => void)[] = [];
   for (const r of results) {
     if (r.status === 'fulfilled') held.push(r.value);
     else log.debug({ err: r.reason instanceof Error ? r.reason.message : String(r.reason) }, 'a listened resource could not be subscribed upstream');
   }
-  let released = false;
   return () => {
-    if (released) return;
-    released = true;
-    for (const uri of held) void gateway.catalog.unsubscribe(uri);
+    for (const release of held) release();
   };
 }

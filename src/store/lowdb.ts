@@ -32,6 +32,7 @@ import { assertSealPolicy, KeyPolicySchema, sealsSomething } from './key-policy.
 import { PolicyFile } from './policy-file.js';
 import { SettingsFile } from './settings-file.js';
 import { applySettingsPatch } from './stored-settings.js';
+import { EndedSessionSet } from './ended-sessions.js';
 
 export interface LowdbStoreOptions {
   file: string;
@@ -86,6 +87,7 @@ export class LowdbStore implements Store {
   readonly kind = 'lowdb';
   readonly #tables = new Tables();
   readonly #emitter: ChangeEmitter;
+  readonly #ended = new EndedSessionSet();
   readonly #queue = new KeyedQueue();
   readonly #file: DurableFile;
   readonly #audit: AuditLog;
@@ -289,6 +291,17 @@ export class LowdbStore implements Store {
     if (text === this.#settingsText) return;
     this.#settingsText = text;
     this.#emitter.emit([{ kind: 'settings' }]);
+  }
+
+  /** In this process only: an embedded store serves one machine, where one server holds the sessions. */
+  async endSession(id: string, expiresAt: Date, now: Date): Promise<void> {
+    this.#assertOpen();
+    this.#ended.add(id, expiresAt, now);
+    this.#emitter.emit([{ kind: 'session_ended', id }]);
+  }
+
+  async isSessionEnded(id: string, now: Date): Promise<boolean> {
+    return this.#ended.has(id, now);
   }
 
   onChange(listener: (event: ChangeEvent) => void): () => void {

@@ -14,6 +14,7 @@ import { Tables } from './tables.js';
 import type { ApiKeyRecord, AuditEvent, ChangeEvent, ConfigurationMutation, KeyPolicy, ListOptions, StoredSettings, StoredSettingsPatch, OAuthFlowLimits, OAuthFlowRecord, OAuthRegistrationRecord, Page, Store } from './types.js';
 import { assertSealPolicy, KeyPolicySchema } from './key-policy.js';
 import { applySettingsPatch } from './stored-settings.js';
+import { EndedSessionSet } from './ended-sessions.js';
 
 /** A store that lives and dies with the process: tests, benchmarks, throwaway gateways. */
 export class MemoryStore implements Store {
@@ -26,6 +27,7 @@ export class MemoryStore implements Store {
   #keyPolicy: KeyPolicy | undefined;
   #settings: StoredSettings = {};
   #registrations: OAuthRegistrationRecord[] = [];
+  readonly #ended = new EndedSessionSet();
 
   constructor(opts: { log?: Logger } = {}) {
     this.#emitter = new ChangeEmitter(opts.log ?? silentLogger);
@@ -156,6 +158,14 @@ export class MemoryStore implements Store {
     return this.#registrations.length !== before;
   }
 
+  async endSession(id: string, expiresAt: Date, now: Date): Promise<void> {
+    this.#ended.add(id, expiresAt, now);
+    this.#emitter.emit([{ kind: 'session_ended', id }]);
+  }
+
+  async isSessionEnded(id: string, now: Date): Promise<boolean> {
+    return this.#ended.has(id, now);
+  }
 
   onChange(listener: (event: ChangeEvent) => void): () => void {
     return this.#emitter.on(listener);

@@ -4,12 +4,13 @@ import type { ConfigurationRecord } from '../domain/configuration.js';
 import { ConflictError } from '../domain/errors.js';
 import { createExclusive } from './file-io.js';
 import { newEpoch, serializeDocument } from './file-format.js';
-import type { ApiKeyRecord, AuditEvent, OAuthRegistrationRecord, Store } from './types.js';
+import { SettingsFile } from './settings-file.js';
+import type { ApiKeyRecord, AuditEvent, OAuthRegistrationRecord, Store, StoredSettings } from './types.js';
 
 /**
  * Everything a store holds that outlives a request, as it is stored: configurations with their
- * versions and sealed credentials (key ids and all), API keys (hashes only), and the audit trail
- * oldest first. Pending OAuth flows are not part of it: they live minutes, and a flow begun before
+ * versions and sealed credentials (key ids and all), API keys (hashes only), the audit trail
+ * oldest first, and the stored settings (allow_loopback, allow_private). Pending OAuth flows are not part of it: they live minutes, and a flow begun before
  * a move is started again.
  */
 export interface Snapshot {
@@ -18,6 +19,16 @@ export interface Snapshot {
   audit: AuditEvent[];
   /** OAuth client registrations with remote authorization servers (sealed). */
   registrations: OAuthRegistrationRecord[];
+  /** The settings kept with the data (`connector-gateway settings`): `{}` when none were set. */
+  settings: StoredSettings;
+}
+
+/** The stored settings a snapshot carries, for a summary: only the fields that were set. */
+export function settingsOf(s: Snapshot): Pick<StoredSettings, 'allow_loopback' | 'allow_private'> {
+  return {
+    ...(s.settings.allow_loopback !== undefined ? { allow_loopback: s.settings.allow_loopback } : {}),
+    ...(s.settings.allow_private !== undefined ? { allow_private: s.settings.allow_private } : {}),
+  };
 }
 
 export async function readSnapshot(store: Store): Promise<Snapshot> {
@@ -30,7 +41,7 @@ export async function readSnapshot(store: Store): Promise<Snapshot> {
     if (!page.has_more || page.data.length === 0) break;
     cursor = page.data[page.data.length - 1]!.id;
   }
-  return { configurations, apiKeys, audit: newestFirst.reverse(), registrations: await store.listOAuthRegistrations() };
+  return { configurations, apiKeys, audit: newestFirst.reverse(), registrations: await store.listOAuthRegistrations(), settings: await store.getStoredSettings() };
 }
 
 /** The key ids the snapshot's credentials are sealed with: the key ring that opens them must hold these. */
@@ -44,7 +55,8 @@ export function sealedKeyIds(s: Snapshot): string[] {
  */
 export async function writeEmbeddedFiles(file: string, s: Snapshot): Promise<void> {
   const audit = `${file}.audit.jsonl`;
-  if (existsSync(file) || existsSync(audit)) throw new ConflictError(`${file} (or its audit log) already exists: export writes a new file only; choose another path`, 'resource_exists');
+  const settings = `${file}.settings.json`;
+  if (existsSync(file) || existsSync(audit) || existsSync(settings)) throw new ConflictError(`${file} (or its audit log or settings) already exists: export writes a new file only; choose another path`, 'resource_exists');
   const text = serializeDocument(1, s.configurations.map((r) => JSON.stringify(r)), s.apiKeys, newEpoch());
   if (!(await createExclusive(file, text, 0o600))) throw new ConflictError(`${file} already exists: export writes a new file only; choose another path`, 'resource_exists');
   if (s.registrations.length > 0) {
@@ -57,5 +69,7 @@ export async function writeEmbeddedFiles(file: string, s: Snapshot): Promise<voi
       await store.close();
     }
   }
+  // Where the embedded store reads them (LowdbStore: `<data file>.settings.json`), as they were.
+  if (Object.keys(settingsOf(s)).length > 0) await new SettingsFile(settings, true).write(s.settings);
   if (s.audit.length > 0) await appendFile(audit, s.audit.map((e) => JSON.stringify(e) + '\n').join(''), { mode: 0o600 });
 }

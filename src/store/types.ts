@@ -114,7 +114,9 @@ export type ChangeEvent =
   /** Another process changed the file: the store cannot say which records, so every cache must re-read. */
   | { kind: 'reload' }
   /** The stored settings changed (in this process or another): re-read them with getStoredSettings. */
-  | { kind: 'settings' };
+  | { kind: 'settings' }
+  /** A 2025-era MCP session was ended (its client's DELETE): `id` is the digest of its id. */
+  | { kind: 'session_ended'; id: string };
 
 /** Rate-limit buckets every process shares (a database): one budget for the whole deployment. */
 export interface SharedRateBuckets {
@@ -190,6 +192,15 @@ export interface Store {
   getStoredSettings(): Promise<StoredSettings>;
   /** Applies `patch` under the store's lock and returns the result; emits `{kind: 'settings'}` to every process. */
   setStoredSettings(patch: StoredSettingsPatch): Promise<StoredSettings>;
+
+  /**
+   * Records that a 2025-era MCP session ended (`id`: the sha256 digest of its id), kept until
+   * `expiresAt` (when its id stops opening anyway), and tells every process sharing the store
+   * (`session_ended`) where the backend can: PostgreSQL. The embedded stores keep it in the process.
+   */
+  endSession(id: string, expiresAt: Date, now: Date): Promise<void>;
+  /** Whether the session of digest `id` was ended and its record has not expired at `now`. */
+  isSessionEnded(id: string, now: Date): Promise<boolean>;
 
   /** Every stored client registration (a handful: one per authorization server and redirect URI). */
   listOAuthRegistrations(): Promise<OAuthRegistrationRecord[]>;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +25,7 @@ describe('PostgreSQL from the command line: migrate, refusals, import and export
     expectOneLine(await runCli(['configs', 'list', '--user', 'usr_a'], env), 1, new RegExp(`database postgres://postgres@127\\.0\\.0\\.1:5432/${db.name} has no connector-gateway schema: run connector-gateway migrate`));
     expect(await sql(db.url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).toEqual([]); // nothing half-made
 
-    expect(await cliJson(['migrate'], env)).toMatchObject({ object: 'migration', applied: ['0001_initial', '0002_oauth_registrations', '0003_key_policy', '0004_stored_settings', '0005_tool_prefix'] });
+    expect(await cliJson(['migrate'], env)).toMatchObject({ object: 'migration', applied: ['0001_initial', '0002_oauth_registrations', '0003_key_policy', '0004_stored_settings', '0005_tool_prefix', '0006_ended_sessions'] });
     expect((await runCli(['migrate'], env)).stdout).toMatch(/is up to date/);
     expect(JSON.parse((await runCli(['configs', 'list', '--user', 'usr_a', '--json'], env)).stdout)).toMatchObject({ object: 'list', data: [] });
   }, 240_000);
@@ -63,6 +63,35 @@ describe('PostgreSQL from the command line: migrate, refusals, import and export
     const target = await createTestDatabase();
     try {
       await importExport(target);
+    } finally {
+      await target.drop();
+    }
+  }, 240_000);
+
+  it('the stored settings travel both ways: import carries the file’s into the database, export the database’s into the new file', async () => {
+    const target = await createTestDatabase();
+    try {
+      // tempEnv stores allow_loopback=true beside the data file, as a user who ran `settings set` would.
+      const env = tempEnv();
+      expect((await runCli(['settings', 'set', 'allow_private', 'true', '--json'], env)).code).toBe(0);
+      await cliJson(['keys', 'create', '--org', 'org_x', '--user', 'usr_a'], env);
+      const stored = (json: { settings: Record<string, { stored: boolean | null }> }) => ({ allow_loopback: json.settings.allow_loopback!.stored, allow_private: json.settings.allow_private!.stored });
+
+      const imported = await runCli(['import', '--from', env.CONNECTOR_GATEWAY_DATA!, '--database-url', target.url], env);
+      expect(imported.code, imported.stderr).toBe(0);
+      expect(imported.stdout).toContain('Stored settings carried: allow_loopback=true, allow_private=true.');
+      expect(await sql(target.url, 'SELECT doc FROM cg_settings')).toEqual([{ doc: expect.objectContaining({ allow_loopback: true, allow_private: true }) }]);
+      expect(stored(await cliJson(['settings', 'show', '--database-url', target.url], env))).toEqual({ allow_loopback: true, allow_private: true });
+
+      // Changed in the database, then exported: the new data file's settings are the database's.
+      await cliJson(['settings', 'set', 'allow_private', 'false', '--database-url', target.url], env);
+      const out = join(mkdtempSync(join(tmpdir(), 'cgw-export-')), 'exported.json');
+      const exported = await cliJson<{ settings: Record<string, boolean> }>(['export', '--to', out, '--database-url', target.url], env);
+      expect(exported.settings).toEqual({ allow_loopback: true, allow_private: false });
+      expect(JSON.parse(readFileSync(`${out}.settings.json`, 'utf8'))).toMatchObject({ allow_loopback: true, allow_private: false });
+      expect(statSync(`${out}.settings.json`).mode & 0o777).toBe(0o600);
+      // The embedded store opens the exported file with them.
+      expect(stored(await cliJson(['settings', 'show', '--data', out], { ...env, CONNECTOR_GATEWAY_DATA: out }))).toEqual({ allow_loopback: true, allow_private: false });
     } finally {
       await target.drop();
     }

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { MemoryStore } from '../../src/store/memory.js';
 import { Gateway } from '../../src/gateway/gateway.js';
-import { McpHttpEndpoint } from '../../src/mcp/http-endpoint.js';
+import { McpHttpEndpoint, type McpHttpEndpointOptions } from '../../src/mcp/http-endpoint.js';
 import { createHttpClientFactory, type HttpClientFactoryOptions } from '../../src/http/factory.js';
 import { builtinRegistry } from '../../connectors/index.js';
 import { silentLogger } from '../../src/domain/logger.js';
@@ -29,9 +29,13 @@ export async function startMcpHarness(
     deadlineTimer?: DeadlineTimer;
     /** The lean forwarding path for tools/call (default on, as in the server). */
     leanCalls?: boolean;
+    /** More endpoint options (sealed session ids, ended sessions, a clock), given the harness's store. */
+    endpoint?: (store: MemoryStore) => Partial<McpHttpEndpointOptions>;
+    /** A store to share with another harness (another replica on the same data). */
+    store?: MemoryStore;
   } = {},
 ) {
-  const store = new MemoryStore();
+  const store = opts.store ?? new MemoryStore();
   // The HTTP client's own deadlines (whole request 30 s, connect 10 s by default) are real timers
   // too: on a loaded machine a 10 MB refusal or a held call could reach them and end the call
   // with a timeout instead of the failure under test. Out of reach unless a test sets them.
@@ -49,7 +53,7 @@ export async function startMcpHarness(
     ...(opts.breaker ? { breaker: opts.breaker } : {}),
     ...(opts.deadlineTimer ? { deadlineTimer: opts.deadlineTimer } : {}),
   });
-  const endpoint = new McpHttpEndpoint(gateway, silentLogger, { maxBodyBytes: 1024 * 1024, leanCalls: opts.leanCalls ?? true });
+  const endpoint = new McpHttpEndpoint(gateway, silentLogger, { maxBodyBytes: 1024 * 1024, leanCalls: opts.leanCalls ?? true, ...opts.endpoint?.(store) });
   const server: Server = createServer((req, res) => {
     const token = /^Bearer (usr_[a-z0-9]+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (!token) {
@@ -76,7 +80,7 @@ export async function startMcpHarness(
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await http.close();
-      await store.close();
+      if (!opts.store) await store.close();
     },
   };
 }

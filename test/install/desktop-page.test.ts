@@ -124,6 +124,7 @@ describe.skipIf((!haveChromium() && !process.env.CI) || process.platform !== 'li
     const changedBefore = listChanged;
     await page.getByRole('button', { name: 'Create' }).click();
     await page.locator('li.card', { hasText: 'My GitHub' }).waitFor();
+    await screenshot(page, 'desktop-2-configuration');
     expect(problems).toEqual([]);
     await context.close();
 
@@ -139,19 +140,35 @@ describe.skipIf((!haveChromium() && !process.env.CI) || process.platform !== 'li
     expect(logs).not.toContain(FAKE_GITHUB_TOKEN);
   });
 
-  it('a used link does not sign in a second browser; a new call of the tool gives a new link to the same page', async () => {
+  it('a used link does not sign in a second browser; a new link opened in that same tab signs it in without a reload', async () => {
     const context = await browser.newContext();
     context.setDefaultTimeout(PATIENCE_MS);
     const page = await context.newPage();
+    const problems = watchPageErrors(page, new URL(link).origin);
     await page.goto(link);
     await page.getByText(/sign-in link is unknown, expired or already used/).waitFor();
     const again = (await client.callTool({ name: TOOL, arguments: {} })).structuredContent as { url: string };
     expect(new URL(again.url).origin).toBe(new URL(link).origin);
     expect(again.url).not.toBe(link);
-    // A link from Claude opens in a new tab.
-    const tab = await context.newPage();
-    await tab.goto(again.url);
-    await tab.locator('li.card', { hasText: 'My GitHub' }).waitFor();
+    // Only the fragment differs from what the tab shows: the browser keeps the document and fires
+    // hashchange. The marker survives only if the document was not reloaded.
+    await page.evaluate('window.sameDocument = true');
+    await page.goto(again.url);
+    await page.locator('li.card', { hasText: 'My GitHub' }).waitFor();
+    expect(await page.evaluate('window.sameDocument')).toBe(true);
+    expect(page.url()).not.toContain('token=');
+    // The tab is signed in by that link, and the link is spent.
+    const spent = await page.evaluate(async (token) => (await fetch('/v1/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ one_time_token: token }) })).status, new URL(again.url).hash.slice('#token='.length));
+    expect(spent).toBe(401);
+
+    // Signed out, the same tab signs in again from the next link, still without a reload.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to the connector gateway' }).waitFor();
+    const third = (await client.callTool({ name: TOOL, arguments: {} })).structuredContent as { url: string };
+    await page.goto(third.url);
+    await page.locator('li.card', { hasText: 'My GitHub' }).waitFor();
+    expect(await page.evaluate('window.sameDocument')).toBe(true);
+    expect(problems).toEqual([]);
     await context.close();
   });
 

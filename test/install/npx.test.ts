@@ -67,7 +67,10 @@ describe('npx', () => {
   it('runs the packed tarball: install claude-desktop writes an entry whose server serves what the packed CLI sealed', async () => {
     const upstream = await startUpstream({ requireBearer: 'tok-npx-7' });
     try {
-      const installed = await runProcess(npx, ['-y', `./${tarball}`, 'install', 'claude-desktop', '--json'], { env: shellEnv(), cwd: dir });
+      // An absolute file: spec: npx names its install folder after the spec as given (a hash of it, for a
+      // file), so "./<tarball>" would be one folder for every run on the machine, and a concurrent
+      // run's cleanup would delete the server this one starts.
+      const installed = await runProcess(npx, ['-y', `file:${join(dir, tarball)}`, 'install', 'claude-desktop', '--json'], { env: shellEnv(), cwd: dir });
       expect(installed.code, installed.stderr).toBe(0);
       const { config_file, entry } = JSON.parse(installed.stdout) as { config_file: string; entry: { command: string; args: string[]; env: Record<string, string> } };
       expect(config_file).toBe(join(home, '.config', 'Claude', 'claude_desktop_config.json'));

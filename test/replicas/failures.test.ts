@@ -29,6 +29,8 @@ afterAll(async () => {
 const secret = () => cluster.data.principals[0]!.secret;
 const body = (name: string) => ({ personal_connector_id: 'pc_custom_mcp', name, configuration: { endpoint: plain.url } });
 const alive = () => cluster.replicas.filter((r) => r.child.exitCode === null && r.child.signalCode === null);
+/** What a replica that died wrote last: the assertion that notices the death shows why. */
+const lastWords = () => cluster.replicas.filter((r) => !alive().includes(r)).map((r) => r.stderr().slice(-4000)).join('\n---\n');
 
 describe('replicas when parts fail', () => {
   it('the database goes away: every replica answers 503 storage_unavailable with Retry-After, none crashes; it comes back: writes resume and changes reach other replicas again', async () => {
@@ -54,7 +56,7 @@ describe('replicas when parts fail', () => {
     } finally {
       await sql(ADMIN_URL, `ALTER DATABASE ${cluster.db.name} ALLOW_CONNECTIONS true`);
     }
-    expect(alive().length).toBe(3);
+    expect(alive().length, lastWords()).toBe(3);
 
     // Back: each replica reconnects on its next request.
     for (const r of cluster.replicas) {
@@ -105,7 +107,7 @@ describe('replicas when parts fail', () => {
     const rows = await sql<{ id: string }>(cluster.db.url, 'SELECT id FROM cg_configurations WHERE id = ANY($1)', [acknowledged]);
     expect(rows.length).toBe(acknowledged.length);
     for (const s of survivors) {
-      expect(s.child.exitCode).toBeNull();
+      expect(s.child.exitCode, s.stderr().slice(-4000)).toBeNull();
       // Each survivor serves every acknowledged write (read-your-writes across replicas).
       for (const id of acknowledged.slice(-5)) expect((await api(s.url, secret(), 'GET', `${CONFIGS}/${id}`)).status).toBe(200);
     }

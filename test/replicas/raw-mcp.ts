@@ -80,6 +80,18 @@ export class LegacySession {
     return post(this.url, as.bearer ?? this.bearer, body, { 'mcp-session-id': as.id ?? this.id, 'mcp-protocol-version': LEGACY_VERSION });
   }
 
+  /** Ends the session (DELETE) through whichever replica this view's URL reaches. */
+  async end(): Promise<{ status: number; servedBy: string }> {
+    const res = await fetch(this.url, { method: 'DELETE', headers: { authorization: `Bearer ${this.bearer}`, 'mcp-session-id': this.id, 'mcp-protocol-version': LEGACY_VERSION } });
+    await res.text();
+    return { status: res.status, servedBy: res.headers.get('x-served-by') ?? '' };
+  }
+
+  /** The status of a tools/list on this session: 200 while it lives, 404 once ended or unknown. */
+  async listStatus(): Promise<number> {
+    return (await this.send({ jsonrpc: '2.0', id: this.#next++, method: 'tools/list', params: {} })).status;
+  }
+
   /** A request's result (throws on an error answer), and the replica that served it. */
   async request(method: string, params: Record<string, unknown> = {}): Promise<{ result: Record<string, unknown>; servedBy: string }> {
     const a = await this.send({ jsonrpc: '2.0', id: this.#next++, method, params });

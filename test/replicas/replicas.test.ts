@@ -126,6 +126,28 @@ describe('three replicas, one database, nginx in front', () => {
     expect(await s.toolNames()).toEqual(['alpha_0_echo', 'delta_echo']);
   });
 
+  it('a DELETE through one replica ends the session on every replica: those holding it and those that never saw it', async () => {
+    // Opened on replica 0, taken over by replica 1 (it holds it now); replica 2 never sees it.
+    const s = await LegacySession.open(mcpOf(0), secretOf(0));
+    expect(await s.via(mcpOf(1)).listStatus()).toBe(200);
+    expect((await s.via(mcpOf(1)).end()).status).toBe(200);
+    // The replica that was never shown the id reads the store before taking it over: 404 at once.
+    expect(await s.via(mcpOf(2)).listStatus()).toBe(404);
+    expect(await s.via(mcpOf(1)).listStatus()).toBe(404);
+    // The replica that opened it holds a copy: the change feed tells it, and it closes its copy.
+    await waitFor(async () => (await s.via(mcpOf(0)).listStatus()) === 404, 'replica 0 refusing the session ended through replica 1');
+    // Ended is ended: nginx's round robin never finds a replica that serves it again.
+    for (let i = 0; i < 3; i++) expect(await s.via(`${lb()}/mcp`).listStatus()).toBe(404);
+    const rows = await sql<{ n: string }>(cluster.db.url, 'SELECT count(*)::text AS n FROM cg_ended_sessions');
+    expect(Number(rows[0]!.n)).toBeGreaterThanOrEqual(1);
+    // The store holds a digest, never the id.
+    const ids = await sql<{ id: string }>(cluster.db.url, 'SELECT id FROM cg_ended_sessions');
+    expect(ids.every((r) => /^[0-9a-f]{64}$/.test(r.id) && !s.id.includes(r.id))).toBe(true);
+    // A session of the same principal that was not ended is untouched.
+    const other = await LegacySession.open(mcpOf(0), secretOf(0));
+    for (const r of [0, 1, 2]) expect(await other.via(mcpOf(r)).listStatus()).toBe(200);
+  });
+
   it('2026-era requests are stateless: consecutive ones land on different replicas and each is served', async () => {
     const served = new Set<string>();
     for (let i = 0; i < 3; i++) {

@@ -124,6 +124,47 @@ describe.skipIf(!haveChromium() && !process.env.CI)('management page in a browse
     await screenshot(page, '4-configurations');
   });
 
+  it('Reconnect runs the connect flow again: the same configuration and tools, new credentials, healthy again', async () => {
+    const id = (await card('Work MCP').getAttribute('data-config-id'))!;
+    const toolsOf = async () => ((await s.request('GET', `${CONFIGS}/${id}/tools`, { bearer: s.keys.p1 })).json.data ?? []).map((t) => String(t.name)).sort();
+    const toolsBefore = await toolsOf();
+    expect(toolsBefore.length).toBeGreaterThan(0);
+    // The account's consent ends at the provider: the tokens the gateway holds are dead, refresh included.
+    await provider.revokeAllGrants();
+    const oldTokens = new Set(upstream.seen.admitted);
+    for (const t of oldTokens) await (await provider.provider.AccessToken.find(t))?.destroy();
+    await card('Work MCP').getByRole('button', { name: 'Test now' }).click();
+    await card('Work MCP').locator('.badge.health-unhealthy').waitFor();
+
+    const codesBefore = provider.tokenCalls.authorization_code ?? 0;
+    await card('Work MCP').getByRole('button', { name: 'Reconnect Work MCP with OAuth' }).click();
+    await page.getByRole('heading', { name: 'Connect an account' }).waitFor();
+    expect(await page.textContent('body')).toContain('“Work MCP”');
+    await page.getByRole('button', { name: 'Continue to sign in' }).click();
+    await page.waitForURL((u) => u.origin === provider.issuer);
+    // The provider may remember the earlier sign-in; its consent is asked for again either way.
+    if ((await page.locator('input[name="login"]').count()) > 0) {
+      await page.locator('input[name="login"]').fill('alice');
+      await page.locator('input[name="password"]').fill('any');
+      await page.locator('button[type="submit"]').click();
+    }
+    await page.locator('button[type="submit"]').click(); // consent
+    await page.getByRole('heading', { name: 'Connected' }).waitFor();
+    expect(await page.textContent('body')).toContain(id);
+    await page.getByRole('link', { name: 'Back to the management page' }).click();
+    await card('Work MCP').waitFor();
+    expect(await card('Work MCP').count()).toBe(1);
+    expect(await card('Work MCP').getAttribute('data-config-id')).toBe(id);
+    await card('Work MCP').getByRole('button', { name: 'Test now' }).click();
+    await card('Work MCP').locator('.badge.health-healthy').waitFor();
+    expect(provider.tokenCalls.authorization_code).toBe(codesBefore + 1);
+    const latest = upstream.seen.admitted.at(-1)!;
+    expect(oldTokens.has(latest)).toBe(false);
+    expect(await toolsOf()).toEqual(toolsBefore);
+    const list = await s.request('GET', `${CONFIGS}?limit=100`, { bearer: s.keys.p1 });
+    expect(list.json.data?.filter((c) => c.name === 'Work MCP').map((c) => c.id)).toEqual([id]);
+  });
+
   it('tries a GitHub tool with a form built from its input schema', async () => {
     await card('My GitHub').getByRole('link', { name: 'Tools' }).click();
     await page.getByLabel('Tool', { exact: true }).selectOption('my_github_get_issue');
@@ -218,6 +259,30 @@ describe.skipIf(!haveChromium() && !process.env.CI)('management page in a browse
     expect(await page.getByLabel('Name (required)').inputValue()).toBe('My GitHub (renamed)');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await card('My GitHub (renamed)').waitFor();
+    expect(problems).toEqual([]);
+  });
+
+  it('the edit form chooses the tool name prefix, or none', async () => {
+    const id = (await card('My GitHub (renamed)').getAttribute('data-config-id'))!;
+    const edit = async (change: () => Promise<void>) => {
+      await page.goto(`${s.url}/ui/#/config/${id}/edit`);
+      await page.getByLabel('Name (required)').waitFor();
+      await change();
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await card('My GitHub (renamed)').waitFor();
+    };
+    const stored = async () => (await s.request('GET', `${CONFIGS}/${id}`, { bearer: s.keys.p1 })).json.tool_prefix;
+    expect(await stored()).toBe('my_github');
+    await edit(async () => {
+      expect(await page.getByLabel('Tool name prefix').inputValue()).toBe('my_github');
+      await page.getByLabel('Tool name prefix').fill('work');
+    });
+    await waitFor(async () => (await stored()) === 'work' || undefined, 'the chosen prefix stored');
+    await edit(() => page.getByRole('checkbox', { name: /No prefix/ }).check());
+    await waitFor(async () => (await stored()) === '' || undefined, 'no prefix stored');
+    await page.goto(`${s.url}/ui/#/config/${id}/edit`);
+    await page.getByLabel('Name (required)').waitFor();
+    expect(await page.getByRole('checkbox', { name: /No prefix/ }).isChecked()).toBe(true);
     expect(problems).toEqual([]);
   });
 });

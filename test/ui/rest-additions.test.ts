@@ -11,7 +11,8 @@ describe('/v1/api_keys and …/{id}/tools', () => {
   let id = '';
   beforeAll(async () => {
     github = await startFakeGithub({ tokens: [FAKE_GITHUB_TOKEN] });
-    s = await startPageServer({ env: { CONNECTOR_GATEWAY_ALLOW_LOOPBACK: '1' } });
+    // An OAuth client for Jira only: the connector listing says where OAuth can connect an account.
+    s = await startPageServer({ env: { CONNECTOR_GATEWAY_ALLOW_LOOPBACK: '1' }, settings: { oauth: { pc_jira: { issuer: 'https://auth.atlassian.com', client_id: 'jira-client' } } } });
     const created = await s.request('POST', CONFIGS, { bearer: s.keys.p1, body: { personal_connector_id: 'pc_github', name: 'Rest GitHub', configuration: { api_base_url: github.url, repository: 'acme/backend' }, credentials: { type: 'api_key', api_key: FAKE_GITHUB_TOKEN } } });
     expect(created.status, created.text).toBe(201);
     id = String(created.json.id);
@@ -19,6 +20,14 @@ describe('/v1/api_keys and …/{id}/tools', () => {
   afterAll(async () => {
     await s?.close();
     await github?.close();
+  });
+
+  it('connectors say whether OAuth can connect an account here (a client is set up, or a remote MCP server announces one)', async () => {
+    const list = await s.request('GET', '/v1/personal_connectors', { bearer: s.keys.p1 });
+    expect(list.status, list.text).toBe(200);
+    const byId = Object.fromEntries(list.json.data!.map((c) => [String(c.id), c.oauth_connect]));
+    expect(byId).toMatchObject({ pc_jira: true, pc_custom_mcp: true, pc_github: false, pc_teams: false, pc_clickup: false });
+    expect((await s.request('GET', '/v1/personal_connectors/pc_jira', { bearer: s.keys.p1 })).json.oauth_connect).toBe(true);
   });
 
   it('a user lists, creates (secret once) and revokes only its own keys', async () => {

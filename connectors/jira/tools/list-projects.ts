@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineTool, type ToolContext } from '../../kit/tool.js';
-import { collectItems, paginateJira } from '../../../src/http/pagination.js';
+import { collectItems } from '../../../src/http/pagination.js';
+import { paginateJira } from '../paging.js';
 import { browseUrl, type JiraConfig } from '../config.js';
 import { JiraProjectPageSchema, parseUpstream } from '../upstream.js';
 

@@ -3,9 +3,9 @@ import type { Command } from 'commander';
 import { resolveDatabaseUrl } from '../../app/database.js';
 import { createLogger } from '../../app/logger.js';
 import { ValidationError } from '../../domain/errors.js';
-import { LowdbStore } from '../../store/lowdb.js';
+import { openDatabase, openDataFile } from '../../app/stores.js';
 import { describeDatabaseUrl, DATABASE_URL_ENV } from '../../store/postgres/url.js';
-import { readSnapshot, sealedKeyIds, writeEmbeddedFiles, type Snapshot } from '../../store/transfer.js';
+import { readSnapshot, sealedKeyIds, settingsOf, writeEmbeddedFiles, type Snapshot } from '../../store/transfer.js';
 import { resolve } from 'node:path';
 import type { CliIO } from '../io.js';
 import { printJson } from '../output.js';
@@ -22,7 +22,13 @@ function requireDatabase(io: CliIO, flags: DbFlags): string {
 }
 
 function counts(s: Snapshot) {
-  return { configurations: s.configurations.length, api_keys: s.apiKeys.length, audit_events: s.audit.length, oauth_registrations: s.registrations.length, key_ids: sealedKeyIds(s) };
+  return { configurations: s.configurations.length, api_keys: s.apiKeys.length, audit_events: s.audit.length, oauth_registrations: s.registrations.length, key_ids: sealedKeyIds(s), settings: settingsOf(s) };
+}
+
+/** "Stored settings carried: allow_loopback=true." when there were any. */
+function settingsLine(s: Snapshot): string {
+  const set = Object.entries(settingsOf(s));
+  return set.length ? `Stored settings carried: ${set.map(([k, v]) => `${k}=${String(v)}`).join(', ')}.\n` : '';
 }
 
 /** `migrate`, `import --from FILE`, `export --to FILE`: the PostgreSQL store's schema and moving data in and out. */
@@ -51,15 +57,14 @@ export function registerDatabase(program: Command, io: CliIO): void {
       const url = requireDatabase(io, flags);
       const file = resolve(flags.from);
       if (!existsSync(file)) throw new ValidationError(`from: ${file} does not exist`, 'from');
-      const source = await LowdbStore.open({ file });
+      const source = await openDataFile(file);
       let snapshot: Snapshot;
       try {
         snapshot = await readSnapshot(source);
       } finally {
         await source.close();
       }
-      const { PostgresStore } = await import('../../store/postgres/store.js');
-      const target = await PostgresStore.open({ url, log: createLogger(io.env, 'warn') });
+      const target = await openDatabase(url, createLogger(io.env, 'warn'));
       try {
         await target.importSnapshot(snapshot);
       } finally {
@@ -70,6 +75,7 @@ export function registerDatabase(program: Command, io: CliIO): void {
       else
         io.stdout.write(
           `Imported ${result.configurations} configuration(s), ${result.api_keys} API key(s) and ${result.audit_events} audit event(s) into ${result.database}.\n` +
+            settingsLine(snapshot) +
             (result.key_ids.length ? `Credentials are sealed with key ${result.key_ids.join(', ')}: every replica needs that key (CONNECTOR_GATEWAY_KEY).\n` : ''),
         );
     });
@@ -82,8 +88,7 @@ export function registerDatabase(program: Command, io: CliIO): void {
     .action(async (flags: DbFlags & { to: string }) => {
       const url = requireDatabase(io, flags);
       const file = resolve(flags.to);
-      const { PostgresStore } = await import('../../store/postgres/store.js');
-      const source = await PostgresStore.open({ url, log: createLogger(io.env, 'warn') });
+      const source = await openDatabase(url, createLogger(io.env, 'warn'));
       let snapshot: Snapshot;
       try {
         snapshot = await readSnapshot(source);
@@ -96,6 +101,7 @@ export function registerDatabase(program: Command, io: CliIO): void {
       else
         io.stdout.write(
           `Exported ${result.configurations} configuration(s), ${result.api_keys} API key(s) and ${result.audit_events} audit event(s) to ${file}.\n` +
+            settingsLine(snapshot) +
             (result.key_ids.length ? `Credentials are sealed with key ${result.key_ids.join(', ')}: open the file with that key.\n` : ''),
         );
     });

@@ -31,6 +31,10 @@ export function createPool(opts: PoolOptions): pg.Pool {
   // An idle client whose connection dies (database restart) emits here; unhandled, it would end the
   // process. The pool drops that client; the next query opens a new connection.
   pool.on('error', (e) => opts.log.warn({ err_code: codeOf(e) }, 'database connection lost; reconnecting on next use'));
+  // A client that is checked out (a transaction, a held lock) has no pool listener: the pool removes
+  // it at checkout, and a connection terminated between two of its queries would end the process.
+  // The holder's next query fails as a connection error, and the pool drops the client on release.
+  pool.on('connect', (client) => client.on('error', (e) => opts.log.debug({ err_code: codeOf(e) }, 'database connection lost while in use; the request using it fails and may be retried')));
   return pool;
 }
 

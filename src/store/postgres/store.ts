@@ -18,6 +18,7 @@ import { checkOAuthRegistrationInput } from '../oauth-registrations.js';
 import type { Snapshot } from '../transfer.js';
 import type { KeyPolicy, StoredSettings, StoredSettingsPatch } from '../types.js';
 import { applySettingsPatch, StoredSettingsSchema } from '../stored-settings.js';
+import { checkEndedSession } from '../ended-sessions.js';
 import type { ApiKeyRecord, AuditEvent, ChangeEvent, ConfigurationMutation, ListOptions, OAuthFlowLimits, OAuthFlowRecord, OAuthRegistrationRecord, Page, Store } from '../types.js';
 import { ChangeListener, CHANGES_CHANNEL } from './change-feed.js';
 import { checkDatabaseUrl, createPool, isConnectionError, mapDbError } from './connection.js';
@@ -194,7 +195,13 @@ export class PostgresStore implements Store {
     const c = await this.#write('updating a configuration', async (db) => {
       const table = await this.#lockedTable(db, id);
       current = table.get(id);
-      const change = planUpdate(table, id, mutate, expectedVersion);
+      let change = planUpdate(table, id, mutate, expectedVersion, () => new Set());
+      if (change && change.after.tool_prefix !== change.before.tool_prefix) {
+        // A chosen prefix: checked against the owner's others under the owner's prefix lock.
+        const taken = await ownerPrefixes(db, ownerKey(ownerOfRecord(change.before)));
+        if (change.before.tool_prefix !== undefined) taken.delete(change.before.tool_prefix);
+        change = planUpdate(table, id, mutate, expectedVersion, () => taken);
+      }
       if (change) await db.query(`UPDATE cg_configurations SET (${CONFIGURATION_COLUMNS}) = (${CONFIGURATION_VALUES}) WHERE id = $1`, configurationColumns(change.after));
       return change;
     });
@@ -365,6 +372,24 @@ export class PostgresStore implements Store {
     return this.#registrations.delete(id);
   }
 
+  /** A row every replica checks before taking a session over, and a feed entry that ends the copies they hold. */
+  async endSession(id: string, expiresAt: Date, now: Date): Promise<void> {
+    checkEndedSession(id, expiresAt);
+    await this.#write('ending a session', async (db) => {
+      await db.query('DELETE FROM cg_ended_sessions WHERE expires_at <= $1', [now]);
+      await db.query('INSERT INTO cg_ended_sessions (id, expires_at) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET expires_at = greatest(cg_ended_sessions.expires_at, excluded.expires_at)', [id, expiresAt]);
+      await db.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
+      await db.query(`WITH ins AS (INSERT INTO cg_changes (origin, kind, op, id) VALUES ($1, 'session', 'ended', $2) RETURNING seq) SELECT pg_notify('${CHANGES_CHANNEL}', seq::text) FROM ins`, [this.#origin, id]);
+      return undefined;
+    });
+    this.#emitter.emit([{ kind: 'session_ended', id }]);
+  }
+
+  async isSessionEnded(id: string, now: Date): Promise<boolean> {
+    const r = await this.#query('reading ended sessions', 'SELECT 1 FROM cg_ended_sessions WHERE id = $1 AND expires_at > $2', [id, now]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
   onChange(listener: (event: ChangeEvent) => void): () => void {
     return this.#emitter.on(listener);
   }
@@ -384,6 +409,7 @@ export class PostgresStore implements Store {
     const configs = fillToolPrefixes(s.configurations.map((r) => jsonCopy(r))).map((r) => configurationFromDoc(r));
     const keys = s.apiKeys.map((k) => checkApiKeyInput(jsonCopy(k)));
     const audit = s.audit.map((e) => checkAuditInput(jsonCopy(e)));
+    const settings = parseStored(StoredSettingsSchema, jsonCopy(s.settings), 'stored settings');
     await this.#write('importing', async (db) => {
       const held = await db.query<{ c: string; k: string }>('SELECT (SELECT count(*) FROM cg_configurations)::text AS c, (SELECT count(*) FROM cg_api_keys)::text AS k');
       const { c, k } = held.rows[0]!;
@@ -392,6 +418,8 @@ export class PostgresStore implements Store {
       for (const key of keys) await db.query('INSERT INTO cg_api_keys (id, organization_id, secret_hash, doc) VALUES ($1, $2, $3, $4::jsonb)', [key.id, key.organization_id, key.secret_hash, JSON.stringify(key)]);
       for (const g of s.registrations) await db.query('INSERT INTO cg_oauth_registrations (id, doc) VALUES ($1, $2::jsonb) ON CONFLICT (id) DO NOTHING', [g.id, JSON.stringify(checkOAuthRegistrationInput(jsonCopy(g)))]);
       for (const e of audit) await db.query('INSERT INTO cg_audit_events (id, organization_id, user_id, api_key_id, doc) VALUES ($1, $2, $3, $4, $5::jsonb)', auditColumns(e));
+      // The file's settings over whatever the database had (a field the file never set is kept); replicas re-read on the reload below.
+      if (Object.keys(settings).length > 0) await db.query('INSERT INTO cg_settings (id, doc) VALUES (1, $1::jsonb) ON CONFLICT (id) DO UPDATE SET doc = cg_settings.doc || excluded.doc', [JSON.stringify(settings)]);
       await db.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
       await db.query(`WITH ins AS (INSERT INTO cg_changes (origin, kind, op, id) VALUES ($1, 'reload', 'imported', '') RETURNING seq) SELECT pg_notify('${CHANGES_CHANNEL}', seq::text) FROM ins`, [this.#origin]);
       return undefined;
@@ -537,6 +565,10 @@ export class PostgresStore implements Store {
           this.#keys.clear();
           this.#keyGeneration++;
           events.push({ kind: 'reload' });
+          continue;
+        }
+        if (row.kind === 'session') {
+          if (row.origin !== this.#origin && row.op === 'ended') events.push({ kind: 'session_ended', id: row.id });
           continue;
         }
         if (row.kind === 'settings') {

@@ -100,6 +100,8 @@ export interface Configuration {
   metadata?: Record<string, string>;
   created_at: string;
   updated_at: string;
+  /** Its tools are `<tool_prefix>_<tool>`; '' keeps the upstream's names. */
+  tool_prefix?: string;
 }
 
 export interface JsonSchema {
@@ -125,6 +127,8 @@ export interface Connector {
   description?: string;
   auth_methods: string[];
   credentials_required: boolean;
+  /** An account can be connected with OAuth on this server (an OAuth client is set up, or a remote MCP server announces one). */
+  oauth_connect?: boolean;
   configuration_schema: JsonSchema;
 }
 

@@ -26,23 +26,32 @@ export function App() {
 
   useEffect(() => {
     setUnauthorizedHandler(() => setState((st) => (st.kind === 'signed-in' ? { ...st, expired: true } : { kind: 'signed-out' })));
+    const redeem = async (token: string) => {
+      try {
+        signedIn((await request<SessionInfo>('POST', '/v1/sessions', { body: { one_time_token: token }, quiet401: true })).data);
+      } catch (e) {
+        const message = e instanceof ApiError ? e.message : String(e);
+        // An old link opened over a live session changes nothing: the tab stays signed in.
+        setState((st) => (st.kind === 'signed-in' && !st.expired ? st : { kind: 'signed-out', message }));
+      }
+    };
+    // A second link opened in a tab that already shows the page changes only the fragment: no
+    // reload, so the new token arrives as a hashchange and signs this tab in (again).
+    const onHash = () => {
+      const token = takeOneTimeToken();
+      if (token) void redeem(token);
+    };
+    window.addEventListener('hashchange', onHash);
     void (async () => {
       const token = takeOneTimeToken();
-      try {
-        if (token) {
-          signedIn((await request<SessionInfo>('POST', '/v1/sessions', { body: { one_time_token: token }, quiet401: true })).data);
-          return;
-        }
-      } catch (e) {
-        setState({ kind: 'signed-out', message: e instanceof ApiError ? e.message : String(e) });
-        return;
-      }
+      if (token) return redeem(token);
       try {
         signedIn((await request<SessionInfo>('GET', '/v1/sessions/current', { quiet401: true })).data);
       } catch {
         setState({ kind: 'signed-out' });
       }
     })();
+    return () => window.removeEventListener('hashchange', onHash);
   }, []);
 
   const signOut = async () => {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, CONFIGS, get, request, type Configuration, type ListOf } from './api.js';
+import { ApiError, CONFIGS, get, request, type Configuration, type Connector, type ListOf } from './api.js';
 import { formatTime } from './fields.js';
 
 interface Row {
@@ -35,6 +35,7 @@ export function Configurations() {
   const [rowMessage, setRowMessage] = useState<Record<string, string>>({});
   const [confirming, setConfirming] = useState<string | undefined>();
   const [busy, setBusy] = useState<string | undefined>();
+  const [reconnectable, setReconnectable] = useState<Set<string>>(new Set());
 
   const reload = async () => {
     try {
@@ -47,6 +48,10 @@ export function Configurations() {
 
   useEffect(() => {
     void reload();
+    void get<ListOf<Connector>>('/v1/personal_connectors')
+      .then((r) => setReconnectable(new Set(r.data.data.filter((c) => c.oauth_connect).map((c) => c.id))))
+      .catch(() => {}); // without the list the page offers no Reconnect; everything else works
+
     const timer = setInterval(() => {
       if (document.visibilityState === 'visible') void reload();
     }, REFRESH_MS);
@@ -75,6 +80,23 @@ export function Configurations() {
     }
   };
   const path = (id: string) => `${CONFIGS}/${encodeURIComponent(id)}`;
+
+  /**
+   * The connect flow again for this configuration: the gateway's confirmation page, the provider,
+   * and the callback replaces its credentials in place (same id, same tool names).
+   */
+  const reconnect = async (row: Row) => {
+    const id = row.config.id;
+    setBusy(id);
+    setRowMessage((m) => ({ ...m, [id]: '' }));
+    try {
+      const started = await request<{ authorization_url: string }>('POST', `${CONFIGS}/oauth/start`, { body: { configuration_id: id } });
+      location.assign(started.data.authorization_url);
+    } catch (e) {
+      if (e instanceof ApiError && e.status !== 401) setRowMessage((m) => ({ ...m, [id]: `Reconnect failed: ${e.message}` }));
+      setBusy(undefined);
+    }
+  };
 
   if (error) return <p class="error" role="alert">{error}</p>;
   if (!rows) return <p aria-busy="true">Loading configurations…</p>;
@@ -121,6 +143,11 @@ export function Configurations() {
                   <button type="button" disabled={busy === id} onClick={() => act(row, c.enabled ? 'Disable' : 'Enable', () => request('PATCH', path(id), { body: { enabled: !c.enabled }, ...(row.etag ? { ifMatch: row.etag } : {}) }))}>
                     {c.enabled ? 'Disable' : 'Enable'}
                   </button>
+                  {reconnectable.has(c.personal_connector_id) ? (
+                    <button type="button" disabled={busy === id} aria-label={`Reconnect ${c.name} with OAuth`} onClick={() => reconnect(row)}>
+                      Reconnect
+                    </button>
+                  ) : null}
                   <a class="button" href={`#/config/${encodeURIComponent(id)}/edit`}>
                     Edit
                   </a>

@@ -20,7 +20,7 @@ export interface BackendCase {
 
 export type Backend = [name: 'memory' | 'lowdb' | 'postgres', make: () => Promise<BackendCase>];
 
-const TABLES = ['cg_configurations', 'cg_api_keys', 'cg_audit_events', 'cg_oauth_flows', 'cg_leases', 'cg_changes', 'cg_rate_buckets', 'cg_oauth_registrations', 'cg_key_policy'];
+const TABLES = ['cg_configurations', 'cg_api_keys', 'cg_audit_events', 'cg_oauth_flows', 'cg_leases', 'cg_changes', 'cg_rate_buckets', 'cg_oauth_registrations', 'cg_key_policy', 'cg_ended_sessions'];
 
 /**
  * Every backend the contract holds for. PostgreSQL gets one database per test file (created and

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectItems, paginateGitHub, paginateGraph, paginateJira, parseLinkNext } from '../../../src/http/pagination.js';
+import { collectItems } from '../../../src/http/pagination.js';
+import { paginateGitHub, parseLinkNext } from '../../../connectors/github/paging.js';
+import { paginateJira } from '../../../connectors/jira/paging.js';
+import { paginateGraph } from '../../../connectors/teams/paging.js';
 import { paginateClickUpTasks } from '../../../connectors/clickup/paging.js';
 import type { HttpClient } from '../../../src/http/types.js';
 import { clientOptions, json, startServer, testFactory } from './server.js';

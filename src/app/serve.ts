@@ -1,25 +1,27 @@
-import type { AppContext } from '../app/context.js';
-import { createGatewayRuntime } from '../app/runtime.js';
+import type { AppContext } from './context.js';
+import { createGatewayRuntime } from './runtime.js';
 import { ownerOf, type Principal } from '../domain/principal.js';
 import { createHttpServer } from '../api/server.js';
 import { createHttpAuth } from '../api/authenticate.js';
 import { clientMetadataDocument } from '../oauth/mcp-auth/index.js';
 import { oauthRoutes } from '../api/oauth-routes.js';
 import { publicBaseUrl } from '../api/well-known.js';
-import { createConnectService } from '../app/connect.js';
-import { createChatAuthorizer } from '../app/chat-authorizer.js';
+import { createConnectService } from './connect.js';
+import { createChatAuthorizer } from './chat-authorizer.js';
 import { FlowEndings } from '../oauth/authorization-wait.js';
-import { managementSurface } from '../app/management.js';
-import { LocalPage } from '../app/local-page.js';
-import { McpHttpEndpoint } from './http-endpoint.js';
-import { sealedSessionIds } from './session-id.js';
-import { endStreamsOfRevokedKeys } from './key-revocation.js';
-import { serveGatewayOverStdio } from './stdio.js';
+import { managementSurface } from './management.js';
+import { LocalPage } from './local-page.js';
+import { McpHttpEndpoint } from '../mcp/http-endpoint.js';
+import { sealedSessionIds } from '../mcp/session-id.js';
+import { endStreamsOfRevokedKeys } from '../mcp/key-revocation.js';
+import { closeSessionsEndedElsewhere, storeEndedSessions } from '../mcp/ended-sessions.js';
+import { serveGatewayOverStdio } from '../mcp/stdio.js';
 import { createMetrics } from '../observability/metrics.js';
 import { composeObservers } from '../observability/compose.js';
 import { logObserver } from '../observability/log-observer.js';
 import { auditObserver } from '../observability/audit-observer.js';
-import { metricsRoute, recordHttpRequests } from '../observability/http-metrics.js';
+import { recordHttpRequests } from '../observability/http-metrics.js';
+import { metricsRoute } from '../api/metrics-route.js';
 
 export interface ServeOptions {
   transport: 'stdio' | 'http';
@@ -88,9 +90,12 @@ export async function startServe(ctx: AppContext, opts: ServeOptions): Promise<R
     leanCalls: ctx.env.CONNECTOR_GATEWAY_LEAN_CALLS !== '0',
     // Sealed under the shared key: behind a load balancer any replica serves a session any other opened.
     sessionIds: sealedSessionIds(ctx.vault),
+    // A DELETE ends the session on every replica, not only the one it reached.
+    endedSessions: storeEndedSessions(ctx.store),
   });
   metrics?.setSessionGauge(() => endpoint.openSessions);
   const stopRevoking = endStreamsOfRevokedKeys(ctx.store, ctx.apiKeys, endpoint, ctx.log.child({ component: 'mcp' }));
+  const stopEnding = closeSessionsEndedElsewhere(ctx.store, endpoint, ctx.log.child({ component: 'mcp' }));
   // API keys, plus OIDC access tokens when auth.oidc is set; the resource URL is known once bound.
   const auth = createHttpAuth(ctx.apiKeys, ctx.settings);
   const connectRoutes = oauthRoutes(connect, { clientMetadata: () => clientMetadataDocument(ctx.settings), maxBodyBytes: ctx.settings.limits.max_body_bytes, baseUrl: () => baseUrl, log: ctx.log.child({ component: 'oauth' }) });
@@ -117,6 +122,7 @@ export async function startServe(ctx: AppContext, opts: ServeOptions): Promise<R
     close: () =>
       (closing ??= (async () => {
         stopRevoking();
+        stopEnding();
         await endpoint.close();
         await http.close();
         await runtime.close();
