@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
@@ -25,9 +25,10 @@ export async function spawnJsonLine<T>(command: string, args: string[], env: Nod
   return { child, value: JSON.parse(line) as T };
 }
 
-export async function startUpstreams(count: number, opts: { tools?: number; listDelay?: string } = {}) {
-  const { child, value } = await spawnJsonLine<{ urls: string[] }>(TSX, ['bench/fixtures/upstreams.ts', '--count', String(count), '--tools', String(opts.tools ?? 0), '--list-delay-ms', opts.listDelay ?? '0']);
-  return { urls: value.urls, close: () => stop(child) };
+export async function startUpstreams(count: number, opts: { tools?: number; listDelay?: string; big?: boolean } = {}) {
+  const args = ['bench/fixtures/upstreams.ts', '--count', String(count), '--tools', String(opts.tools ?? 0), '--list-delay-ms', opts.listDelay ?? '0', ...(opts.big ? ['--big'] : [])];
+  const { child, value } = await spawnJsonLine<{ urls: string[] }>(TSX, args);
+  return { urls: value.urls, pid: child.pid!, close: () => stop(child) };
 }
 
 export async function stop(child: ChildProcess): Promise<void> {
@@ -51,11 +52,10 @@ export async function startGateway(upstreamUrls: string[], opts: { nodeArgs?: st
     CONNECTOR_GATEWAY_KEY: randomBytes(32).toString('base64'),
     CONNECTOR_GATEWAY_ALLOW_LOOPBACK: '1',
     CONNECTOR_GATEWAY_CONFIG: settingsFile,
-    LOG_LEVEL: 'warn',
-    CONNECTOR_GATEWAY_LOG_LEVEL: 'warn',
   };
   const dataFile = join(dir, 'data.json');
-  const ctx = await openAppContext({ dataFile, env });
+  // The setup's own lines (data file created) are not the bench's business; the server keeps the default level.
+  const ctx = await openAppContext({ dataFile, env: { ...env, CONNECTOR_GATEWAY_LOG_LEVEL: 'warn' } });
   const secrets: string[] = [];
   for (let p = 0; p < (opts.principals ?? 1); p++) {
     const user = p === 0 ? 'usr_bench' : `usr_bench${p}`;
@@ -75,13 +75,20 @@ function gatewayNodeArgs(): string[] {
   return (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
 }
 
-/** The built server (`serve --transport http`) on a free loopback port, once /healthz answers. */
+/**
+ * The built server (`serve --transport http`) on a free loopback port, once /healthz answers. Default
+ * settings, as a user runs it: the default log level (a line per call) and its log to a file beside
+ * the data file (`gateway.log`), as a service manager or a shell redirect would take it. Inheriting
+ * the bench's stderr would bill the bench runner's copying of every line to whichever path runs.
+ */
 export async function spawnServer(dataFile: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = [], cli = CLI) {
   const port = await freePort();
+  const log = openSync(join(dirname(dataFile), 'gateway.log'), 'a');
   const child = spawn(process.execPath, [...nodeArgs, cli, 'serve', '--transport', 'http', '--host', '127.0.0.1', '--port', String(port), '--data', dataFile], {
     env,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'ignore', log],
   });
+  closeSync(log);
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300 && child.exitCode === null; i++) {
     const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);

@@ -11,6 +11,11 @@ import { echo, interleaved, throughput, type CallPath } from './fixtures/measure
 const SEQUENTIAL = Number(process.env.BENCH_CALLS ?? 2000);
 const CONCURRENT_MS = Number(process.env.BENCH_WINDOW_MS ?? 3000);
 const LIST_WARMUP = process.env.BENCH_QUICK === '1' ? 10 : 300;
+const RELAY = 'minimal Node HTTP relay (floor)';
+/** Issue 14: c=1 within this of the relay's added median; c=32 at least this share of direct; warm tools/list within this of one SDK server. */
+const OVER_RELAY_MS = 0.1;
+const THROUGHPUT_SHARE = 0.95;
+const LIST_RATIO = 1.2;
 
 /** The paths of the proxy comparison, direct first: the floors, then the gateway. */
 interface ProxyPath extends CallPath {
@@ -23,7 +28,16 @@ function addedRow(era: string, p: ProxyPath, s: ReturnType<typeof stats>, direct
   return [`${era}, c=1`, p.name, ms(s.median), ms(s.p99), (1000 / s.mean).toFixed(0), ratio];
 }
 
-export async function proxyComparison(era: 'modern' | 'legacy'): Promise<string[][]> {
+/** Issue 14's budgets for one era, read off the run. */
+interface EraVerdict {
+  era: string;
+  /** Gateway's median minus the relay's, ms (both measured in the same interleaved rounds). */
+  overRelay: number;
+  /** Gateway's best calls/s at c=32 over direct's. */
+  throughputRatio: number;
+}
+
+export async function proxyComparison(era: 'modern' | 'legacy'): Promise<{ rows: string[][]; verdict: EraVerdict }> {
   const up = await startUpstreams(1);
   const gw = await startGateway(up.urls);
   const upstreamUrl = new URL(up.urls[0]!);
@@ -33,7 +47,7 @@ export async function proxyComparison(era: 'modern' | 'legacy'): Promise<string[
   try {
     paths.push({ name: 'direct', client: await mcpClient(up.urls[0]!, { era }), tool: 'echo', concurrent: true });
     paths.push({ name: 'bare TCP byte pipe (floor)', client: await mcpClient(`http://127.0.0.1:${pipe.value.port}${upstreamUrl.pathname}`, { era }), tool: 'echo', concurrent: false });
-    paths.push({ name: 'minimal Node HTTP relay (floor)', client: await mcpClient(relay.url, { era }), tool: 'echo', concurrent: true });
+    paths.push({ name: RELAY, client: await mcpClient(relay.url, { era }), tool: 'echo', concurrent: true });
     paths.push({ name: 'gateway', client: await mcpClient(gw.mcpUrl, { bearer: gw.secret, era }), tool: 'upstream_0_echo', concurrent: true });
     for (let i = 0; i < WARMUP_CALLS; i++) for (const p of paths) await echo(p);
     const samples = (await interleaved(paths, SEQUENTIAL)).map(stats);
@@ -46,7 +60,9 @@ export async function proxyComparison(era: 'modern' | 'legacy'): Promise<string[
     for (const [i, p] of concurrent.entries()) {
       rows.push([`${era}, c=32`, p.name, '', '', best[i]!.toFixed(0), i === 0 ? '1.00' : `${(best[i]! / best[0]!).toFixed(2)} of direct throughput`]);
     }
-    return rows;
+    const median = (name: string) => samples[paths.findIndex((p) => p.name === name)]!.median;
+    const tput = (name: string) => best[concurrent.findIndex((p) => p.name === name)]!;
+    return { rows, verdict: { era, overRelay: median('gateway') - median(RELAY), throughputRatio: tput('gateway') / best[0]! } };
   } finally {
     for (const p of paths) await p.client.close();
     await relay.close();
@@ -75,7 +91,7 @@ async function rawList(url: string, bearer?: string): Promise<number> {
   return performance.now() - t0;
 }
 
-export async function toolsListTiming(): Promise<string[][]> {
+export async function toolsListTiming(): Promise<{ rows: string[][]; sdkRatio: number; rawRatio: number }> {
   const up = await startUpstreams(20, { tools: 49, listDelay: 'spread' });
   // The same 1,000 tools from one SDK server, as the baseline for the client's own cost.
   const single = await startUpstreams(1, { tools: 999 });
@@ -120,7 +136,7 @@ export async function toolsListTiming(): Promise<string[][]> {
       const s = stats(x);
       return `median ${ms(s.median)}, p99 ${ms(s.p99)}`;
     };
-    return [
+    const rows = [
       ['cold, first principal after start (20 upstreams, tools/list delays 50–250 ms)', `${cold.tools.length} tools`, ms(coldMs), 'includes the process warming up (code loading, JIT); slowest upstream 250 ms; sum 3,000 ms'],
       ['cold, second principal (same 20 upstreams, process warm)', `${cold.tools.length} tools`, ms(coldSecondMs), 'slowest upstream 250 ms; sum 3,000 ms'],
       ['warm, SDK client, through the gateway', `${cold.tools.length} tools`, show(warm), 'includes the client SDK decoding 1,000 tools'],
@@ -128,6 +144,7 @@ export async function toolsListTiming(): Promise<string[][]> {
       ['warm, raw HTTP, through the gateway', `${cold.tools.length} tools`, show(rawGw), 'the server side: no client SDK decoding'],
       ['warm, raw HTTP, one SDK server (baseline)', '1000 tools', show(rawDirect), ''],
     ];
+    return { rows, sdkRatio: stats(warm).median / stats(warmDirect).median, rawRatio: stats(rawGw).median / stats(rawDirect).median };
   } finally {
     await gw.close();
     await up.close();
@@ -136,8 +153,12 @@ export async function toolsListTiming(): Promise<string[][]> {
 }
 
 export default async function proxyBench(): Promise<BenchSection> {
-  const rows = [...(await proxyComparison('modern')), ...(await proxyComparison('legacy'))];
+  const modern = await proxyComparison('modern');
+  const legacy = await proxyComparison('legacy');
+  const rows = [...modern.rows, ...legacy.rows];
   const list = await toolsListTiming();
+  const verdict = (ok: boolean) => (ok ? '**met**' : '**not met**');
+  const eras = [modern.verdict, legacy.verdict];
   return {
     title: 'Proxy: direct vs. through the gateway (HTTP, SDK v2 client, SDK v2 upstream `echo`)',
     markdown: [
@@ -151,7 +172,13 @@ export default async function proxyBench(): Promise<BenchSection> {
       '',
       `tools/list for one principal with 20 configurations of 50 tools; warm figures after ${LIST_WARMUP} warm-up rounds, then 200 rounds:`,
       '',
-      table(['case', 'size', 'time (ms)', 'note'], list),
+      table(['case', 'size', 'time (ms)', 'note'], list.rows),
+      '',
+      'Budgets (issue 14), at default settings (log level info, the log to a file):',
+      ...eras.map((v) => `- ${v.era}, concurrency 1: the gateway's median within ${OVER_RELAY_MS} ms of the minimal relay's: ${verdict(v.overRelay <= OVER_RELAY_MS)} (${v.overRelay >= 0 ? '+' : ''}${ms(v.overRelay)} ms).`),
+      ...eras.map((v) => `- ${v.era}, concurrency 32: at least ${THROUGHPUT_SHARE} of direct throughput: ${verdict(v.throughputRatio >= THROUGHPUT_SHARE)} (${v.throughputRatio.toFixed(2)}).`),
+      `- warm tools/list of 1,000 tools within ${LIST_RATIO}× of one SDK server with the same tools: SDK client ${verdict(list.sdkRatio <= LIST_RATIO)} (${list.sdkRatio.toFixed(2)}×); raw HTTP ${verdict(list.rawRatio <= LIST_RATIO)} (${list.rawRatio.toFixed(2)}×).`,
+      'Below mcp-hub\'s added median and the CPU per call below the upstream\'s: see the gateways comparison (mcp-hub speaks the 2025 era only).',
     ].join('\n'),
   };
 }

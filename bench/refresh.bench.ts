@@ -19,7 +19,7 @@ import { openAppContext, type AppContext } from '../src/app/context.js';
 import { createConnectService } from '../src/app/connect.js';
 import { silentLogger } from '../src/domain/logger.js';
 import type { Principal } from '../src/domain/principal.js';
-import { startServe } from '../src/mcp/serve.js';
+import { startServe } from '../src/app/serve.js';
 import { bindingOf } from '../src/oauth/vault.js';
 import { startOidcProvider } from '../test/fakes/oidc-provider.js';
 import { startUpstream } from '../test/fakes/mcp-upstream.js';

@@ -29,6 +29,7 @@ const BENCHES: { name: string; optional?: boolean }[] = [
   { name: 'store' },
   { name: 'connector' },
   { name: 'proxy' },
+  { name: 'large' },
   { name: 'refresh', optional: true },
   { name: 'gateways' },
   { name: 'memory' },

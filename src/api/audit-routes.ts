@@ -1,6 +1,7 @@
 import { ValidationError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import { ownerOf, principalLabel } from '../domain/principal.js';
+import { parseLimit } from '../service/list-limit.js';
 import { LIST_LIMIT } from '../service/configurations.js';
 import type { ListOptions, Store } from '../store/types.js';
 import { sendError } from './errors.js';
@@ -53,12 +54,4 @@ export function parseAuditQuery(params: URLSearchParams): ListOptions {
     } else throw new ValidationError(`${name}: unknown query parameter; accepted: limit, starting_after`, name);
   }
   return out;
-}
-
-export function parseLimit(value: string): number {
-  const n = /^\d{1,4}$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(n) || n < LIST_LIMIT.min || n > LIST_LIMIT.max) {
-    throw new ValidationError(`limit: must be an integer from ${LIST_LIMIT.min} to ${LIST_LIMIT.max}`, 'limit');
-  }
-  return n;
 }

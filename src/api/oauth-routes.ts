@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ConnectService } from '../app/connect.js';
+import type { ConnectService } from '../service/connect.js';
 import { AuthError, ForbiddenError, GatewayError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { CLIENT_METADATA_PATH } from '../oauth/mcp-auth/index.js';
 import type { Logger } from '../domain/logger.js';
 import { describeOwner, ownerOf } from '../domain/principal.js';
 import { flowId, sameSecret } from '../oauth/pending-flows.js';
 import { escapeHtml, htmlPage } from './html-page.js';
-import { readBody, readJson, sendJson } from './http-io.js';
+import { readBody } from '../http/request-body.js';
+import { readJson, sendJson } from './http-io.js';
 import type { ExtraRoute } from './server.js';
 
 export const OAUTH_START_PATH = '/v1/personal_connectors/configurations/oauth/start';

@@ -8,6 +8,9 @@ import { parseOrThrow } from '../service/validation.js';
 import type { AppContext } from './context.js';
 import type { BearerChallenge } from '../oauth/mcp-auth/index.js';
 import type { FlowEndings } from '../oauth/authorization-wait.js';
+import type { ConnectService } from '../service/connect.js';
+
+export type { ConnectService };
 import type { ConnectCallback } from '../oauth/connect.js';
 
 const MCP_CONNECTOR = 'pc_custom_mcp';
@@ -31,16 +34,6 @@ export const ReconnectRequestSchema = z.strictObject({
   scope: z.string().min(1).max(4096).regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, { error: 'must be space-separated scope tokens (RFC 6749 §3.3)' }).optional(),
   redirect_uri: ConnectRequestSchema.shape.redirect_uri,
 });
-
-export interface ConnectService {
-  /**
-   * Checks everything that can be checked before the user is sent to the provider (connector, OAuth
-   * client, settings), so a typo does not cost a round trip through a consent screen.
-   */
-  start(principal: Principal, body: unknown, defaultRedirectUri: string, opts?: { challenge?: BearerChallenge | undefined }): Promise<ConnectStartResult>;
-  /** The flow itself, for callers that complete callbacks (the REST route, the CLI listener). */
-  readonly flow: ConnectFlow;
-}
 
 export function createConnectService(
   ctx: Pick<AppContext, 'registry' | 'settings' | 'oauthClients' | 'configurations' | 'store' | 'sealing' | 'mcpAuth'>,

@@ -11,20 +11,13 @@ import { clientMetadataDocument } from '../oauth/mcp-auth/index.js';
 import { uiRoutes } from '../ui/assets.js';
 import { createConnectService, type ConnectService } from './connect.js';
 import type { AppContext } from './context.js';
+import type { LocalPageLink } from '../mcp/settings-tool.js';
 
 /** The only address the page listens on: a person on this computer, never the network. */
 export const LOCAL_PAGE_HOST = '127.0.0.1';
 
 /** How long a sign-in link works (it works once). */
 export const LINK_TTL_MS = 10 * 60 * 1000;
-
-export interface LocalPageLink {
-  /** `http://127.0.0.1:<port>/ui/#token=…`: the token rides in the fragment, which no server log or Referer sees. */
-  url: string;
-  /** The page without a token (already signed-in browsers). */
-  page_url: string;
-  expires_at: string;
-}
 
 export interface LocalPageOptions {
   /** The stdio server's principal: the only one this page signs in, and the only one it serves. */

@@ -15,7 +15,7 @@ import { registerInstall } from './commands/install.js';
 import { registerUi } from './commands/ui.js';
 import { registerSettings } from './commands/settings.js';
 import { LOG_LEVEL_ENV, LOG_LEVELS, parseLogLevel } from '../app/logger.js';
-import { VERSION } from '../app/version.js';
+import { VERSION } from '../domain/version.js';
 
 export interface Shutdown {
   onShutdown(fn: () => void): void;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CONFIGURATION_ID_RE, CONNECTOR_ID_RE, OWNER_ID_RE } from './ids.js';
 import { CredentialsSchema, type CredentialType } from './credentials.js';
+import { ToolPrefixSchema } from './tool-prefix.js';
 
 export const CONFIGURATION_OBJECT = 'personal_connector.configuration' as const;
 export const HEALTH_STATUSES = ['healthy', 'unhealthy', 'unknown'] as const;
@@ -52,6 +53,9 @@ export const ConfigurationObjectSchema = z
     metadata: MetadataSchema.optional(),
     created_at: isoDateTime,
     updated_at: isoDateTime,
+    // Beyond the published object (an extension, like an added field of any REST API): the prefix
+    // of this configuration's tool names. Absent only on records stored before prefixes were kept.
+    tool_prefix: ToolPrefixSchema.optional(),
   })
   .refine((c) => c.user_id !== undefined || c.api_key_id !== undefined, {
     error: 'either user_id or api_key_id must be present',
@@ -80,11 +84,6 @@ export interface ConfigurationRecord extends ConfigurationObject {
   revision: number;
   credentials_type?: CredentialType;
   credentials_sealed?: Sealed;
-  /**
-   * Prefix of this configuration's tool names (src/domain/tool-prefix.ts). Given by the store at
-   * creation and kept from then on; absent only on records written before prefixes were stored.
-   */
-  tool_prefix?: string;
 }
 
 /**
@@ -128,6 +127,7 @@ export function toPublicObject(r: ConfigurationRecord): ConfigurationObject {
     metadata: r.metadata ?? {},
     created_at: r.created_at,
     updated_at: r.updated_at,
+    ...(r.tool_prefix !== undefined ? { tool_prefix: r.tool_prefix } : {}),
   };
   return o;
 }
@@ -141,6 +141,8 @@ export const CreateConfigurationInputSchema = z.strictObject({
   enabled: z.boolean({ error: 'must be true or false' }).optional(),
   description: DescriptionSchema.optional(),
   metadata: MetadataSchema.optional(),
+  /** Chosen by the caller ('' for none); given by the store from the name when absent. */
+  tool_prefix: ToolPrefixSchema.optional(),
   // Accepted only when they match the caller (they are set from who is calling).
   user_id: OwnerIdSchema.optional(),
   api_key_id: OwnerIdSchema.optional(),
@@ -164,6 +166,7 @@ export const UpdateConfigurationInputSchema = z.strictObject({
       z.string({ error: 'metadata values must be strings or null' }).max(METADATA_LIMITS.valueLength, { error: `metadata values must be at most ${METADATA_LIMITS.valueLength} characters` }).nullable(),
     )
     .optional(),
+  tool_prefix: ToolPrefixSchema.optional(),
 });
 export type UpdateConfigurationInput = z.input<typeof UpdateConfigurationInputSchema>;
 

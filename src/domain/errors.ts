@@ -55,8 +55,8 @@ export class NotFoundError extends GatewayError {
 
 /** Optimistic concurrency: the record changed since the caller read it. */
 export class ConflictError extends GatewayError {
-  constructor(message: string, code = 'version_conflict') {
-    super({ type: 'conflict_error', code, status: 409, message });
+  constructor(message: string, code = 'version_conflict', param?: string) {
+    super({ type: 'conflict_error', code, status: 409, message, ...(param ? { param } : {}) });
   }
 }
 

@@ -57,6 +57,11 @@ export class Scrubber {
     return this.#forms.length === 0;
   }
 
+  /** Whether any form of a secret occurs in these bytes (UTF-8). */
+  occursIn(bytes: Buffer): boolean {
+    return this.#forms.some((f) => bytes.includes(f));
+  }
+
   scrub(text: string): string {
     let out = text;
     for (const f of this.#forms) if (out.includes(f)) out = out.split(f).join(MASK);

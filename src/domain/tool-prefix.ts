@@ -11,6 +11,15 @@ import { z } from 'zod';
 export const TOOL_PREFIX_RE = /^[A-Za-z0-9_-]{0,64}$/;
 export const ToolPrefixSchema = z.string().regex(TOOL_PREFIX_RE, { error: 'must be at most 64 characters of A-Z, a-z, 0-9, _ and -' });
 
+export const MAX_TOOL_NAME = 64;
+
+/**
+ * Names the gateway itself may list beside the configurations' tools (the stdio server's settings
+ * tool, src/mcp/settings-tool.ts). A configuration's tool never takes one: refused when a chosen
+ * prefix would give it one, left out when an upstream's own tool turns out to be called so.
+ */
+export const GATEWAY_TOOL_NAMES: ReadonlySet<string> = new Set(['open-gateway-settings']);
+
 export function shortHash(input: string, length: number): string {
   return createHash('sha256').update(input).digest('hex').slice(0, length);
 }
@@ -73,4 +82,19 @@ export function effectivePrefixes(configs: readonly PrefixInput[]): Map<string, 
 /** The prefixes in use among one owner's configurations (creation order), for checking a new one. */
 export function takenPrefixes(configs: readonly PrefixInput[]): Set<string> {
   return new Set([...effectivePrefixes(configs).values()].filter((p) => p !== ''));
+}
+
+/**
+ * `<prefix>_<tool>` within 64 characters of [A-Za-z0-9_-]. Characters outside the set are replaced;
+ * when that or truncation changes the name, a hash of the exact original keeps it distinct.
+ */
+export function toolName(prefix: string, upstreamTool: string): string {
+  const cleaned = upstreamTool.replace(/[^A-Za-z0-9_-]/g, '_');
+  // An empty prefix (chosen, never assigned) exposes the upstream's own name.
+  const plain = prefix === '' ? cleaned : `${prefix}_${cleaned}`;
+  const altered = cleaned !== upstreamTool;
+  if (!altered && plain.length <= MAX_TOOL_NAME) return plain;
+  const suffix = `_${shortHash(`${prefix}\u0000${upstreamTool}`, 8)}`;
+  const room = MAX_TOOL_NAME - suffix.length;
+  return (plain.length <= room ? plain : plain.slice(0, room)) + suffix;
 }

@@ -41,7 +41,7 @@ export interface PromptRoute {
 /** Prompts are named like tools: `<configuration slug>_<prompt>`, unique, at most 64 characters. */
 export function buildPromptTable(links: readonly ConfigurationLink[], found: ReadonlyMap<string, Prompt[]>): { prompts: Prompt[]; routes: Map<string, PromptRoute> } {
   const sorted = ordered(links);
-  const slugs = assignSlugs(sorted.map((l) => ({ id: l.id, name: l.record.name })));
+  const slugs = assignSlugs(sorted.map((l) => ({ id: l.id, name: l.record.name, tool_prefix: l.record.tool_prefix })));
   const pending: { link: ConfigurationLink; prompt: Prompt; name: string }[] = [];
   for (const link of sorted) {
     for (const prompt of found.get(link.id) ?? []) pending.push({ link, prompt, name: toolName(slugs.get(link.id) ?? 'config', prompt.name) });

@@ -7,5 +7,5 @@ import type { ConfigurationRecord } from '../domain/configuration.js';
  * reads credentials afresh per request anyway. (A failed configuration is retried on any change.)
  */
 export function toolFingerprint(r: ConfigurationRecord): string {
-  return JSON.stringify([r.enabled, r.name, r.personal_connector_id, r.configuration, r.credentials_type ?? null, r.credentials_sealed !== undefined]);
+  return JSON.stringify([r.enabled, r.name, r.tool_prefix ?? null, r.personal_connector_id, r.configuration, r.credentials_type ?? null, r.credentials_sealed !== undefined]);
 }

@@ -2,7 +2,7 @@ import type { ConfigurationRecord } from '../domain/configuration.js';
 import { ValidationError } from '../domain/errors.js';
 import { describeFailure, failureKind } from './configuration-link.js';
 import type { GatewayDeps } from './types.js';
-import type { HealthResult } from '../service/ports.js';
+import type { HealthResult } from '../domain/health.js';
 
 /**
  * A health check on demand (`configs test`, `POST …/test`, `doctor`): opens the configuration's

@@ -1,6 +1,6 @@
-import { effectivePrefixes, shortHash, slugify } from '../domain/tool-prefix.js';
+import { effectivePrefixes, MAX_TOOL_NAME, shortHash, slugify, toolName } from '../domain/tool-prefix.js';
 
-export const MAX_TOOL_NAME = 64;
+export { MAX_TOOL_NAME, toolName };
 const VALID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function isValidToolName(name: string): boolean {
@@ -26,23 +26,11 @@ export function assignSlugs(configs: readonly SlugInput[]): Map<string, string> 
 }
 
 /**
- * `<slug>_<tool>` within 64 characters of [A-Za-z0-9_-]. Characters outside the set are replaced;
- * when that or truncation changes the name, a hash of the exact original keeps it distinct.
+ * Makes every name in order unique: a repeat gets a suffix derived from its key and position.
+ * `reserved` names are taken from the start (the gateway's own tools).
  */
-export function toolName(slug: string, upstreamTool: string): string {
-  const cleaned = upstreamTool.replace(/[^A-Za-z0-9_-]/g, '_');
-  // An empty prefix (chosen, never assigned) exposes the upstream's own name.
-  const plain = slug === '' ? cleaned : `${slug}_${cleaned}`;
-  const altered = cleaned !== upstreamTool;
-  if (!altered && plain.length <= MAX_TOOL_NAME) return plain;
-  const suffix = `_${shortHash(`${slug}\u0000${upstreamTool}`, 8)}`;
-  const room = MAX_TOOL_NAME - suffix.length;
-  return (plain.length <= room ? plain : plain.slice(0, room)) + suffix;
-}
-
-/** Makes every name in order unique: a repeat gets a suffix derived from its key and position. */
-export function dedupe(names: readonly { name: string; key: string }[]): string[] {
-  const seen = new Set<string>();
+export function dedupe(names: readonly { name: string; key: string }[], reserved: Iterable<string> = []): string[] {
+  const seen = new Set<string>(reserved);
   return names.map(({ name, key }, index) => {
     let candidate = name;
     for (let attempt = 0; seen.has(candidate); attempt++) {

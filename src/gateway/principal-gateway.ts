@@ -22,7 +22,7 @@ export class UnknownToolError extends NotFoundError {
 /** How soon a configuration whose discovery failed is tried again by tools/list. */
 const RETRY_FAILED_MS = 30_000;
 
-const EMPTY_TABLE: ToolTable = { tools: [], routes: new Map(), signature: '[]' };
+const EMPTY_TABLE: ToolTable = { tools: [], routes: new Map(), signature: '[]', clashes: new Map() };
 
 /**
  * The tool table of one principal (owner): its enabled configurations, discovered in parallel,
@@ -248,6 +248,7 @@ export class PrincipalGateway {
     await Promise.all(retired.map((l) => l.close()));
     if (this.closed) return;
     const table = buildToolTable([...next.values()], discovered, (id) => this.deps.registry.get(id)?.name ?? id);
+    for (const link of next.values()) this.health.toolNameClash(link.id, table.clashes.get(link.id), link.record.last_error);
     const changed = table.signature !== this.table.signature;
     const first = !this.hasTable;
     this.table = table;

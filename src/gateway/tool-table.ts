@@ -1,6 +1,8 @@
 import type { Tool } from '@modelcontextprotocol/server';
 import type { ConfigurationLink } from './configuration-link.js';
+import { GATEWAY_TOOL_NAMES } from '../domain/tool-prefix.js';
 import { assignSlugs, dedupe, toolName } from './naming.js';
+import { clashReports, type ToolNameClashes } from './tool-clash-report.js';
 
 export const ROUTE_META_KEY = 'mcp-connector-gateway/route';
 /** Marks the stand-in tool of a configuration that needs authorization before it can list its tools. */
@@ -34,12 +36,20 @@ export interface ToolTable {
   routes: Map<string, Route>;
   /** `tools` as JSON: changes exactly when what a client sees in tools/list changes. */
   signature: string;
+  /** Per configuration whose tool lost its name to an older configuration's (or the gateway's): what to report in its `last_error`. */
+  clashes: ToolNameClashes;
 }
 
 /**
  * Namespaces every configuration's tools: `<tool_prefix>_<tool>` (the prefix stored with the
  * configuration), unique, ≤ 64 characters, in a
  * deterministic order (configuration creation order, then the upstream's own order).
+ *
+ * Two configurations' tools can still meet on one name when one is only known at listing time
+ * (a custom MCP server under a chosen prefix, or none): the older configuration keeps the name, the
+ * newer one's tool gets a suffix (so it stays callable) and the clash is reported in the newer
+ * configuration's `last_error` until a prefix is changed. The gateway's own tool names are never
+ * given to a configuration's tool.
  */
 export function buildToolTable(links: readonly ConfigurationLink[], discovered: ReadonlyMap<string, Tool[]>, connectorNames: (id: string) => string): ToolTable {
   const ordered = [...links].sort((a, b) => a.record.created_at.localeCompare(b.record.created_at) || a.id.localeCompare(b.id));
@@ -51,7 +61,10 @@ export function buildToolTable(links: readonly ConfigurationLink[], discovered: 
     const slug = slugs.get(link.id) ?? 'config';
     for (const tool of tools) pending.push({ link, tool, name: toolName(slug, tool.name) });
   }
-  const names = dedupe(pending.map((p) => ({ name: p.name, key: `${p.link.id}\u0000${p.tool.name}` })));
+  const names = dedupe(
+    pending.map((p) => ({ name: p.name, key: `${p.link.id}\u0000${p.tool.name}` })),
+    GATEWAY_TOOL_NAMES,
+  );
   const tools: Tool[] = [];
   const routes = new Map<string, Route>();
   pending.forEach((p, i) => {
@@ -79,5 +92,6 @@ export function buildToolTable(links: readonly ConfigurationLink[], discovered: 
       ...(p.tool._meta?.[AUTHORIZE_META_KEY] === true ? { authorize: true as const } : {}),
     });
   });
-  return { tools, routes, signature: JSON.stringify(tools) };
+  const clashes = clashReports(pending.map((p, i) => ({ link: p.link, upstream: p.tool.name, wanted: p.name, given: names[i] ?? p.name })));
+  return { tools, routes, signature: JSON.stringify(tools), clashes };
 }

@@ -12,7 +12,7 @@ import { needsAuthorization } from '../oauth/mcp-auth/needs-authorization.js';
 import { isObject, PROTOCOL_VERSION_META, rewriteResponse, upstreamParams, type Era, type JsonObject } from './era-translation.js';
 import { exchange } from '../http/exchange.js';
 import { leanEra } from './lean-headers.js';
-import { endJson, readErrorAnswer, relayJson, relayStream, streamFailure, writeSynthetic, type Relayed } from './relay.js';
+import { endJson, endUnanswered, readErrorAnswer, relayJson, relayStream, streamFailure, writeSynthetic, type Relayed } from './relay.js';
 
 interface ToolCall {
   message: JsonObject;
@@ -184,15 +184,14 @@ export class FastForwarder {
         const whereText = `the MCP server at ${where}`;
         const relayed = type.startsWith('text/event-stream')
           ? await relayStream(res, upstream.body, upstreamId, translate, (text) => streamFailure(res, era, call.id, link.failureText(text)), whereText, scrub)
-          : await relayJson(res, upstream, era, call.id, upstreamId, translate, (text) => link.failureText(text), whereText, scrub);
+          : await relayJson(res, upstream, era, call.id, upstreamId, translate, (text) => link.failureText(text), whereText, scrub, (raw) => !scrubber.empty && scrubber.occursIn(raw));
         finish(verdictOfRelay(relayed));
         return true;
       }
     } catch (e) {
       if (scope.cancelled) {
         finish({ kind: 'cancelled' });
-        if (!res.headersSent && !res.destroyed) writeSynthetic(res, era, call.id, 'Request cancelled');
-        else if (!res.writableEnded) res.end();
+        endUnanswered(res);
         return true;
       }
       if (e instanceof UpstreamError && e.kind === 'reauthorize' && !res.headersSent) {

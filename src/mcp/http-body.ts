@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PayloadTooLargeError } from '../domain/errors.js';
-import { readBody } from '../api/http-io.js';
+import { readBody } from '../http/request-body.js';
 import { pathDeeperThan } from '../domain/json.js';
 
 export type BodyRead = { ok: true; value: unknown } | { ok: false };

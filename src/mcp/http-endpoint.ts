@@ -22,6 +22,19 @@ interface LegacySession {
   /** The API key that opened (or, here, took over) the session: its revocation ends the session. */
   apiKeyId: string | undefined;
   lastSeen: number;
+  /** Ids of requests that came in a batch (recent ones): their stream is shared, see abandon(). */
+  batched?: Set<string | number>;
+}
+
+/** How many batched request ids a session remembers. */
+const MAX_BATCHED_IDS = 1_000;
+
+function noteBatched(session: LegacySession, body: unknown[]): void {
+  const ids = body.flatMap((m) => (typeof m === 'object' && m !== null && 'method' in m && 'id' in m && (typeof m.id === 'string' || typeof m.id === 'number') ? [m.id] : []));
+  if (ids.length < 2) return;
+  const batched = (session.batched ??= new Set());
+  for (const id of ids) batched.add(id);
+  while (batched.size > MAX_BATCHED_IDS) batched.delete(batched.values().next().value!);
 }
 
 export interface McpHttpEndpointOptions {
@@ -111,7 +124,9 @@ export class McpHttpEndpoint {
       }
       session.lastSeen = Date.now();
       if (body !== undefined && (await this.tryLean(req, res, body, principal, sessionId))) return;
+      if (Array.isArray(body)) noteBatched(session, body);
       await session.transport.handle(req, res, body);
+      if (isCancellation(body)) this.abandon(session, body.params.requestId);
       return;
     }
     if (body !== undefined && (await this.tryLean(req, res, body, principal, undefined))) return;
@@ -135,6 +150,18 @@ export class McpHttpEndpoint {
       return true;
     }
     return false;
+  }
+
+  /**
+   * A request the client cancelled is never answered (MCP cancellation), so its response stream is
+   * ended empty. A request that shared its POST with others (a batch) keeps the stream for their
+   * answers: the SDK transport ends a stream only once all of its requests are answered, so such a
+   * stream stays open (a documented limit; 2025-11-25 has no batches).
+   */
+  private abandon(session: LegacySession, requestId: unknown): void {
+    if (typeof requestId !== 'string' && typeof requestId !== 'number') return;
+    if (session.batched?.has(requestId)) return;
+    session.transport.abandon(requestId);
   }
 
   /**
@@ -176,7 +203,12 @@ export class McpHttpEndpoint {
     const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => (ids ? ids.issue(key, { protocolVersion }) : randomUUID()),
       onsessioninitialized: (id) => {
-        this.sessions.set(id, { transport: { handle: (q, r, b) => transport.handleRequest(q, r, b), close: () => transport.close() }, owner: key, apiKeyId: principal.api_key_id, lastSeen: Date.now() });
+        this.sessions.set(id, {
+          transport: { handle: (q, r, b) => transport.handleRequest(q, r, b), abandon: (requestId) => transport.closeSSEStream(requestId), close: () => transport.close() },
+          owner: key,
+          apiKeyId: principal.api_key_id,
+          lastSeen: Date.now(),
+        });
       },
       onsessionclosed: (id) => {
         this.sessions.delete(id);

@@ -3,6 +3,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { ExchangeBody, ExchangeHead } from '../http/exchange.js';
 import { SERVER_INFO } from './server-factory.js';
 import { SseParser } from './sse.js';
+import { fillSkeleton, skeletonOf } from './json-splice.js';
 import { isObject, outcomeOf, SERVER_INFO_META, type Era, type JsonObject } from './era-translation.js';
 
 /** Largest single message relayed from an upstream (the SDK path applies the same bound). */
@@ -21,6 +22,8 @@ export async function relayJson(
   failureText: (reason: string) => string,
   where: string,
   scrub: (json: string) => string = (t) => t,
+  /** Whether the upstream's bytes hold a secret `scrub` would mask (then they are decoded and scrubbed whole). */
+  mayHoldSecret: (raw: Buffer) => boolean = () => false,
 ): Promise<Relayed> {
   const refuse = (reason: string): Relayed => {
     writeSynthetic(res, era, clientId, failureText(reason));
@@ -52,9 +55,14 @@ export async function relayJson(
     if (!over) throw e;
   }
   if (over) return refuse(tooLarge);
+  const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  if (raw.length >= SPLICE_FROM_BYTES && !mayHoldSecret(raw)) {
+    const spliced = relaySpliced(res, raw, upstreamId, translate, scrub);
+    if (spliced) return spliced;
+  }
   let message: unknown;
   try {
-    message = JSON.parse(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+    message = JSON.parse(raw.toString('utf8'));
   } catch {
     return refuse(`${where} answered tools/call with malformed JSON`);
   }
@@ -63,6 +71,34 @@ export async function relayJson(
   }
   const out = translate(message);
   endJson(res, scrub(JSON.stringify(out)));
+  return { outcome: outcomeOf(out) };
+}
+
+/** From this size on a JSON answer is relayed by splicing its bytes (json-splice.ts) rather than re-encoding it. */
+const SPLICE_FROM_BYTES = 64 * 1024;
+
+/**
+ * The answer with its envelope translated and everything else copied from the upstream's bytes, or
+ * undefined when it is not a well-formed result answering `upstreamId` (the ordinary path then
+ * decides, and says what is wrong).
+ */
+function relaySpliced(res: ServerResponse, raw: Buffer, upstreamId: string | number, translate: (m: JsonObject) => JsonObject, scrub: (json: string) => string): Relayed | undefined {
+  const skeleton = skeletonOf(raw);
+  if (!skeleton) return undefined;
+  let message: unknown;
+  try {
+    message = JSON.parse(skeleton.text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(message) || message.id !== upstreamId || !isObject(message.result)) return undefined;
+  const out = translate(message);
+  const parts = fillSkeleton(scrub(JSON.stringify(out)), skeleton.spans);
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': parts.reduce((n, p) => n + p.length, 0) });
+  // One write for all of it: end() uncorks.
+  res.cork();
+  for (const p of parts.slice(0, -1)) res.write(p);
+  res.end(parts.at(-1));
   return { outcome: outcomeOf(out) };
 }
 
@@ -196,6 +232,18 @@ export function streamFailure(res: ServerResponse, era: Era, id: string | number
     result._meta = { [SERVER_INFO_META]: SERVER_INFO };
   }
   res.end(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', id, result })}\n\n`);
+}
+
+/**
+ * Ends the response of a request the client cancelled without answering it: the receiver of a
+ * cancellation does not respond to the cancelled request (MCP cancellation). A 2025-era client's
+ * POST is still open, so it ends as an SSE stream with no message (a client reads that as the end
+ * of the request's stream); a 2026-era client closed its request itself.
+ */
+export function endUnanswered(res: ServerResponse): void {
+  if (res.writableEnded || res.destroyed) return;
+  if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  res.end();
 }
 
 export function writeSynthetic(res: ServerResponse, era: Era, id: string | number, text: string): void {

@@ -1,4 +1,4 @@
-import { VERSION } from '../app/version.js';
+import { VERSION } from '../domain/version.js';
 import { Server, ProtocolError, ProtocolErrorCode, type CallToolResult } from '@modelcontextprotocol/server';
 import { isGatewayError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
@@ -38,9 +38,8 @@ export function createGatewayServer(
     // answering the full list to it would make a paginating client loop or duplicate tools.
     if (request.params?.cursor !== undefined) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid params: unknown cursor (tools/list is not paginated: send it without one)');
     const tools = await gateway.listTools();
-    // A configuration with an empty tool prefix exposes upstream names as they are: one that is
-    // called like the settings tool is hidden (calls of that name open the page), not listed twice.
-    return { tools: page ? [SETTINGS_TOOL, ...tools.filter((t) => t.name !== SETTINGS_TOOL_NAME)] : tools };
+    // The table never gives a configuration's tool the settings tool's name (GATEWAY_TOOL_NAMES).
+    return { tools: page ? [SETTINGS_TOOL, ...tools] : tools };
   });
 
   server.setRequestHandler('tools/call', async (request, ctx) => {

@@ -9,6 +9,11 @@ import type { SessionState } from './session-id.js';
 /** One open 2025-era session as the endpoint drives it, whichever way it was made. */
 export interface SessionTransport {
   handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void>;
+  /**
+   * Ends the response stream of a request the client cancelled. The SDK server rightly sends no
+   * response for it, and its transport would keep the stream open waiting for one.
+   */
+  abandon(requestId: string | number): void;
   close(): Promise<void>;
 }
 
@@ -55,6 +60,7 @@ export async function takeOverSession(
       if (req.method === 'GET') flushHeadersOnWrite(res);
       return node(req, res, body);
     },
+    abandon: (requestId) => web.closeSSEStream(requestId),
     close: () => web.close(),
   };
 }

@@ -1,10 +1,18 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
-import type { LocalPageLink } from '../app/local-page.js';
+
+/** A one-time sign-in link to the local management page (offered by src/app). */
+export interface LocalPageLink {
+  /** `http://127.0.0.1:<port>/ui/#token=…`: the token rides in the fragment, which no server log or Referer sees. */
+  url: string;
+  /** The page without a token (already signed-in browsers). */
+  page_url: string;
+  expires_at: string;
+}
 
 /**
- * The stdio server's own tool. Its name has no underscore, and a configuration's tool is
- * `<tool_prefix>_<tool>`, so only a configuration given an empty prefix could name a tool the same;
- * the settings tool wins then (server-factory.ts).
+ * The stdio server's own tool. Its name is one of the gateway's own (GATEWAY_TOOL_NAMES), which no
+ * configuration's tool is given: a choice of prefix that would is refused, and an upstream tool of
+ * an empty-prefix configuration that is called so is listed under a suffixed name.
  */
 export const SETTINGS_TOOL_NAME = 'open-gateway-settings';
 

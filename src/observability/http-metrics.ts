@@ -1,18 +1,5 @@
 import type { Server } from 'node:http';
-import type { ExtraRoute } from '../api/server.js';
 import type { Metrics } from './metrics.js';
-
-/** `GET /metrics` in Prometheus text format; authenticated like every route but /healthz. */
-export function metricsRoute(metrics: Metrics): ExtraRoute {
-  return {
-    path: '/metrics',
-    async handle(_req, res) {
-      const body = await metrics.render();
-      res.writeHead(200, { 'content-type': metrics.contentType });
-      res.end(body);
-    },
-  };
-}
 
 /** The route template of a path: ids become {id} so label cardinality stays bounded. */
 export function routeTemplate(path: string): string {

@@ -117,6 +117,7 @@ export function applyUpdate(
   const next: ConfigurationRecord = { ...current };
   if (patch.name !== undefined) next.name = patch.name;
   if (patch.enabled !== undefined) next.enabled = patch.enabled;
+  if (patch.tool_prefix !== undefined) next.tool_prefix = patch.tool_prefix;
   if (patch.description === null) delete next.description;
   else if (patch.description !== undefined) next.description = patch.description;
   if (patch.configuration !== undefined) {

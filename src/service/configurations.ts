@@ -20,6 +20,7 @@ import { applyUpdate, requireConnector, validateCreate, validateUpdate, type Cre
 import { jsonEqual } from './json.js';
 import { bindingOf, systemClock, type Clock, type CredentialSealer, type HealthCheck, type HealthResult } from './ports.js';
 import { auditEvent } from './audit.js';
+import { checkToolPrefix } from './tool-prefix-check.js';
 
 export interface ListQuery {
   personal_connector_id?: string;
@@ -104,6 +105,7 @@ export class ConfigurationService {
     this.checkUrls(input.configuration);
     const now = this.now();
     const id = newId(ID_PREFIX.configuration);
+    if (input.tool_prefix !== undefined) await checkToolPrefix(this.store, this.registry, owner, { id, name: input.name, personal_connector_id: input.personal_connector_id, tool_prefix: input.tool_prefix });
     const sealed = input.credentials ? await this.sealer.seal(input.credentials, bindingOf({ id, organization_id: owner.organization_id })) : undefined;
     const record: NewConfigurationRecord = {
       id,
@@ -119,6 +121,7 @@ export class ConfigurationService {
       created_at: now,
       updated_at: now,
       ...(input.credentials && sealed ? { credentials_type: input.credentials.type, credentials_sealed: sealed } : {}),
+      ...(input.tool_prefix !== undefined ? { tool_prefix: input.tool_prefix } : {}),
     };
     const stored = await this.store.createConfiguration(record);
     await this.audit(principal, 'configuration.created', id);
@@ -166,6 +169,9 @@ export class ConfigurationService {
     const now = this.now();
     // Validate against what we read, so a refused request never reaches the store's write path.
     this.checkUrls(applyUpdate(current, patch, def, credentials, now).configuration);
+    if (patch.tool_prefix !== undefined && patch.tool_prefix !== current.tool_prefix) {
+      await checkToolPrefix(this.store, this.registry, ownerOf(principal), { id, name: current.name, personal_connector_id: current.personal_connector_id, tool_prefix: patch.tool_prefix });
+    }
     const owner = ownerKey(ownerOf(principal));
     const stored = await this.store.updateConfiguration(
       id,

@@ -31,11 +31,15 @@ export function planCreate(table: ConfigTable, input: NewConfigurationRecord, ta
   const checked = checkConfigurationInput(jsonCopy({ ...input, version: 1, revision: 1 }));
   if (table.get(checked.id)) throw new ConflictError(`configuration ${checked.id} already exists`, 'resource_exists');
   const inUse = taken ?? takenPrefixes(table.ofOwner(ownerOfRecord(checked)));
-  if (checked.tool_prefix !== undefined && checked.tool_prefix !== '' && inUse.has(checked.tool_prefix)) {
-    throw new ConflictError(`tool_prefix: "${checked.tool_prefix}" is already used by another configuration of this owner; tool names must stay unique`, 'resource_exists');
-  }
+  if (checked.tool_prefix !== undefined) requireFreePrefix(checked.tool_prefix, inUse);
   const after = deepFreeze({ ...checked, tool_prefix: checked.tool_prefix ?? pickToolPrefix(checked.name, checked.id, inUse) });
   return { kind: 'configuration', op: 'created', after };
+}
+
+/** The backstop every store applies; the service names the clashing configuration before this. */
+function requireFreePrefix(prefix: string, inUse: ReadonlySet<string>): void {
+  if (prefix === '' || !inUse.has(prefix)) return;
+  throw new ConflictError(`tool_prefix: "${prefix}" is already used by another configuration of this owner; tool names must stay unique`, 'tool_name_clash', 'tool_prefix');
 }
 
 /** `If-Match`: the revision a client read. Only a user-visible change since then is a conflict. */
@@ -47,8 +51,18 @@ function requireRevision(current: ConfigurationRecord, expectedRevision: number 
   }
 }
 
-/** Undefined when `mutate` changed nothing: no write, no event. */
-export function planUpdate(table: ConfigTable, id: string, mutate: ConfigurationMutation, expectedRevision?: number): Updated | undefined {
+/**
+ * Undefined when `mutate` changed nothing: no write, no event. `taken`: the prefixes the owner's
+ * other configurations use, asked for only when `mutate` changes this one's; by default read from
+ * `table` (a store that does not hold the owner's records in `table` passes it).
+ */
+export function planUpdate(
+  table: ConfigTable,
+  id: string,
+  mutate: ConfigurationMutation,
+  expectedRevision?: number,
+  taken?: (before: ConfigurationRecord) => ReadonlySet<string>,
+): Updated | undefined {
   const before = table.get(id);
   if (!before) throw new NotFoundError(`no configuration ${id}`, 'id');
   requireRevision(before, expectedRevision);
@@ -62,13 +76,21 @@ export function planUpdate(table: ConfigTable, id: string, mutate: Configuration
     api_key_id: before.api_key_id,
     created_at: before.created_at,
     // The prefix stays with the configuration, whatever its name becomes: its tool names never move.
-    tool_prefix: before.tool_prefix,
+    // Only a chosen one replaces it.
+    tool_prefix: proposed.tool_prefix ?? before.tool_prefix,
     version: before.version,
     revision: before.revision,
   };
   if (jsonEqual(jsonCopy(pinned), before)) return undefined;
+  if (pinned.tool_prefix !== undefined && pinned.tool_prefix !== before.tool_prefix) {
+    requireFreePrefix(pinned.tool_prefix, taken ? taken(before) : othersPrefixes(table, before));
+  }
   const after = freezeRecord({ ...pinned, version: before.version + 1, revision: before.revision + (userVisibleChange(before, pinned) ? 1 : 0) });
   return { kind: 'configuration', op: 'updated', before, after };
+}
+
+function othersPrefixes(table: ConfigTable, record: ConfigurationRecord): Set<string> {
+  return takenPrefixes(table.ofOwner(ownerOfRecord(record)).filter((r) => r.id !== record.id));
 }
 
 export function planDelete(table: ConfigTable, id: string, expectedRevision?: number): Deleted {

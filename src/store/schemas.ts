@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { ConfigurationObjectSchema, SealedSchema, type ConfigurationRecord } from '../domain/configuration.js';
 import { CREDENTIAL_TYPES, type CredentialType } from '../domain/credentials.js';
 import { OWNER_ID_RE } from '../domain/ids.js';
-import { ToolPrefixSchema } from '../domain/tool-prefix.js';
 import { StorageError, ValidationError } from '../domain/errors.js';
 import type { ApiKeyRecord, AuditEvent } from './types.js';
 
@@ -17,7 +16,6 @@ export const ConfigurationRecordSchema = z
     revision: z.number().int().min(1, { error: 'must be a positive integer' }),
     credentials_type: z.enum(CREDENTIAL_TYPES as [CredentialType, ...CredentialType[]]).optional(),
     credentials_sealed: SealedSchema.optional(),
-    tool_prefix: ToolPrefixSchema.optional(),
   })
   .refine((c) => c.user_id !== undefined || c.api_key_id !== undefined, {
     error: 'either user_id or api_key_id must be present',

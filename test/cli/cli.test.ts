@@ -152,6 +152,25 @@ describe('configs', () => {
     expect(await h.dataFileText()).toBe(before);
   });
 
+  it("--tool-prefix on create and update: '' for none, a clash refused naming the other configuration", async () => {
+    const who = ['--user', 'usr_prefix'];
+    const plain = await h.json<Conf & { tool_prefix: string }>([...create, ...who, '--credentials', '{"type":"api_key","api_key":"k"}', '--tool-prefix', '']);
+    expect(plain.tool_prefix).toBe('');
+    const named = await h.json<Conf & { tool_prefix: string }>([...create, ...who, '--name', 'Second', '--credentials', '{"type":"api_key","api_key":"k"}', '--tool-prefix', 'gh2']);
+    expect(named.tool_prefix).toBe('gh2');
+
+    const before = await h.dataFileText();
+    const clash = await h.run(['configs', 'update', named.id, ...who, '--tool-prefix', '']);
+    expect(clash.code).toBe(1);
+    expect(clash.stdout).toBe('');
+    expect(clash.stderr).toMatch(new RegExp(`^error: tool_prefix: with no tool_prefix this configuration's tool "\\w+" would have the same name as a tool of configuration "My GitHub" \\(${plain.id}\\); choose another prefix\\n$`));
+    expect(await h.dataFileText()).toBe(before);
+
+    const moved = await h.json<Conf & { tool_prefix: string }>(['configs', 'update', plain.id, ...who, '--tool-prefix', 'gh1']);
+    expect(moved.tool_prefix).toBe('gh1');
+    expect((await h.json<Conf & { tool_prefix: string }>(['configs', 'update', named.id, ...who, '--tool-prefix', ''])).tool_prefix).toBe('');
+  });
+
   it('exits 2 for unknown commands and options, 0 for --help', async () => {
     const r = await h.run(['configs', 'frobnicate']);
     expect(r.code).toBe(2);

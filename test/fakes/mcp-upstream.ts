@@ -17,10 +17,16 @@ export interface UpstreamBehaviour {
 
 const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
 
+/** `bytes` characters of text with quotes and line breaks, so a relay's JSON escaping is exercised too. */
+function bigText(bytes: number): string {
+  const line = 'lorem ipsum "dolor" sit amet, consectetur adipiscing elit\n';
+  return line.repeat(Math.ceil(bytes / line.length)).slice(0, Math.max(0, bytes));
+}
+
 /**
  * A small upstream MCP server built with the SDK for fault tests: `hang` waits until cancelled,
  * `fail` returns isError, `boom` throws a JSON-RPC error, `die` kills the connection mid-call,
- * `slow_progress` reports progress. Records what it saw (calls, cancellations, auth headers).
+ * `slow_progress` reports progress, `big` (when listed) answers `bytes` characters of text. Records what it saw (calls, cancellations, auth headers).
  */
 export async function startUpstream(behaviour: UpstreamBehaviour = {}) {
   const seen = { calls: [] as string[], cancelled: [] as string[], authorization: [] as string[], listPages: 0 };
@@ -65,6 +71,8 @@ export async function startUpstream(behaviour: UpstreamBehaviour = {}) {
         case 'die':
           httpServer.closeAllConnections();
           return text('unreachable');
+        case 'big':
+          return text(bigText(Number((req.params.arguments as { bytes?: unknown } | undefined)?.bytes ?? 0)));
         default:
           // A duplicated name still answers: it proves which one was routed.
           return text(`called ${name}`);

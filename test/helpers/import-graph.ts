@@ -43,6 +43,13 @@ function importedNames(clause: ts.ImportClause | undefined): string[] {
   return bindings.elements.map((e) => (e.propertyName ?? e.name).text);
 }
 
+/** `const { A, B } = await import('…')` → [A, B]. */
+function destructuredNames(call: ts.CallExpression): string[] {
+  const awaited = ts.isAwaitExpression(call.parent) ? call.parent.parent : call.parent;
+  if (!ts.isVariableDeclaration(awaited) || !ts.isObjectBindingPattern(awaited.name)) return [];
+  return awaited.name.elements.map((e) => (e.propertyName ?? e.name).getText());
+}
+
 /** Every import edge of the given source text. */
 export function importsOf(from: string, text: string): ImportEdge[] {
   const file = ts.createSourceFile(from, text, ts.ScriptTarget.Latest, true);
@@ -59,7 +66,7 @@ export function importsOf(from: string, text: string): ImportEdge[] {
       add(node.moduleSpecifier.text, typeOnly, names);
     } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
       const [arg] = node.arguments;
-      if (arg && ts.isStringLiteralLike(arg)) add(arg.text, false, []);
+      if (arg && ts.isStringLiteralLike(arg)) add(arg.text, false, destructuredNames(node));
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
       add(node.argument.literal.text, true, []);
     }

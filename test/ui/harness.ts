@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openAppContext, type AppContext } from '../../src/app/context.js';
-import { startServe, type RunningServe } from '../../src/mcp/serve.js';
+import { startServe, type RunningServe } from '../../src/app/serve.js';
 import { capturingLogger, TEST_KEY } from '../api/harness.js';
 
 export interface Reply {

@@ -261,4 +261,28 @@ describe.skipIf(!haveChromium() && !process.env.CI)('management page in a browse
     await card('My GitHub (renamed)').waitFor();
     expect(problems).toEqual([]);
   });
+
+  it('the edit form chooses the tool name prefix, or none', async () => {
+    const id = (await card('My GitHub (renamed)').getAttribute('data-config-id'))!;
+    const edit = async (change: () => Promise<void>) => {
+      await page.goto(`${s.url}/ui/#/config/${id}/edit`);
+      await page.getByLabel('Name (required)').waitFor();
+      await change();
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await card('My GitHub (renamed)').waitFor();
+    };
+    const stored = async () => (await s.request('GET', `${CONFIGS}/${id}`, { bearer: s.keys.p1 })).json.tool_prefix;
+    expect(await stored()).toBe('my_github');
+    await edit(async () => {
+      expect(await page.getByLabel('Tool name prefix').inputValue()).toBe('my_github');
+      await page.getByLabel('Tool name prefix').fill('work');
+    });
+    await waitFor(async () => (await stored()) === 'work' || undefined, 'the chosen prefix stored');
+    await edit(() => page.getByRole('checkbox', { name: /No prefix/ }).check());
+    await waitFor(async () => (await stored()) === '' || undefined, 'no prefix stored');
+    await page.goto(`${s.url}/ui/#/config/${id}/edit`);
+    await page.getByLabel('Name (required)').waitFor();
+    expect(await page.getByRole('checkbox', { name: /No prefix/ }).isChecked()).toBe(true);
+    expect(problems).toEqual([]);
+  });
 });

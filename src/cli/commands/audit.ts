@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ValidationError } from '../../domain/errors.js';
 import type { Owner } from '../../domain/principal.js';
 import type { AuditEvent, Page, Store } from '../../store/types.js';
-import { parseLimit } from '../../api/audit-routes.js';
+import { parseLimit } from '../../service/list-limit.js';
 import { cliPrincipal, nonEmpty } from '../args.js';
 import { withContext, type DataFlags } from '../context.js';
 import type { CliIO } from '../io.js';

@@ -34,7 +34,8 @@ export function registerConfigs(program: Command, io: CliIO): void {
     .option('--description <text>', 'what it is for')
     .option('--metadata <key=value>', 'a tag; repeat for more', collect)
     .option('--disabled', 'create it disabled')
-    .action(async (opts: Common & { connector: string; name: string; config: string; credentials?: string; credentialsFile?: string; description?: string; metadata?: string[]; disabled?: boolean }) => {
+    .option('--tool-prefix <prefix>', `its tools are named <prefix>_<tool> ('' for the upstream's own names); default: from the name`)
+    .action(async (opts: Common & { connector: string; name: string; config: string; credentials?: string; credentialsFile?: string; description?: string; metadata?: string[]; disabled?: boolean; toolPrefix?: string }) => {
       const principal = cliPrincipal(opts, io.env);
       const credentials = await readCredentialsFlags(io, opts);
       const metadata = parseMetadataFlags(opts.metadata);
@@ -46,6 +47,7 @@ export function registerConfigs(program: Command, io: CliIO): void {
         ...(opts.description !== undefined ? { description: opts.description } : {}),
         ...(metadata !== undefined ? { metadata } : {}),
         ...(opts.disabled ? { enabled: false } : {}),
+        ...(opts.toolPrefix !== undefined ? { tool_prefix: opts.toolPrefix } : {}),
       };
       const created = await withContext(io, opts, (ctx) => ctx.configurations.create(principal, body));
       show(io, created, opts.json, 'Created');
@@ -90,7 +92,8 @@ export function registerConfigs(program: Command, io: CliIO): void {
     .option('--disable', 'disable it')
     .option('--description <text>', 'new description ("" clears it)')
     .option('--metadata <key=value>', 'set a tag (key= removes it); repeat for more', collect)
-    .action(async (id: string, opts: Common & { name?: string; config?: string; credentials?: string; credentialsFile?: string; enable?: boolean; disable?: boolean; description?: string; metadata?: string[] }) => {
+    .option('--tool-prefix <prefix>', `rename its tools to <prefix>_<tool> ('' for the upstream's own names)`)
+    .action(async (id: string, opts: Common & { name?: string; config?: string; credentials?: string; credentialsFile?: string; enable?: boolean; disable?: boolean; description?: string; metadata?: string[]; toolPrefix?: string }) => {
       const principal = cliPrincipal(opts, io.env);
       if (opts.enable && opts.disable) throw new ValidationError('enabled: give --enable or --disable, not both', 'enabled');
       const credentials = await readCredentialsFlags(io, opts);
@@ -102,6 +105,7 @@ export function registerConfigs(program: Command, io: CliIO): void {
         ...(opts.enable ? { enabled: true } : opts.disable ? { enabled: false } : {}),
         ...(opts.description !== undefined ? { description: opts.description === '' ? null : opts.description } : {}),
         ...(metadata !== undefined ? { metadata } : {}),
+        ...(opts.toolPrefix !== undefined ? { tool_prefix: opts.toolPrefix } : {}),
       };
       show(io, await withContext(io, opts, (ctx) => ctx.configurations.update(principal, id, patch)), opts.json, 'Updated');
     });

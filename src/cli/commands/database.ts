@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { resolveDatabaseUrl } from '../../app/database.js';
 import { createLogger } from '../../app/logger.js';
 import { ValidationError } from '../../domain/errors.js';
-import { LowdbStore } from '../../store/lowdb.js';
+import { openDatabase, openDataFile } from '../../app/stores.js';
 import { describeDatabaseUrl, DATABASE_URL_ENV } from '../../store/postgres/url.js';
 import { readSnapshot, sealedKeyIds, writeEmbeddedFiles, type Snapshot } from '../../store/transfer.js';
 import { resolve } from 'node:path';
@@ -51,15 +51,14 @@ export function registerDatabase(program: Command, io: CliIO): void {
       const url = requireDatabase(io, flags);
       const file = resolve(flags.from);
       if (!existsSync(file)) throw new ValidationError(`from: ${file} does not exist`, 'from');
-      const source = await LowdbStore.open({ file });
+      const source = await openDataFile(file);
       let snapshot: Snapshot;
       try {
         snapshot = await readSnapshot(source);
       } finally {
         await source.close();
       }
-      const { PostgresStore } = await import('../../store/postgres/store.js');
-      const target = await PostgresStore.open({ url, log: createLogger(io.env, 'warn') });
+      const target = await openDatabase(url, createLogger(io.env, 'warn'));
       try {
         await target.importSnapshot(snapshot);
       } finally {
@@ -82,8 +81,7 @@ export function registerDatabase(program: Command, io: CliIO): void {
     .action(async (flags: DbFlags & { to: string }) => {
       const url = requireDatabase(io, flags);
       const file = resolve(flags.to);
-      const { PostgresStore } = await import('../../store/postgres/store.js');
-      const source = await PostgresStore.open({ url, log: createLogger(io.env, 'warn') });
+      const source = await openDatabase(url, createLogger(io.env, 'warn'));
       let snapshot: Snapshot;
       try {
         snapshot = await readSnapshot(source);

@@ -3,7 +3,7 @@ import { adoptNewKey, assertEnvRotatable, initKeyFile, rotateKeyRing, rotateStor
 import { resolveDataFile } from '../../app/paths.js';
 import { refreshLeaseTtlMs } from '../../oauth/credential-source.js';
 import { ValidationError } from '../../domain/errors.js';
-import { openStore } from '../../store/index.js';
+import { openDataFile } from '../../app/stores.js';
 import { auditEvent } from '../../service/audit.js';
 import type { CliIO } from '../io.js';
 import { ExitCode } from '../errors.js';
@@ -21,7 +21,7 @@ export function registerKeyring(program: Command, io: CliIO): void {
     .option('--json', 'print the result as JSON')
     .action(async (opts: DataFlags & { force?: boolean; json?: boolean }) => {
       const dataFile = resolveDataFile(opts.data, io.env);
-      const store = await openStore({ kind: 'lowdb', file: dataFile });
+      const store = await openDataFile(dataFile);
       try {
         const sealed = (await store.allConfigurations()).filter((r) => r.credentials_sealed);
         if (sealed.length > 0 && opts.force !== true) {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { openAppContext } from '../../app/context.js';
 import { createLogger } from '../../app/logger.js';
 import { ValidationError } from '../../domain/errors.js';
-import { startServe } from '../../mcp/serve.js';
+import { startServe } from '../../app/serve.js';
 import { cliPrincipal, nonEmpty } from '../args.js';
 import type { CliIO } from '../io.js';
 import { ensureFirstRunKey } from './first-run.js';

@@ -5,8 +5,8 @@ import { resolveDataFile } from '../../app/paths.js';
 import { NETWORK_SETTINGS, NETWORK_SETTING_NAMES, networkOverrides, overrideDisagreements, resolveNetwork, type NetworkSettingName, type ResolvedNetwork } from '../../config/network-settings.js';
 import { loadSettings } from '../../config/settings.js';
 import { ValidationError } from '../../domain/errors.js';
+import { openDataStore } from '../../app/stores.js';
 import { describeDatabaseUrl } from '../../store/postgres/url.js';
-import { openStore } from '../../store/index.js';
 import type { Store, StoredSettings } from '../../store/types.js';
 import type { CliIO } from '../io.js';
 import type { DataFlags } from '../context.js';
@@ -58,7 +58,7 @@ async function withStore(io: CliIO, flags: DataFlags, fn: (store: Store, where: 
   const log = createLogger(io.env, 'warn');
   const databaseUrl = resolveDatabaseUrl(flags.databaseUrl, io.env);
   const file = resolveDataFile(flags.data, io.env);
-  const store = await openStore(databaseUrl !== undefined ? { kind: 'postgres', databaseUrl, log } : { kind: 'lowdb', file, log });
+  const store = await openDataStore({ databaseUrl, file, log });
   try {
     await fn(store, databaseUrl !== undefined ? describeDatabaseUrl(databaseUrl) : file);
   } finally {

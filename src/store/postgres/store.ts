@@ -194,7 +194,13 @@ export class PostgresStore implements Store {
     const c = await this.#write('updating a configuration', async (db) => {
       const table = await this.#lockedTable(db, id);
       current = table.get(id);
-      const change = planUpdate(table, id, mutate, expectedVersion);
+      let change = planUpdate(table, id, mutate, expectedVersion, () => new Set());
+      if (change && change.after.tool_prefix !== change.before.tool_prefix) {
+        // A chosen prefix: checked against the owner's others under the owner's prefix lock.
+        const taken = await ownerPrefixes(db, ownerKey(ownerOfRecord(change.before)));
+        if (change.before.tool_prefix !== undefined) taken.delete(change.before.tool_prefix);
+        change = planUpdate(table, id, mutate, expectedVersion, () => taken);
+      }
       if (change) await db.query(`UPDATE cg_configurations SET (${CONFIGURATION_COLUMNS}) = (${CONFIGURATION_VALUES}) WHERE id = $1`, configurationColumns(change.after));
       return change;
     });

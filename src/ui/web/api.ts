@@ -100,6 +100,8 @@ export interface Configuration {
   metadata?: Record<string, string>;
   created_at: string;
   updated_at: string;
+  /** Its tools are `<tool_prefix>_<tool>`; '' keeps the upstream's names. */
+  tool_prefix?: string;
 }
 
 export interface JsonSchema {

@@ -28,6 +28,8 @@ export function ConfigForm(props: { id?: string }) {
   const [loaded, setLoaded] = useState<{ config: Configuration; etag?: string } | undefined>();
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
+  const [toolPrefix, setToolPrefix] = useState('');
+  const [noPrefix, setNoPrefix] = useState(false);
   const [values, setValues] = useState<RawValues>({});
   const [credType, setCredType] = useState('');
   const [cred, setCred] = useState<RawValues>({});
@@ -46,6 +48,8 @@ export function ConfigForm(props: { id?: string }) {
     setConnectorId(latest.personal_connector_id);
     setName(latest.name);
     setDescription(latest.description ?? '');
+    setToolPrefix(latest.tool_prefix ?? '');
+    setNoPrefix(latest.tool_prefix === '');
     return latest;
   };
 
@@ -80,6 +84,9 @@ export function ConfigForm(props: { id?: string }) {
       for (const f of fields) if ((cred[f.name] ?? '') !== '') c[f.name] = cred[f.name]!;
       out.credentials = c;
     }
+    // Blank (and not "none") keeps the prefix: given from the name on create, unchanged on edit.
+    const prefix = noPrefix ? '' : toolPrefix.trim();
+    if ((noPrefix || prefix !== '') && prefix !== loaded?.config.tool_prefix) out.tool_prefix = prefix;
     if (!editing) out.personal_connector_id = connector.id;
     return out;
   };
@@ -123,6 +130,8 @@ export function ConfigForm(props: { id?: string }) {
       return;
     }
     delete payload.credentials;
+    // The connect flow takes no prefix: the configuration gets one from its name (edit it after).
+    delete payload.tool_prefix;
     setBusy(true);
     try {
       const started = await request<{ authorization_url: string }>('POST', `${CONFIGS}/oauth/start`, { body: payload });
@@ -167,6 +176,15 @@ export function ConfigForm(props: { id?: string }) {
         <label for="f-description">Description</label>
         <input id="f-description" name="description" value={description} onInput={(e) => setDescription(e.currentTarget.value)} autocomplete="off" aria-invalid={errorFor(error, 'description') ? 'true' : undefined} aria-describedby="f-description-error" />
         <FieldError id="f-description-error" error={errorFor(error, 'description')} />
+        <label for="f-tool_prefix">Tool name prefix</label>
+        <input id="f-tool_prefix" name="tool_prefix" value={noPrefix ? '' : toolPrefix} disabled={noPrefix} placeholder={editing ? '' : 'from the name'} onInput={(e) => setToolPrefix(e.currentTarget.value)} autocomplete="off" spellcheck={false} aria-invalid={errorFor(error, 'tool_prefix') ? 'true' : undefined} aria-describedby="f-tool_prefix-hint f-tool_prefix-error" />
+        <label class="checkbox">
+          <input id="f-no-prefix" type="checkbox" checked={noPrefix} onChange={(e) => setNoPrefix(e.currentTarget.checked)} /> No prefix: list the tools under the server's own names
+        </label>
+        <p class="hint" id="f-tool_prefix-hint">
+          Tools are named <code>prefix_tool</code>. Letters, digits, <code>_</code> and <code>-</code>; names must stay unique among your configurations.
+        </p>
+        <FieldError id="f-tool_prefix-error" error={errorFor(error, 'tool_prefix')} />
         {connector ? (
           <>
             {connector.description ? <p class="hint">{connector.description}</p> : null}
@@ -222,7 +240,7 @@ export function ConfigForm(props: { id?: string }) {
 /** The input id a param is shown at, to tell whether a form has a place for it. */
 function idForParam(param: string): string {
   if (param === 'personal_connector_id') return 'f-connector';
-  if (param === 'name' || param === 'description') return `f-${param}`;
+  if (param === 'name' || param === 'description' || param === 'tool_prefix') return `f-${param}`;
   if (param === 'credentials' || param === 'credentials.type') return 'f-cred-type';
   const [head, ...rest] = param.split('.');
   return `f-${head ?? ''}-${rest[0] ?? ''}`;

@@ -33,15 +33,31 @@ describe.each(backends)('Store contract, tool prefixes (%s)', (name, make) => {
     expect((await store.getConfiguration(b.id))?.tool_prefix).toBe(b.tool_prefix);
   });
 
-  it('keeps the prefix through renames and updates; the old name stays taken, the prefix cannot be changed by an update', async () => {
+  it('keeps the prefix through renames and updates; the old name stays taken', async () => {
     const a = await store.createConfiguration(makeRecord({ name: 'Work GitHub' }));
-    const renamed = await store.updateConfiguration(a.id, (c) => ({ ...c, name: 'Personal GitHub', tool_prefix: 'stolen' }));
+    const renamed = await store.updateConfiguration(a.id, (c) => ({ ...c, name: 'Personal GitHub' }));
     expect(renamed).toMatchObject({ name: 'Personal GitHub', tool_prefix: 'work_github' });
     // A new configuration under the old name does not take the renamed one's tools.
     const next = await store.createConfiguration(makeRecord({ name: 'Work GitHub' }));
     expect(next.tool_prefix).toBe(`work_github_${shortHash(next.id, 6)}`);
     // And one under the renamed one's new name gets that slug: it was never the old one's prefix.
     expect((await store.createConfiguration(makeRecord({ name: 'Personal GitHub' }))).tool_prefix).toBe('personal_github');
+  });
+
+  it('an update may choose another prefix, or none, but not one the owner already uses (the old one is free again)', async () => {
+    const a = await store.createConfiguration(makeRecord({ name: 'Work GitHub' }));
+    const b = await store.createConfiguration(makeRecord({ name: 'Jira' }));
+    const err = await store.updateConfiguration(a.id, (c) => ({ ...c, tool_prefix: 'jira' })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConflictError);
+    expect(err).toMatchObject({ code: 'tool_name_clash', param: 'tool_prefix' });
+    expect((await store.getConfiguration(a.id))?.tool_prefix).toBe('work_github');
+    expect((await store.updateConfiguration(a.id, (c) => ({ ...c, tool_prefix: 'mine' }))).tool_prefix).toBe('mine');
+    expect((await store.updateConfiguration(b.id, (c) => ({ ...c, tool_prefix: '' }))).tool_prefix).toBe('');
+    expect((await store.updateConfiguration(a.id, (c) => ({ ...c, tool_prefix: '' }))).tool_prefix).toBe('');
+    // Given up by both, "jira" goes to the next configuration called so.
+    expect((await store.createConfiguration(makeRecord({ name: 'Jira' }))).tool_prefix).toBe('jira');
+    const reader = ctx.twin ? await ctx.twin() : store;
+    expect((await reader.getConfiguration(a.id))?.tool_prefix).toBe('');
   });
 
   it('deleting the older namesake moves nothing: the newer keeps its suffixed prefix', async () => {

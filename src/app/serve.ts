@@ -1,25 +1,26 @@
-import type { AppContext } from '../app/context.js';
-import { createGatewayRuntime } from '../app/runtime.js';
+import type { AppContext } from './context.js';
+import { createGatewayRuntime } from './runtime.js';
 import { ownerOf, type Principal } from '../domain/principal.js';
 import { createHttpServer } from '../api/server.js';
 import { createHttpAuth } from '../api/authenticate.js';
 import { clientMetadataDocument } from '../oauth/mcp-auth/index.js';
 import { oauthRoutes } from '../api/oauth-routes.js';
 import { publicBaseUrl } from '../api/well-known.js';
-import { createConnectService } from '../app/connect.js';
-import { createChatAuthorizer } from '../app/chat-authorizer.js';
+import { createConnectService } from './connect.js';
+import { createChatAuthorizer } from './chat-authorizer.js';
 import { FlowEndings } from '../oauth/authorization-wait.js';
-import { managementSurface } from '../app/management.js';
-import { LocalPage } from '../app/local-page.js';
-import { McpHttpEndpoint } from './http-endpoint.js';
-import { sealedSessionIds } from './session-id.js';
-import { endStreamsOfRevokedKeys } from './key-revocation.js';
-import { serveGatewayOverStdio } from './stdio.js';
+import { managementSurface } from './management.js';
+import { LocalPage } from './local-page.js';
+import { McpHttpEndpoint } from '../mcp/http-endpoint.js';
+import { sealedSessionIds } from '../mcp/session-id.js';
+import { endStreamsOfRevokedKeys } from '../mcp/key-revocation.js';
+import { serveGatewayOverStdio } from '../mcp/stdio.js';
 import { createMetrics } from '../observability/metrics.js';
 import { composeObservers } from '../observability/compose.js';
 import { logObserver } from '../observability/log-observer.js';
 import { auditObserver } from '../observability/audit-observer.js';
-import { metricsRoute, recordHttpRequests } from '../observability/http-metrics.js';
+import { recordHttpRequests } from '../observability/http-metrics.js';
+import { metricsRoute } from '../api/metrics-route.js';
 
 export interface ServeOptions {
   transport: 'stdio' | 'http';
