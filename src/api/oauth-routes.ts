@@ -6,6 +6,7 @@ import { CLIENT_METADATA_PATH } from '../oauth/mcp-auth/index.js';
 import type { Logger } from '../domain/logger.js';
 import { describeOwner, ownerOf } from '../domain/principal.js';
 import { flowId, sameSecret } from '../oauth/pending-flows.js';
+import { escapeHtml, htmlPage } from './html-page.js';
 import { readBody } from '../http/request-body.js';
 import { readJson, sendJson } from './http-io.js';
 import type { ExtraRoute } from './server.js';
@@ -72,14 +73,14 @@ export function oauthRoutes(connect: ConnectService, opts: OAuthRoutesOptions): 
       const state = new URL(req.url ?? '/', 'http://localhost').searchParams.get('state') ?? '';
       const flow = state ? await connect.flow.pending(state) : undefined;
       if (!flow) {
-        page(res, 400, 'Connection not found', 'This connection link is unknown, expired or already used. Start the connection again.');
+        htmlPage(res, 400, 'Connection not found', 'This connection link is unknown, expired or already used. Start the connection again.');
         return;
       }
       const token = randomToken();
       const maxAge = Math.max(1, Math.ceil((flow.expiresAt - Date.now()) / 1000));
       res.setHeader('Set-Cookie', cookie(confirmCookie(state), token, { maxAge, sameSite: 'Strict', secure: secure() }));
       const who = describeOwner(flow.principal);
-      page(res, 200, 'Connect an account', [
+      htmlPage(res, 200, 'Connect an account', [
         `You are about to connect a ${flow.connectorId} account as “${flow.name}” to the connector gateway for ${who}.`,
         'Only continue if you started this connection yourself and that is you: whoever that principal is will use the account you sign in with.',
       ], `<form method="post" action="${OAUTH_AUTHORIZE_PATH}"><input type="hidden" name="state" value="${escapeHtml(state)}"><input type="hidden" name="confirm" value="${token}"><button type="submit">Continue to sign in</button></form>`,
@@ -94,12 +95,12 @@ export function oauthRoutes(connect: ConnectService, opts: OAuthRoutesOptions): 
     const token = form.get('confirm') ?? '';
     const expected = cookies(req).get(confirmCookie(state));
     if (!state || !token || expected === undefined || !sameSecret(token, expected)) {
-      page(res, 403, 'Connection not confirmed', 'The confirmation did not come from the page this gateway showed in this browser. Open the connection link again.');
+      htmlPage(res, 403, 'Connection not confirmed', 'The confirmation did not come from the page this gateway showed in this browser. Open the connection link again.');
       return;
     }
     const flow = await connect.flow.pending(state);
     if (!flow) {
-      page(res, 400, 'Connection not found', 'This connection link is unknown, expired or already used. Start the connection again.');
+      htmlPage(res, 400, 'Connection not found', 'This connection link is unknown, expired or already used. Start the connection again.');
       return;
     }
     const maxAge = Math.max(1, Math.ceil((flow.expiresAt - Date.now()) / 1000));
@@ -138,14 +139,14 @@ export function oauthRoutes(connect: ConnectService, opts: OAuthRoutesOptions): 
         const status = e instanceof GatewayError ? e.status : 500;
         if (status >= 500) opts.log.error({ err_name: e instanceof Error ? e.name : typeof e, err_code: e instanceof GatewayError ? e.code : undefined }, 'OAuth callback failed');
         const shown = e instanceof GatewayError && (e.status < 500 || e.type === 'upstream_error') ? e.message : 'the connection could not be completed; see the server log';
-        page(res, status, 'Connection failed', [shown], BACK_TO_PAGE);
+        htmlPage(res, status, 'Connection failed', [shown], BACK_TO_PAGE);
         return;
       }
       if (json) {
         sendJson(res, 201, created, { Location: `${CONFIGURATIONS_URL}/${created.id}`, 'Referrer-Policy': 'no-referrer' });
         return;
       }
-      page(res, 200, 'Connected', [`“${created.name}” is connected as configuration ${created.id} for ${describeOwner(created)}. You can close this tab.`], BACK_TO_PAGE);
+      htmlPage(res, 200, 'Connected', [`“${created.name}” is connected as configuration ${created.id} for ${describeOwner(created)}. You can close this tab.`], BACK_TO_PAGE);
     },
   };
 
@@ -209,25 +210,3 @@ function wantsJson(req: IncomingMessage): boolean {
 
 /** The management page, where a connection started from it continues. */
 const BACK_TO_PAGE = '<p><a href="/ui/">Back to the management page</a></p>';
-
-function page(res: ServerResponse, status: number, title: string, text: string | string[], formHtml = '', formTargets: string[] = []): void {
-  const paragraphs = (Array.isArray(text) ? text : [text]).map((t) => `<p>${escapeHtml(t)}</p>`).join('');
-  const body = `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1>${paragraphs}${formHtml}</body></html>`;
-  res.writeHead(status, {
-    'Content-Type': 'text/html; charset=utf-8',
-    'Cache-Control': 'no-store',
-    // The form may post only back here; nothing else loads.
-    'Content-Security-Policy': `default-src 'none'; form-action 'self'${formTargets.map((o) => ' ' + o).join('')}; frame-ancestors 'none'`,
-    // The callback URL holds the authorization code: keep it out of any Referer. The confirmation
-    // page posts its form back to this origin, and with no-referrer browsers send `Origin: null`,
-    // which the Host/Origin check refuses: same-origin keeps the Origin and tells no other site.
-    'Referrer-Policy': formTargets.length > 0 ? 'same-origin' : 'no-referrer',
-    'X-Content-Type-Options': 'nosniff',
-    'X-Frame-Options': 'DENY',
-  });
-  res.end(body);
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}

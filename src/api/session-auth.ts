@@ -37,6 +37,13 @@ export function sessionCookie(secure: boolean, value: string, maxAgeSeconds: num
   return `${name}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
 }
 
+/** A new session for `principal` and the Set-Cookie header that hands it to the browser. */
+export function mintSession(cookies: SessionCookies, principal: Principal, notAfter?: number): { session: Session; setCookie: string } {
+  const { session, cookieValue } = cookies.codec.mint(principal, notAfter);
+  const maxAge = Math.max(1, Math.floor((Date.parse(session.expires_at) - Date.parse(session.created_at)) / 1000));
+  return { session, setCookie: sessionCookie(cookies.secure(), cookieValue, maxAge, cookieNameOf(cookies)) };
+}
+
 export function readCookies(req: IncomingMessage): Map<string, string> {
   const out = new Map<string, string>();
   for (const part of (req.headers.cookie ?? '').split(';')) {

@@ -5,7 +5,7 @@ import type { Principal } from '../domain/principal.js';
 import { sameToken, type OneTimeTokens, type Session } from '../auth/sessions.js';
 import { parseOrThrow } from '../service/validation.js';
 import { readJson, sendJson } from './http-io.js';
-import { cookieNameOf, CSRF_HEADER, requestSession, sessionCookie, type SessionCookies } from './session-auth.js';
+import { cookieNameOf, CSRF_HEADER, mintSession, requestSession, sessionCookie, type SessionCookies } from './session-auth.js';
 import type { ExtraRoute } from './server.js';
 
 export const SESSIONS_PATH = '/v1/sessions';
@@ -48,9 +48,8 @@ export function sessionObject(s: Session): Record<string, unknown> {
  */
 export function sessionRoutes(opts: SessionRoutesOptions): ExtraRoute[] {
   const start = (res: ServerResponse, principal: Principal, notAfter?: number) => {
-    const { session, cookieValue } = opts.cookies.codec.mint(principal, notAfter);
-    const maxAge = Math.max(1, Math.floor((Date.parse(session.expires_at) - Date.parse(session.created_at)) / 1000));
-    sendJson(res, 201, sessionObject(session), { 'Set-Cookie': sessionCookie(opts.cookies.secure(), cookieValue, maxAge, cookieNameOf(opts.cookies)) });
+    const { session, setCookie } = mintSession(opts.cookies, principal, notAfter);
+    sendJson(res, 201, sessionObject(session), { 'Set-Cookie': setCookie });
   };
 
   const create: ExtraRoute = {

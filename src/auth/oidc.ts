@@ -92,7 +92,7 @@ export function createOidcAuthenticator(opts: OidcAuthenticatorOptions): OidcAut
       } catch (e) {
         throw verificationError(e, issuer, audience);
       }
-      return toPrincipal(payload, s);
+      return claimsToPrincipal(payload, s, 'access token');
     },
   };
 }
@@ -119,24 +119,25 @@ function verificationError(e: unknown, issuer: string, audience: string): Error 
   return new UpstreamError('network', `cannot fetch the signing keys of ${issuer}`);
 }
 
-function toPrincipal(payload: JWTPayload, s: OidcAuthSettings): Principal {
+/** The principal an issuer's claims name (an access token's, or an ID token's with userinfo), by the settings' claim names. */
+export function claimsToPrincipal(payload: Record<string, unknown>, s: OidcAuthSettings, what = 'access token'): Principal {
   const user = claimString(payload, s.user_claim);
-  if (user === undefined) throw new AuthError(`the access token has no ${s.user_claim} claim (auth.oidc.user_claim)`, 'invalid_token');
+  if (user === undefined) throw new AuthError(`the ${what} has no ${s.user_claim} claim (auth.oidc.user_claim)`, 'invalid_token');
   if (!OwnerIdSchema.safeParse(user).success) {
-    throw new AuthError(`the access token's ${s.user_claim} claim is not a usable user id (1-128 letters, digits and _ . : @ | -)`, 'invalid_token');
+    throw new AuthError(`the ${what}'s ${s.user_claim} claim is not a usable user id (1-128 letters, digits and _ . : @ | -)`, 'invalid_token');
   }
   const org = claimString(payload, s.organization_claim) ?? s.default_organization_id;
   if (org === undefined) {
-    throw new AuthError(`the access token has no ${s.organization_claim} claim (auth.oidc.organization_claim) and no auth.oidc.default_organization_id is set`, 'invalid_token');
+    throw new AuthError(`the ${what} has no ${s.organization_claim} claim (auth.oidc.organization_claim) and no auth.oidc.default_organization_id is set`, 'invalid_token');
   }
   if (!OwnerIdSchema.safeParse(org).success) {
-    throw new AuthError(`the access token's ${s.organization_claim} claim is not a usable organization id`, 'invalid_token');
+    throw new AuthError(`the ${what}'s ${s.organization_claim} claim is not a usable organization id`, 'invalid_token');
   }
   return { user_id: user, organization_id: org, via: 'oidc' };
 }
 
 /** A top-level claim, or a dotted path into nested claims (e.g. "org.id"). Numbers are accepted as ids. */
-function claimString(payload: JWTPayload, name: string): string | undefined {
+export function claimString(payload: Record<string, unknown>, name: string): string | undefined {
   let v: unknown = payload[name];
   if (v === undefined && name.includes('.')) {
     v = name.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), payload);

@@ -35,6 +35,21 @@ export const OidcAuthSettingsSchema = z.strictObject({
   /** Used when the token has no organization claim. */
   default_organization_id: z.string().min(1).optional(),
   scopes_supported: z.array(z.string()).optional(),
+  /**
+   * The management page's own client at the issuer: with it, the page offers "Sign in with <name>"
+   * (authorization code + PKCE); its redirect URI is <public URL>/v1/sessions/oidc/callback.
+   */
+  page: z
+    .strictObject({
+      client_id: z.string().min(1, { error: 'must not be empty' }),
+      client_secret: z.string().min(1).optional(),
+      /** Name of an environment variable that holds the secret, so the file can be shared. */
+      client_secret_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' }).optional(),
+      scopes: z.array(z.string().min(1)).default(['openid', 'profile', 'email']),
+      /** What the button says after "Sign in with" (default: the issuer's host name). */
+      display_name: z.string().min(1).max(60).optional(),
+    })
+    .optional(),
 });
 export type OidcAuthSettings = z.infer<typeof OidcAuthSettingsSchema>;
 

@@ -30,6 +30,13 @@ describe('/v1/api_keys and …/{id}/tools', () => {
     expect((await s.request('GET', '/v1/personal_connectors/pc_jira', { bearer: s.keys.p1 })).json.oauth_connect).toBe(true);
   });
 
+  it('without auth.oidc.page the page is offered no OIDC sign-in', async () => {
+    // Not a route here: anonymous callers learn nothing (401), signed-in ones get 404.
+    expect((await s.request('GET', '/v1/sessions/oidc')).status).toBe(401);
+    expect((await s.request('GET', '/v1/sessions/oidc', { bearer: s.keys.p1 })).status).toBe(404);
+    expect((await s.request('GET', '/v1/sessions/oidc/start', { bearer: s.keys.p1 })).status).toBe(404);
+  });
+
   it('a user lists, creates (secret once) and revokes only its own keys', async () => {
     const created = await s.request('POST', '/v1/api_keys', { bearer: s.keys.p1, body: { name: 'ci' } });
     expect(created.status).toBe(201);

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ApiError, request, type SessionInfo } from './api.js';
 import { FieldError } from './fields.js';
 
@@ -10,6 +10,14 @@ export function SignIn(props: { onSignedIn: (s: SessionInfo) => void; expired?: 
   const [key, setKey] = useState('');
   const [error, setError] = useState<ApiError | undefined>();
   const [busy, setBusy] = useState(false);
+  const [provider, setProvider] = useState<{ name: string; sign_in_url: string } | undefined>();
+  useEffect(() => {
+    // 404 where no OIDC sign-in is configured: then the API key is the only way in.
+    request<{ name: string; sign_in_url: string }>('GET', '/v1/sessions/oidc', { quiet401: true }).then(
+      (r) => setProvider(r.data),
+      () => setProvider(undefined),
+    );
+  }, []);
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
@@ -27,7 +35,19 @@ export function SignIn(props: { onSignedIn: (s: SessionInfo) => void; expired?: 
   return (
     <section class="signin" aria-labelledby="signin-title">
       <h1 id="signin-title">{props.expired ? 'Your session has ended' : 'Sign in to the connector gateway'}</h1>
-      {props.expired ? <p>Sign in again to continue. What you typed on the page is kept.</p> : <p>Use an API key of the gateway (it starts with <code>cgw_</code>).</p>}
+      {props.expired ? <p>Sign in again to continue. What you typed on the page is kept when you sign in with an API key.</p> : null}
+      {provider ? (
+        <div class="sso">
+          {/* A top-level navigation to the provider and back: the page's CSP does not restrict it. */}
+          <a class="button primary" href={provider.sign_in_url}>
+            Sign in with {provider.name}
+          </a>
+          {props.expired ? <p class="hint">This leaves the page: what you typed here is not kept.</p> : null}
+        </div>
+      ) : null}
+      <p>
+        {provider ? 'Or use' : 'Use'} an API key of the gateway (it starts with <code>cgw_</code>).
+      </p>
       <form onSubmit={submit} noValidate>
         <label for="signin-key">API key</label>
         <input id="signin-key" name="api_key" type="password" autocomplete="off" spellcheck={false} value={key} onInput={(e) => setKey(e.currentTarget.value)} aria-invalid={error ? 'true' : undefined} aria-describedby={error ? 'signin-key-error' : undefined} required />
